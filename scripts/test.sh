@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every test of DockerIR against a real Docker engine (installed and started here when none answers).
+# Ends with one line: "N passed, N failed, N skipped". Exit status is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=engine.sh
+source scripts/engine.sh
+trap stop_engine_if_started EXIT
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! ensure_engine; then
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+results=$(mktemp -d)
+status=0
+dotnet build DockerIR.sln -c Release -nologo -v q 2>&1 | tail -n 30 || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "build failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+# Test projects run one after another (engine tests share one daemon); a hang is cut off rather than holding CI.
+for project in tests/*.Tests/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  timeout 900 dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=minimal" "$@"
+  rc=$?
+  if [ "$rc" -ne 0 ]; then status=1; fi
+  if [ ! -f "$results/$name.trx" ]; then
+    echo "$name: no test results (the run crashed or timed out, exit $rc)"
+    echo "failed 1 $name" >> "$results/crashed"
+  fi
+done
+
+# Totals from the TRX files (one <Counters> element each).
+read -r passed failed skipped < <(python3 - "$results" <<'PY'
+import glob, re, sys, os
+p = f = s = 0
+for path in glob.glob(os.path.join(sys.argv[1], "*.trx")):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    m = re.search(r"<Counters\b[^>]*>", text)
+    if not m:
+        f += 1
+        continue
+    attrs = dict(re.findall(r'(\w+)="(\d+)"', m.group(0)))
+    p += int(attrs.get("passed", 0))
+    f += int(attrs.get("failed", 0)) + int(attrs.get("error", 0)) + int(attrs.get("timeout", 0)) + int(attrs.get("aborted", 0))
+    s += int(attrs.get("notExecuted", 0)) + int(attrs.get("inconclusive", 0))
+crashed = os.path.join(sys.argv[1], "crashed")
+if os.path.exists(crashed):
+    f += sum(1 for _ in open(crashed))
+print(p, f, s)
+PY
+)
+rm -rf "$results"
+if [ "${failed:-1}" -ne 0 ]; then status=1; fi
+if [ "${passed:-0}" -eq 0 ]; then status=1; fi
+echo "${passed:-0} passed, ${failed:-1} failed, ${skipped:-0} skipped"
+exit "$status"

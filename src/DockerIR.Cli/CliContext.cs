@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Reflection;
+using DockerIR.Core;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Docker;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Display;
+using Spectre.Console;
+
+namespace DockerIR.Cli;
+
+/// <summary>
+/// The composition root and the per-invocation services: the engine client, the actor for custody, the clock,
+/// the logger (stderr) and the console (stdout). Built by hand, once per invocation.
+/// </summary>
+internal sealed class CliContext : IDisposable
+{
+    private readonly Func<IContainerEngine> engineFactory;
+    private IContainerEngine? engine;
+
+    public CliContext(ParseResult parseResult, Func<IContainerEngine>? engineFactory)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        var config = parseResult.InvocationConfiguration;
+        Out = config.Output;
+        Err = config.Error;
+        IsTerminal = ReferenceEquals(Out, System.Console.Out) && !System.Console.IsOutputRedirected;
+        Debug = parseResult.GetValue(GlobalOptions.Debug);
+        var level = Debug ? LogEventLevel.Debug : parseResult.GetValue(GlobalOptions.Quiet) ? LogEventLevel.Warning : LogEventLevel.Information;
+        Log = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .WriteTo.Sink(new TextWriterSink(Err))
+            .CreateLogger();
+        Ansi = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Out),
+            Ansi = IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = IsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!IsTerminal)
+        {
+            Ansi.Profile.Width = 200;
+        }
+
+        this.engineFactory = engineFactory ?? DockerEngineFactory.FromEnvironment;
+    }
+
+    public static string ToolVersion { get; } =
+        typeof(CliContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public TextWriter Out { get; }
+
+    public TextWriter Err { get; }
+
+    public bool IsTerminal { get; }
+
+    public bool Debug { get; }
+
+    public ILogger Log { get; }
+
+    /// <summary>The Spectre console over <see cref="Out"/> (plain text when it is not a terminal).</summary>
+    public IAnsiConsole Ansi { get; }
+
+    public TimeProvider Clock { get; } = TimeProvider.System;
+
+    public Actor Actor { get; } = Actor.FromEnvironment(ToolVersion);
+
+    /// <summary>The engine client, created on first use (so a malformed DOCKER_HOST fails inside the command's error handling).</summary>
+    public IContainerEngine Engine => engine ??= engineFactory();
+
+    public void Dispose()
+    {
+        engine?.Dispose();
+        (Log as IDisposable)?.Dispose();
+    }
+}
+
+/// <summary>Writes log events as one line each to the invocation's error writer (so tests can capture them).</summary>
+internal sealed class TextWriterSink(TextWriter writer) : ILogEventSink
+{
+    private readonly MessageTemplateTextFormatter formatter = new("{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}");
+    private readonly Lock gate = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        lock (gate)
+        {
+            formatter.Format(logEvent, writer);
+            writer.Flush();
+        }
+    }
+}
+
+/// <summary>Options every verb takes.</summary>
+internal static class GlobalOptions
+{
+    public static Option<bool> Debug { get; } = new("--debug") { Description = "Verbose logs, and stack traces for unexpected errors", Recursive = true };
+
+    public static Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Log warnings and errors only", Recursive = true };
+}

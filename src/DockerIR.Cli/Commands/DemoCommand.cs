@@ -1,0 +1,108 @@
+using System.CommandLine;
+using DockerIR.Core;
+using DockerIR.Core.Demo;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Snapshot;
+using Spectre.Console;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir demo`: breach a local vulnerable container and respond to it, step by step.</summary>
+internal static class DemoCommand
+{
+    public const string ContainerName = "dockerir-demo-web";
+
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var keep = new Option<bool>("--keep") { Description = "Leave the demo containers and images in place afterwards" };
+        var caseDir = new Option<string?>("--case-dir") { Description = "Case directory for the demo's snapshot (default ./cases/<case-id>)" };
+        var command = new Command("demo", "Build a vulnerable web container locally, breach it over HTTP, and respond to the breach")
+        {
+            keep,
+            caseDir,
+        };
+        CommandRunner.SetAction(command, engineFactory, (parse, ctx, ct) => RunAsync(ctx, parse.GetValue(keep), parse.GetValue(caseDir), ct));
+        return command;
+    }
+
+    private static async Task<ExitCode> RunAsync(CliContext ctx, bool keep, string? caseDir, CancellationToken ct)
+    {
+        var console = ctx.Ansi;
+        var version = await ctx.Engine.GetVersionAsync(ct);
+        console.MarkupLine($"[bold]1. Engine[/]: Docker {Render.Safe(version.EngineVersionText)} at {Render.Safe(ctx.Engine.Endpoint)} (API {version.NegotiatedApiVersion})");
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var scenario = new DemoScenario(ctx.Engine, http);
+        var labels = new Dictionary<string, string> { [DemoScenario.LabelDemo] = "1" };
+        BreachedApp? app = null;
+        string? evidenceImage = null;
+        try
+        {
+            app = await scenario.StartAsync(ContainerName, "latest", labels, ct);
+            console.MarkupLine($"[bold]2. Vulnerable app[/] {app.ContainerName} serves {app.BaseAddress} (image {DemoWebApp.Repository}:latest, built from the host's busybox)");
+            console.MarkupLine($"   index.html: {Render.Safe(FirstLine(await http.GetStringAsync(app.BaseAddress, ct)))}");
+
+            await scenario.BreachAsync(app, ct);
+            console.MarkupLine("[bold]3. Breach[/]: the attacker ran commands through /cgi-bin/eval.cgi?cmd=...");
+            console.MarkupLine($"   dropped {DemoAttacker.ShellPath}, and index.html now reads: [red]{Render.Safe(FirstLine(await http.GetStringAsync(app.BaseAddress, ct)))}[/]");
+
+            console.MarkupLine("[bold]4. What changed[/] (dockerir diff):");
+            Render.Changes(console, ChangeClassifier.Classify(await ctx.Engine.GetChangesAsync(app.ContainerId, ct)));
+
+            console.MarkupLine("[bold]5. Snapshot[/] (dockerir snapshot): volatile state, pause, change set, evidence commit");
+            var result = await new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log)
+                .RunAsync(new SnapshotRequest(app.ContainerId) { CaseDir = caseDir }, null, ct);
+            evidenceImage = result.EvidenceImageId;
+            console.MarkupLine($"   case {Render.Safe(result.CaseId)} in {Render.Safe(result.CaseDir)}");
+            console.MarkupLine($"   evidence image {Render.Safe(result.EvidenceImageTag)} ({Render.ShortId(result.EvidenceImageId)}); container left {(result.Paused ? "paused" : "running")}");
+            var suspicious = result.Changes.Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => $"{c.Path} ({string.Join(", ", c.Reasons)})");
+            console.MarkupLine($"   suspicious: {Render.Safe(string.Join("; ", suspicious))}");
+            return ExitCode.Success;
+        }
+        finally
+        {
+            if (!keep)
+            {
+                await CleanUpAsync(ctx, app, evidenceImage);
+            }
+            else
+            {
+                console.MarkupLine("Kept the demo container and images (--keep).");
+            }
+        }
+    }
+
+    private static async Task CleanUpAsync(CliContext ctx, BreachedApp? app, string? evidenceImage)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            if (app is not null)
+            {
+                await ctx.Engine.RemoveContainerAsync(app.ContainerId, force: true, removeVolumes: true, cts.Token);
+            }
+
+            if (evidenceImage is not null)
+            {
+                await ctx.Engine.RemoveImageAsync(evidenceImage, force: true, cts.Token);
+            }
+
+            if (app is not null)
+            {
+                await ctx.Engine.RemoveImageAsync(app.ImageId, force: true, cts.Token);
+            }
+
+            ctx.Ansi.MarkupLine("Cleaned up the demo containers and images (the case directory stays).");
+        }
+        catch (DockerIRException e)
+        {
+            ctx.Log.Warning("Demo clean-up incomplete: {Message}", e.Message);
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var line = text.Split('\n').FirstOrDefault(l => l.Contains("<h1>", StringComparison.Ordinal)) ?? text.Split('\n')[0];
+        return line.Length > 100 ? line[..100] : line;
+    }
+}

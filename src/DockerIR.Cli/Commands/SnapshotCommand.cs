@@ -1,0 +1,86 @@
+using System.CommandLine;
+using DockerIR.Core;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Snapshot;
+using Spectre.Console;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir snapshot CONTAINER`: volatile state, then pause, change set and a labelled evidence commit.</summary>
+internal static class SnapshotCommand
+{
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var container = new Argument<string>("CONTAINER") { Description = "Container name, id or unambiguous id prefix" };
+        var caseDir = new Option<string?>("--case-dir") { Description = "Case directory to create (default ./cases/<case-id>); must not exist or be empty" };
+        var unpause = new Option<bool>("--unpause") { Description = "Resume the container after the commit (default: leave it paused)" };
+        var logTail = new Option<int>("--log-tail")
+        {
+            Description = "How many of the last log lines to keep",
+            DefaultValueFactory = _ => 10_000,
+        };
+        logTail.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10_000_000)
+            {
+                r.AddError("--log-tail must be between 1 and 10000000");
+            }
+        });
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var command = new Command("snapshot", "Capture a container's volatile state and commit its filesystem as a labelled evidence image (never execs into it)")
+        {
+            container,
+            caseDir,
+            unpause,
+            logTail,
+            json,
+        };
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            var request = new SnapshotRequest(parse.GetRequiredValue(container))
+            {
+                CaseDir = parse.GetValue(caseDir),
+                Unpause = parse.GetValue(unpause),
+                LogTailLines = parse.GetValue(logTail),
+            };
+            var workflow = new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
+            SnapshotResult result;
+            if (ctx.IsTerminal && !parse.GetValue(json))
+            {
+                result = await ctx.Ansi.Status().StartAsync("Snapshot: inspect", async status =>
+                    await workflow.RunAsync(request, new Progress<string>(step => status.Status($"Snapshot: {step}")), ct));
+            }
+            else
+            {
+                result = await workflow.RunAsync(request, null, ct);
+            }
+
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.SnapshotResult);
+                return ExitCode.Success;
+            }
+
+            Print(ctx.Ansi, result);
+            return ExitCode.Success;
+        });
+        return command;
+    }
+
+    private static void Print(IAnsiConsole console, SnapshotResult r)
+    {
+        console.MarkupLine($"[green]Snapshot taken[/]: case [bold]{Render.Safe(r.CaseId)}[/]");
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("case directory", Render.Safe(r.CaseDir));
+        grid.AddRow("container", $"{Render.Safe(r.ContainerName)} ({Render.ShortId(r.ContainerId)})");
+        grid.AddRow("original image", Render.Safe(r.OriginalImage));
+        grid.AddRow("evidence image", $"{Render.Safe(r.EvidenceImageTag)} ({Render.ShortId(r.EvidenceImageId)})");
+        grid.AddRow("container state", r.Paused ? "paused (resume with --unpause or docker unpause)" : "running");
+        console.Write(grid);
+        Render.Changes(console, r.Changes);
+        foreach (var w in r.Warnings)
+        {
+            console.MarkupLine($"[yellow]warning[/]: {Render.Safe(w)}");
+        }
+    }
+}

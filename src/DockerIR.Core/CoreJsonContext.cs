@@ -1,0 +1,35 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Snapshot;
+
+namespace DockerIR.Core;
+
+/// <summary>Source-generated JSON for everything Core writes into a case or prints for scripts.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(CustodyRecord))]
+[JsonSerializable(typeof(CaseRecord))]
+[JsonSerializable(typeof(ClassifiedChange))]
+[JsonSerializable(typeof(IReadOnlyList<ClassifiedChange>))]
+[JsonSerializable(typeof(SnapshotResult))]
+public sealed partial class CoreJsonContext : JsonSerializerContext
+{
+    private static JsonSerializerOptions MakeOptions(bool indented) => new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = indented,
+        // Evidence files are read by people and tools, never embedded in HTML; control characters stay escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // The change kind's letters come first: options converters win over the enum's own attribute.
+        Converters = { new ChangeKindJsonConverter(), new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>Indented output for files a person reads.</summary>
+    public static CoreJsonContext Indented { get; } = new(MakeOptions(true));
+
+    /// <summary>One-line output for JSON Lines.</summary>
+    public static CoreJsonContext Compact { get; } = new(MakeOptions(false));
+}

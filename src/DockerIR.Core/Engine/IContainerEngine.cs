@@ -1,0 +1,72 @@
+namespace DockerIR.Core.Engine;
+
+/// <summary>
+/// The port through which every workflow talks to a container engine. Task-shaped and engine-neutral:
+/// it returns domain records, never wire DTOs, and throws only <see cref="DockerIRException"/>s.
+/// </summary>
+public interface IContainerEngine : IDisposable
+{
+    /// <summary>Where the engine is (e.g. unix:///var/run/docker.sock), for messages and custody.</summary>
+    string Endpoint { get; }
+
+    Task<EngineVersion> GetVersionAsync(CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(ContainerListFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Inspects a container by name, id or unambiguous id prefix.</summary>
+    Task<ContainerInspection> InspectContainerAsync(string reference, CancellationToken cancellationToken);
+
+    Task<ProcessList> GetProcessesAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Copies the container's logs (stdout and stderr, demultiplexed) to <paramref name="destination"/>, bounded.</summary>
+    Task<LogCapture> CopyLogsAsync(string containerId, LogRequest request, Stream destination, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ChangeEntry>> GetChangesAsync(string containerId, CancellationToken cancellationToken);
+
+    Task PauseAsync(string containerId, CancellationToken cancellationToken);
+
+    Task UnpauseAsync(string containerId, CancellationToken cancellationToken);
+
+    Task KillAsync(string containerId, string signal, CancellationToken cancellationToken);
+
+    Task RenameAsync(string containerId, string newName, CancellationToken cancellationToken);
+
+    /// <summary>Creates a container and returns its id.</summary>
+    Task<string> CreateContainerAsync(ContainerSpec spec, string? name, CancellationToken cancellationToken);
+
+    Task StartAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Waits for the container to stop and returns its exit code.</summary>
+    Task<long> WaitAsync(string containerId, CancellationToken cancellationToken);
+
+    Task RemoveContainerAsync(string containerId, bool force, bool removeVolumes, CancellationToken cancellationToken);
+
+    /// <summary>Stats a path in a container's filesystem; null when it does not exist.</summary>
+    Task<PathStat?> StatPathAsync(string containerId, string path, CancellationToken cancellationToken);
+
+    /// <summary>Streams a tar of one path of a container (created or running; never starts it).</summary>
+    Task<ArchiveContent> GetArchiveAsync(string containerId, string path, CancellationToken cancellationToken);
+
+    /// <summary>Streams the container's whole filesystem as a tar.</summary>
+    Task<Stream> ExportContainerAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Commits the container's filesystem as an image and returns the image id.</summary>
+    Task<string> CommitAsync(CommitRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Lists images carrying every one of the given labels ("key" or "key=value").</summary>
+    Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyList<string> labels, CancellationToken cancellationToken);
+
+    Task<ImageInspection> InspectImageAsync(string reference, CancellationToken cancellationToken);
+
+    Task RemoveImageAsync(string reference, bool force, CancellationToken cancellationToken);
+
+    /// <summary>Streams `docker save` of an image.</summary>
+    Task<Stream> SaveImageAsync(string reference, CancellationToken cancellationToken);
+
+    /// <summary>Imports a root filesystem tar as an image and returns the image id.</summary>
+    Task<string> ImportImageAsync(Stream rootfsTar, ImportRequest request, CancellationToken cancellationToken);
+
+    Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken cancellationToken);
+
+    Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken);
+}

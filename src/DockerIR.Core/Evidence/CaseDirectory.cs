@@ -1,0 +1,162 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>
+/// A case directory on the responder's host: the only place a case writes to. Every file is written under a
+/// temporary name and renamed into place, so a reader never sees half a file under its final name.
+/// </summary>
+public sealed class CaseDirectory
+{
+    public const string CaseFile = "case.json";
+    public const string CustodyFile = "custody.jsonl";
+    public const string ChangesFile = "changes.json";
+    public const string ContainerDir = "container";
+
+    private CaseDirectory(string root) => Root = root;
+
+    /// <summary>Absolute path of the case directory.</summary>
+    public string Root { get; }
+
+    public string CustodyPath => Path.Combine(Root, CustodyFile);
+
+    /// <summary>A new case id: UTC time to the second and four random hex digits, safe as an image tag and a file name.</summary>
+    public static string NewCaseId(TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+        return $"{clock.GetUtcNow().UtcDateTime:yyyyMMdd-HHmmss}-{suffix}";
+    }
+
+    /// <summary>Creates a new, empty case directory; refuses one that exists and holds anything.</summary>
+    public static CaseDirectory CreateNew(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var root = Path.GetFullPath(path);
+        if (File.Exists(root))
+        {
+            throw new DockerIRException(FailureKind.Conflict, $"case directory {root} is a file");
+        }
+
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+        {
+            throw new DockerIRException(FailureKind.Conflict, $"case directory {root} already exists and is not empty; choose another --case-dir");
+        }
+
+        try
+        {
+            Directory.CreateDirectory(root);
+            Directory.CreateDirectory(Path.Combine(root, ContainerDir));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DockerIRException(FailureKind.Usage, $"cannot create case directory {root}: {e.Message}", e);
+        }
+
+        return new CaseDirectory(root);
+    }
+
+    /// <summary>Opens an existing case directory and reads its case record.</summary>
+    public static async Task<(CaseDirectory Dir, CaseRecord Record)> OpenAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var root = Path.GetFullPath(path);
+        var file = Path.Combine(root, CaseFile);
+        if (!File.Exists(file))
+        {
+            throw new DockerIRException(FailureKind.NotFound, $"{root} is not a case directory (no {CaseFile}); take one with 'dockerir snapshot CONTAINER'");
+        }
+
+        CaseRecord? record;
+        try
+        {
+            await using var stream = File.OpenRead(file);
+            record = await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{file} is corrupted: {e.Message}", e);
+        }
+
+        if (record is null)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{file} is empty");
+        }
+
+        if (record.FormatVersion > CaseRecord.CurrentFormatVersion)
+        {
+            throw new DockerIRException(FailureKind.Usage,
+                $"{file} has case format {record.FormatVersion}; this dockerir reads up to {CaseRecord.CurrentFormatVersion}: upgrade dockerir");
+        }
+
+        return (new CaseDirectory(root), record);
+    }
+
+    /// <summary>The absolute path of a file of the case, from a relative name that must stay inside it.</summary>
+    public string PathOf(string relative)
+    {
+        var full = Path.GetFullPath(Path.Combine(Root, relative));
+        if (!full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{relative}' leaves the case directory", nameof(relative));
+        }
+
+        return full;
+    }
+
+    public Task WriteJsonAsync<T>(string relative, T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
+        WriteAtomicAsync(relative, (s, ct) => JsonSerializer.SerializeAsync(s, value, typeInfo, ct), cancellationToken);
+
+    public Task WriteBytesAsync(string relative, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        WriteAtomicAsync(relative, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), cancellationToken);
+
+    /// <summary>Writes a file through <paramref name="write"/> under a temporary name, flushes it, then renames it into place.</summary>
+    public async Task<T> WriteAtomicAsync<T>(string relative, Func<Stream, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var target = PathOf(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.partial-{Environment.ProcessId}");
+        try
+        {
+            T result;
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                result = await write(stream, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target, overwrite: true);
+            return result;
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public Task WriteAtomicAsync(string relative, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        WriteAtomicAsync(relative, async (s, ct) =>
+        {
+            await write(s, ct);
+            return true;
+        }, cancellationToken);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using System.Text.Json;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>Who is acting: recorded on every custody line.</summary>
+public sealed record Actor(string Operator, string Host, string ToolVersion)
+{
+    /// <summary>The operator from DOCKERIR_OPERATOR (or the OS user), this host's name, and the tool's version.</summary>
+    public static Actor FromEnvironment(string toolVersion)
+    {
+        var op = Environment.GetEnvironmentVariable("DOCKERIR_OPERATOR");
+        return new Actor(string.IsNullOrWhiteSpace(op) ? Environment.UserName : op.Trim(), Environment.MachineName, toolVersion);
+    }
+}
+
+/// <summary>Outcome of one custody action.</summary>
+public enum CustodyOutcome
+{
+    Started,
+    Succeeded,
+    Failed,
+    Skipped,
+    Interrupted,
+}
+
+/// <summary>One line of custody.jsonl.</summary>
+public sealed record CustodyRecord(
+    DateTimeOffset TimeUtc,
+    string Operator,
+    string Host,
+    string ToolVersion,
+    string CaseId,
+    string Action,
+    string Target,
+    CustodyOutcome Outcome,
+    string? Detail);
+
+/// <summary>
+/// The append-only chain-of-custody log of a case: one JSON object per line, each appended with a single
+/// write and flushed to disk before the action it records is considered done.
+/// </summary>
+public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProvider clock)
+{
+    public string Path { get; } = path;
+
+    public async Task AppendAsync(string action, string target, CustodyOutcome outcome, string? detail, CancellationToken cancellationToken)
+    {
+        var record = new CustodyRecord(clock.GetUtcNow(), actor.Operator, actor.Host, actor.ToolVersion, caseId, action, target, outcome, detail);
+        var line = JsonSerializer.SerializeToUtf8Bytes(record, CoreJsonContext.Compact.CustodyRecord);
+        var buffer = new byte[line.Length + 1];
+        line.CopyTo(buffer, 0);
+        buffer[^1] = (byte)'\n';
+        await using var stream = new FileStream(Path, new FileStreamOptions
+        {
+            Mode = FileMode.Append,
+            Access = FileAccess.Write,
+            Share = FileShare.ReadWrite,
+            Options = FileOptions.WriteThrough,
+        });
+        await stream.WriteAsync(buffer, cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Reads every record of a custody log (for verification and reports).</summary>
+    public static async Task<IReadOnlyList<CustodyRecord>> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        var records = new List<CustodyRecord>();
+        foreach (var line in await File.ReadAllLinesAsync(path, Encoding.UTF8, cancellationToken))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            records.Add(JsonSerializer.Deserialize(line, CoreJsonContext.Compact.CustodyRecord)
+                ?? throw new DockerIRException(FailureKind.VerificationFailed, $"custody log {path} holds an empty record"));
+        }
+
+        return records;
+    }
+}

@@ -1,0 +1,267 @@
+using System.Text;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using Serilog;
+
+namespace DockerIR.Core.Snapshot;
+
+/// <summary>What to snapshot and where to put the case.</summary>
+public sealed record SnapshotRequest(string Container)
+{
+    /// <summary>The case directory; null for ./cases/&lt;case-id&gt;.</summary>
+    public string? CaseDir { get; init; }
+
+    /// <summary>Resume the container after the commit instead of leaving it paused.</summary>
+    public bool Unpause { get; init; }
+
+    public int LogTailLines { get; init; } = 10_000;
+
+    public long LogMaxBytes { get; init; } = 64L << 20;
+}
+
+/// <summary>What a snapshot produced.</summary>
+public sealed record SnapshotResult(
+    string CaseDir,
+    string CaseId,
+    string ContainerId,
+    string ContainerName,
+    string OriginalImage,
+    string EvidenceImageId,
+    string EvidenceImageTag,
+    bool Paused,
+    IReadOnlyList<ClassifiedChange> Changes,
+    IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Takes a container's snapshot in order of volatility: inspect, processes, logs and the original image's
+/// inspect first; then pause, read the change set and commit it as a labelled evidence image. It reads only
+/// through daemon-side endpoints and never runs anything inside the container.
+/// </summary>
+public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log)
+{
+    public const string LabelCase = "dockerir.case";
+    public const string LabelSourceContainer = "dockerir.source.container";
+    public const string LabelSourceImage = "dockerir.source.image";
+    public const string LabelCreated = "dockerir.created";
+    public const string EvidenceRepositoryPrefix = "dockerir-evidence/";
+
+    public async Task<SnapshotResult> RunAsync(SnapshotRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        progress?.Report("inspect");
+        var inspect = await engine.InspectContainerAsync(request.Container, cancellationToken);
+
+        var caseId = CaseDirectory.NewCaseId(clock);
+        var dir = CaseDirectory.CreateNew(request.CaseDir ?? Path.Combine("cases", caseId));
+        var custody = new CustodyLog(dir.CustodyPath, caseId, actor, clock);
+        var target = $"{inspect.Name} ({inspect.Id})";
+        log.Information("Opened case {CaseId} in {CaseDir} for {Container}", caseId, dir.Root, Short(inspect.Id));
+
+        var warnings = new List<string>();
+        var record = new CaseRecord(CaseRecord.CurrentFormatVersion, caseId, clock.GetUtcNow(), actor.ToolVersion, engine.Endpoint,
+            new CaseContainer(inspect.Id, inspect.Name, inspect.ImageReference, inspect.ImageId, inspect.State.Status), Snapshot: null);
+        await custody.AppendAsync("case.open", target, CustodyOutcome.Succeeded, $"engine {engine.Endpoint}", cancellationToken);
+
+        try
+        {
+            await dir.WriteBytesAsync("container/inspect.json", inspect.RawJson, cancellationToken);
+            await custody.AppendAsync("container.inspect", target, CustodyOutcome.Succeeded, $"state {inspect.State.Status}", cancellationToken);
+            await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+
+            progress?.Report("processes");
+            await CaptureProcessesAsync(dir, custody, inspect, target, warnings, cancellationToken);
+
+            progress?.Report("logs");
+            await CaptureLogsAsync(dir, custody, inspect, target, request, warnings, cancellationToken);
+
+            progress?.Report("image");
+            await CaptureImageAsync(dir, custody, inspect, warnings, cancellationToken);
+
+            progress?.Report("pause");
+            var pausedByUs = await PauseAsync(custody, inspect, target, cancellationToken);
+
+            progress?.Report("changes");
+            var changes = await engine.GetChangesAsync(inspect.Id, cancellationToken);
+            var classified = ChangeClassifier.Classify(changes);
+            await dir.WriteJsonAsync(CaseDirectory.ChangesFile, classified, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
+            var suspicious = classified.Count(c => c.Classification == Classification.Suspicious);
+            await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
+                $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
+            log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, Short(inspect.Id), suspicious);
+
+            progress?.Report("commit");
+            var snapshot = await CommitAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken);
+            record = record with { Snapshot = snapshot };
+            await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+            await custody.AppendAsync("snapshot.recorded", target, CustodyOutcome.Succeeded,
+                $"evidence image {snapshot.EvidenceImageId} tagged {snapshot.EvidenceImageTag}", cancellationToken);
+
+            var paused = inspect.State.Paused || pausedByUs;
+            if (request.Unpause && paused)
+            {
+                progress?.Report("unpause");
+                await engine.UnpauseAsync(inspect.Id, cancellationToken);
+                await custody.AppendAsync("container.unpause", target, CustodyOutcome.Succeeded, "requested with --unpause", cancellationToken);
+                paused = false;
+            }
+
+            if (paused != snapshot.LeftPaused)
+            {
+                record = record with { Snapshot = snapshot with { LeftPaused = paused } };
+                await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+            }
+
+            return new SnapshotResult(dir.Root, caseId, inspect.Id, inspect.Name, inspect.ImageReference,
+                snapshot.EvidenceImageId, snapshot.EvidenceImageTag, paused, classified, warnings);
+        }
+        catch (OperationCanceledException)
+        {
+            await custody.AppendAsync("snapshot", target, CustodyOutcome.Interrupted, "cancelled by the operator", CancellationToken.None);
+            throw;
+        }
+        catch (DockerIRException e)
+        {
+            await custody.AppendAsync("snapshot", target, CustodyOutcome.Failed, e.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The evidence image's repository for a container name: lowercase, only the characters a repository allows.</summary>
+    public static string EvidenceRepository(string containerName)
+    {
+        ArgumentNullException.ThrowIfNull(containerName);
+        var sb = new StringBuilder();
+        foreach (var ch in containerName.ToLowerInvariant())
+        {
+            var ok = ch is (>= 'a' and <= 'z') or (>= '0' and <= '9');
+            if (ok)
+            {
+                sb.Append(ch);
+            }
+            else if (sb.Length > 0 && sb[^1] != '-')
+            {
+                sb.Append('-');
+            }
+        }
+
+        var name = sb.ToString().Trim('-');
+        if (name.Length > 100)
+        {
+            name = name[..100].TrimEnd('-');
+        }
+
+        return EvidenceRepositoryPrefix + (name.Length == 0 ? "container" : name);
+    }
+
+    private async Task CaptureProcessesAsync(CaseDirectory dir, CustodyLog custody, ContainerInspection inspect, string target,
+        List<string> warnings, CancellationToken cancellationToken)
+    {
+        if (!inspect.State.Running)
+        {
+            await custody.AppendAsync("container.top", target, CustodyOutcome.Skipped, $"container is {inspect.State.Status}", cancellationToken);
+            return;
+        }
+
+        try
+        {
+            var processes = await engine.GetProcessesAsync(inspect.Id, cancellationToken);
+            await dir.WriteBytesAsync("container/top.json", processes.RawJson, cancellationToken);
+            await custody.AppendAsync("container.top", target, CustodyOutcome.Succeeded, $"{processes.Processes.Count} processes", cancellationToken);
+        }
+        catch (DockerIRException e) when (e.Kind is not FailureKind.EngineUnreachable)
+        {
+            warnings.Add($"process list not captured: {e.Message}");
+            await custody.AppendAsync("container.top", target, CustodyOutcome.Failed, e.Message, cancellationToken);
+        }
+    }
+
+    private async Task CaptureLogsAsync(CaseDirectory dir, CustodyLog custody, ContainerInspection inspect, string target,
+        SnapshotRequest request, List<string> warnings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var capture = await dir.WriteAtomicAsync("container/logs.txt",
+                (stream, ct) => engine.CopyLogsAsync(inspect.Id, new LogRequest(request.LogTailLines, request.LogMaxBytes), stream, ct),
+                cancellationToken);
+            var detail = $"{capture.BytesWritten} bytes, last {request.LogTailLines} lines" + (capture.Truncated ? $", cut at {request.LogMaxBytes} bytes" : "");
+            if (capture.Truncated)
+            {
+                warnings.Add($"logs cut at {request.LogMaxBytes} bytes");
+            }
+
+            await custody.AppendAsync("container.logs", target, CustodyOutcome.Succeeded, detail, cancellationToken);
+        }
+        catch (DockerIRException e) when (e.Kind is not FailureKind.EngineUnreachable)
+        {
+            warnings.Add($"logs not captured: {e.Message}");
+            await custody.AppendAsync("container.logs", target, CustodyOutcome.Failed, e.Message, cancellationToken);
+        }
+    }
+
+    private async Task CaptureImageAsync(CaseDirectory dir, CustodyLog custody, ContainerInspection inspect,
+        List<string> warnings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var image = await engine.InspectImageAsync(inspect.ImageId, cancellationToken);
+            await dir.WriteBytesAsync("container/image-inspect.json", image.RawJson, cancellationToken);
+            await custody.AppendAsync("image.inspect", $"{inspect.ImageReference} ({inspect.ImageId})", CustodyOutcome.Succeeded,
+                $"{image.Size} bytes", cancellationToken);
+        }
+        catch (ImageNotFoundException e)
+        {
+            warnings.Add($"original image not inspected: {e.Message}");
+            await custody.AppendAsync("image.inspect", inspect.ImageId, CustodyOutcome.Failed, e.Message, cancellationToken);
+        }
+    }
+
+    private async Task<bool> PauseAsync(CustodyLog custody, ContainerInspection inspect, string target, CancellationToken cancellationToken)
+    {
+        if (inspect.State.Paused)
+        {
+            await custody.AppendAsync("container.pause", target, CustodyOutcome.Skipped, "already paused", cancellationToken);
+            return false;
+        }
+
+        if (!inspect.State.Running)
+        {
+            await custody.AppendAsync("container.pause", target, CustodyOutcome.Skipped, $"container is {inspect.State.Status}", cancellationToken);
+            return false;
+        }
+
+        await engine.PauseAsync(inspect.Id, cancellationToken);
+        await custody.AppendAsync("container.pause", target, CustodyOutcome.Succeeded, "frozen so the layer cannot change while it is read", cancellationToken);
+        log.Information("Paused {Container}", Short(inspect.Id));
+        return true;
+    }
+
+    private async Task<CaseSnapshot> CommitAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
+        int changeCount, int suspiciousCount, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var repository = EvidenceRepository(inspect.Name);
+        var labels = new Dictionary<string, string>
+        {
+            [LabelCase] = caseId,
+            [LabelSourceContainer] = inspect.Id,
+            [LabelSourceImage] = inspect.ImageId,
+            [LabelCreated] = now.ToString("O"),
+        };
+        // The container is already frozen (or not running); asking the engine to pause again would fail on a paused one.
+        var commit = new CommitRequest(inspect.Id, repository, caseId,
+            $"DockerIR evidence snapshot of {inspect.Name} for case {caseId}", $"dockerir {actor.ToolVersion} ({actor.Operator})",
+            Pause: false, labels);
+        await custody.AppendAsync("container.commit", target, CustodyOutcome.Started, $"{repository}:{caseId}", cancellationToken);
+        var imageId = await engine.CommitAsync(commit, cancellationToken);
+        await custody.AppendAsync("container.commit", target, CustodyOutcome.Succeeded, $"evidence image {imageId}", cancellationToken);
+        log.Information("Committed {Container} as {ImageId}", Short(inspect.Id), Short(imageId));
+        return new CaseSnapshot(imageId, $"{repository}:{caseId}", now, LeftPaused: inspect.State.Running || inspect.State.Paused,
+            changeCount, suspiciousCount);
+    }
+
+    private static string Short(string id)
+    {
+        var bare = id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
+        return bare.Length > 12 ? bare[..12] : bare;
+    }
+}

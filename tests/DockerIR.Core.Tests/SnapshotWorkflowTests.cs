@@ -1,0 +1,175 @@
+using System.Text.Json;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Snapshot;
+using DockerIR.Testing;
+using Serilog.Core;
+
+namespace DockerIR.Core.Tests;
+
+public sealed class SnapshotWorkflowTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "dockerir-snap-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly Actor actor = new("alice", "ir-host", "9.9.9");
+
+    private SnapshotWorkflow Workflow(FakeEngine engine) => new(engine, actor, TimeProvider.System, Logger.None);
+
+    private static FakeEngine Breached(bool running = true, bool paused = false) => new FakeEngine().Add(
+        FakeEngine.Container("c0ffee0000000000000000000000000000000000000000000000000000000001", "web", running: running, paused: paused),
+        new ChangeEntry("/var/www/html/shell.php", ChangeKind.Added),
+        new ChangeEntry("/var/run/httpd.pid", ChangeKind.Added));
+
+    [Fact]
+    public async Task RunAsync_RunningContainer_CapturesVolatileStateBeforePausingAndCommitsLast()
+    {
+        var engine = Breached();
+
+        await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+
+        Assert.Equal(["inspect", "top", "logs", "image-inspect", "pause", "changes", "commit"], engine.Calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_CommitsWithCaseLabelsAndEvidenceTag()
+    {
+        var engine = Breached();
+
+        var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+
+        var commit = Assert.Single(engine.Commits);
+        Assert.Equal("dockerir-evidence/web", commit.Repository);
+        Assert.Equal(result.CaseId, commit.Tag);
+        Assert.Equal(result.CaseId, commit.Labels[SnapshotWorkflow.LabelCase]);
+        Assert.Equal(result.ContainerId, commit.Labels[SnapshotWorkflow.LabelSourceContainer]);
+        Assert.Equal(engine.Get(result.ContainerId).ImageId, commit.Labels[SnapshotWorkflow.LabelSourceImage]);
+        Assert.True(DateTimeOffset.TryParse(commit.Labels[SnapshotWorkflow.LabelCreated], out _));
+        Assert.False(commit.Pause);
+    }
+
+    [Fact]
+    public async Task RunAsync_WritesTheCaseFilesAndOneCustodyLinePerAction()
+    {
+        var engine = Breached();
+
+        var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+
+        foreach (var file in new[] { "case.json", "changes.json", "custody.jsonl", "container/inspect.json", "container/top.json", "container/logs.txt", "container/image-inspect.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(root, file)), $"{file} missing");
+        }
+
+        var custody = await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None);
+        Assert.Equal(
+            ["case.open", "container.inspect", "container.top", "container.logs", "image.inspect", "container.pause", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
+            custody.Select(c => c.Action));
+        Assert.All(custody, c =>
+        {
+            Assert.Equal("alice", c.Operator);
+            Assert.Equal("ir-host", c.Host);
+            Assert.Equal("9.9.9", c.ToolVersion);
+            Assert.Equal(result.CaseId, c.CaseId);
+            Assert.Equal(TimeSpan.Zero, c.TimeUtc.Offset);
+        });
+        var (_, record) = await CaseDirectory.OpenAsync(root, CancellationToken.None);
+        Assert.Equal(result.EvidenceImageId, record.Snapshot?.EvidenceImageId);
+    }
+
+    [Fact]
+    public async Task RunAsync_ChangesJson_CarriesLettersAndClassifications()
+    {
+        var engine = Breached();
+
+        await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "changes.json")));
+        var shell = doc.RootElement.EnumerateArray().Single(e => e.GetProperty("path").GetString() == "/var/www/html/shell.php");
+        Assert.Equal("A", shell.GetProperty("kind").GetString());
+        Assert.Equal("suspicious", shell.GetProperty("classification").GetString());
+    }
+
+    [Fact]
+    public async Task RunAsync_LeavesTheContainerPausedUnlessAskedToUnpause()
+    {
+        var paused = Breached();
+        var resumed = Breached();
+
+        var kept = await Workflow(paused).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+        var released = await Workflow(resumed).RunAsync(new SnapshotRequest("web") { CaseDir = root + "-2", Unpause = true }, null, CancellationToken.None);
+
+        Assert.True(kept.Paused);
+        Assert.True(paused.Get(kept.ContainerId).State.Paused);
+        Assert.False(released.Paused);
+        Assert.False(resumed.Get(released.ContainerId).State.Paused);
+        Directory.Delete(root + "-2", recursive: true);
+    }
+
+    [Fact]
+    public async Task RunAsync_StoppedContainer_SkipsTopAndPauseButCommits()
+    {
+        var engine = Breached(running: false);
+
+        var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+
+        Assert.DoesNotContain("top", engine.Calls);
+        Assert.DoesNotContain("pause", engine.Calls);
+        Assert.Single(engine.Commits);
+        Assert.False(result.Paused);
+        var custody = await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None);
+        Assert.Equal(CustodyOutcome.Skipped, custody.Single(c => c.Action == "container.top").Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_ProcessListFails_RecordsTheGapAndStillCommits()
+    {
+        var engine = Breached();
+        engine.FailOn["top"] = new EngineApiException(500, "ps failed", "list the container's processes");
+
+        var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+
+        Assert.Contains(result.Warnings, w => w.Contains("process list", StringComparison.Ordinal));
+        Assert.Single(engine.Commits);
+        Assert.False(File.Exists(Path.Combine(root, "container/top.json")));
+    }
+
+    [Fact]
+    public async Task RunAsync_CommitFails_CaseRecordsNoSnapshotAndCustodySaysFailed()
+    {
+        var engine = Breached();
+        engine.FailOn["commit"] = new EngineApiException(500, "no space left on device", "commit the container");
+
+        await Assert.ThrowsAsync<EngineApiException>(() => Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None));
+
+        var (_, record) = await CaseDirectory.OpenAsync(root, CancellationToken.None);
+        Assert.Null(record.Snapshot);
+        var custody = await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None);
+        Assert.Equal(CustodyOutcome.Failed, custody[^1].Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnknownContainer_CreatesNoCaseDirectory()
+    {
+        var engine = Breached();
+
+        await Assert.ThrowsAsync<ContainerNotFoundException>(() =>
+            Workflow(engine).RunAsync(new SnapshotRequest("nope") { CaseDir = root }, null, CancellationToken.None));
+
+        Assert.False(Directory.Exists(root));
+    }
+
+    [Theory]
+    [InlineData("web", "dockerir-evidence/web")]
+    [InlineData("My_App.Prod", "dockerir-evidence/my-app-prod")]
+    [InlineData("__", "dockerir-evidence/container")]
+    public void EvidenceRepository_ContainerNames_BecomeValidRepositories(string name, string expected)
+    {
+        Assert.Equal(expected, SnapshotWorkflow.EvidenceRepository(name));
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
