@@ -55,10 +55,33 @@ public sealed class TestResources(IContainerEngine engine) : IAsyncDisposable
             await IgnoreNotFound(() => engine.RemoveContainerAsync(c.Id, force: true, removeVolumes: true, cts.Token));
         }
 
-        // Evidence images inherit the run label from the committed container; newest first so children go before parents.
-        foreach (var image in (await engine.ListImagesAsync([selector], cts.Token)).Reverse())
+        // Evidence images inherit the run label and are children of the images they were committed from; a parent
+        // refuses removal (409) while a child exists, so sweep until a pass removes nothing more.
+        var remaining = (await engine.ListImagesAsync([selector], cts.Token)).Select(i => i.Id).ToList();
+        while (remaining.Count > 0)
         {
-            await IgnoreNotFound(() => engine.RemoveImageAsync(image.Id, force: true, cts.Token));
+            var left = new List<string>();
+            foreach (var id in remaining)
+            {
+                try
+                {
+                    await engine.RemoveImageAsync(id, force: true, cts.Token);
+                }
+                catch (DockerIRException e) when (e.Kind is FailureKind.Conflict)
+                {
+                    left.Add(id);
+                }
+                catch (DockerIRException e) when (e.Kind is FailureKind.NotFound)
+                {
+                }
+            }
+
+            if (left.Count == remaining.Count)
+            {
+                throw new InvalidOperationException($"test clean-up could not remove images {string.Join(", ", left)}");
+            }
+
+            remaining = left;
         }
     }
 

@@ -16,16 +16,50 @@ internal static class DemoCommand
     {
         var keep = new Option<bool>("--keep") { Description = "Leave the demo containers and images in place afterwards" };
         var caseDir = new Option<string?>("--case-dir") { Description = "Case directory for the demo's snapshot (default ./cases/<case-id>)" };
+        var name = new Option<string>("--name")
+        {
+            Description = "Name of the demo container (its image is tagged with it too)",
+            DefaultValueFactory = _ => ContainerName,
+        };
+        name.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string>() ?? "";
+            if (value.Length is 0 or > 100 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || !char.IsAsciiLetterOrDigit(value[0]))
+            {
+                r.AddError("--name must be a container name: letters, digits, '-', '_' and '.', starting with a letter or digit");
+            }
+        });
+        var labels = new Option<string[]>("--label")
+        {
+            Description = "Extra KEY=VALUE label on everything the demo creates (repeatable)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        labels.Validators.Add(r =>
+        {
+            foreach (var l in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (l.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    r.AddError($"--label '{l}' is not KEY=VALUE");
+                }
+            }
+        });
         var command = new Command("demo", "Build a vulnerable web container locally, breach it over HTTP, and respond to the breach")
         {
             keep,
             caseDir,
+            name,
+            labels,
         };
-        CommandRunner.SetAction(command, engineFactory, (parse, ctx, ct) => RunAsync(ctx, parse.GetValue(keep), parse.GetValue(caseDir), ct));
+        CommandRunner.SetAction(command, engineFactory, (parse, ctx, ct) =>
+        {
+            var extra = (parse.GetValue(labels) ?? []).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            return RunAsync(ctx, parse.GetValue(keep), parse.GetValue(caseDir), parse.GetRequiredValue(name), extra, ct);
+        });
         return command;
     }
 
-    private static async Task<ExitCode> RunAsync(CliContext ctx, bool keep, string? caseDir, CancellationToken ct)
+    private static async Task<ExitCode> RunAsync(CliContext ctx, bool keep, string? caseDir, string name, Dictionary<string, string> extraLabels, CancellationToken ct)
     {
         var console = ctx.Ansi;
         var version = await ctx.Engine.GetVersionAsync(ct);
@@ -33,13 +67,14 @@ internal static class DemoCommand
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var scenario = new DemoScenario(ctx.Engine, http);
-        var labels = new Dictionary<string, string> { [DemoScenario.LabelDemo] = "1" };
+        var labels = new Dictionary<string, string>(extraLabels) { [DemoScenario.LabelDemo] = "1" };
+        var tag = name == ContainerName ? "latest" : name.ToLowerInvariant();
         BreachedApp? app = null;
         string? evidenceImage = null;
         try
         {
-            app = await scenario.StartAsync(ContainerName, "latest", labels, ct);
-            console.MarkupLine($"[bold]2. Vulnerable app[/] {app.ContainerName} serves {app.BaseAddress} (image {DemoWebApp.Repository}:latest, built from the host's busybox)");
+            app = await scenario.StartAsync(name, tag, labels, ct);
+            console.MarkupLine($"[bold]2. Vulnerable app[/] {app.ContainerName} serves {app.BaseAddress} (image {DemoWebApp.Repository}:{tag}, built from the host's busybox)");
             console.MarkupLine($"   index.html: {Render.Safe(FirstLine(await http.GetStringAsync(app.BaseAddress, ct)))}");
 
             await scenario.BreachAsync(app, ct);

@@ -26,7 +26,7 @@ internal static class LogDemultiplexer
                     written += keep;
                     if (written >= maxBytes)
                     {
-                        return new LogCapture(written, Truncated: await HasMoreAsync(source, buffer, cancellationToken));
+                        return new LogCapture(written, Truncated: keep < read || await HasMoreAsync(source, buffer, cancellationToken));
                     }
                 }
 
@@ -51,7 +51,7 @@ internal static class LogDemultiplexer
                     written += keep;
                     if (written >= maxBytes)
                     {
-                        return new LogCapture(written, Truncated: remaining > 0 || await HasMoreAsync(source, buffer, cancellationToken));
+                        return new LogCapture(written, Truncated: keep < read || remaining > 0 || await HasMoreAsync(source, buffer, cancellationToken));
                     }
                 }
             }

@@ -1,0 +1,47 @@
+using DockerIR.Core.Engine;
+using DockerIR.Testing;
+
+namespace DockerIR.Cli.Tests;
+
+/// <summary>`dockerir demo` end to end on the real engine.</summary>
+public sealed class DemoCommandTests : IAsyncLifetime
+{
+    private readonly string workDir = Directory.CreateTempSubdirectory("dockerir-cli-demo-").FullName;
+    private IContainerEngine? engine;
+    private TestResources? resources;
+
+    public async Task InitializeAsync()
+    {
+        engine = await TestEngine.ConnectAsync();
+        resources = new TestResources(engine);
+    }
+
+    [Fact]
+    public async Task Demo_BreachesSnapshotsAndCleansUp()
+    {
+        var name = resources!.Name("demo");
+
+        var result = await ProcessRunner.DockerIRAsync(
+            ["demo", "--name", name, "--case-dir", Path.Combine(workDir, "case"), .. resources.Labels.SelectMany(kv => new[] { "--label", $"{kv.Key}={kv.Value}" })]);
+
+        CliAssert.Success(result);
+        Assert.Contains("HACKED", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("/var/www/html/shell.php (web-root, web-script)", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("/var/www/html/index.html (web-root, web-index)", result.StdOut, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(workDir, "case", "case.json")));
+        var selector = $"{TestResources.RunLabel}={resources.RunId}";
+        Assert.Empty(await engine!.ListContainersAsync(new ContainerListFilter(All: true, Labels: [selector]), CancellationToken.None));
+        Assert.Empty(await engine.ListImagesAsync([selector], CancellationToken.None));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (resources is not null)
+        {
+            await resources.DisposeAsync();
+        }
+
+        engine?.Dispose();
+        Directory.Delete(workDir, recursive: true);
+    }
+}
