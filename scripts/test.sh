@@ -57,6 +57,8 @@ print(p, f, s)
 PY
 )
 rm -rf "$results"
+stop_engine_if_started
+DOCKERIR_STARTED_ENGINE=0
 if [ "${failed:-1}" -ne 0 ]; then status=1; fi
 if [ "${passed:-0}" -eq 0 ]; then status=1; fi
 echo "${passed:-0} passed, ${failed:-1} failed, ${skipped:-0} skipped"
