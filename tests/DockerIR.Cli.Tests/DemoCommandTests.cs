@@ -4,22 +4,16 @@ using DockerIR.Testing;
 namespace DockerIR.Cli.Tests;
 
 /// <summary>`dockerir demo` end to end on the real engine.</summary>
-public sealed class DemoCommandTests : IAsyncLifetime
+public sealed class DemoCommandTests(DemoCommandTests.Fixture fixture) : IClassFixture<DemoCommandTests.Fixture>, IDisposable
 {
     private readonly string workDir = Directory.CreateTempSubdirectory("dockerir-cli-demo-").FullName;
-    private IContainerEngine? engine;
-    private TestResources? resources;
-
-    public async Task InitializeAsync()
-    {
-        engine = await TestEngine.ConnectAsync();
-        resources = new TestResources(engine);
-    }
+    private readonly IContainerEngine engine = fixture.Engine;
+    private readonly TestResources resources = fixture.Resources;
 
     [Fact]
     public async Task Demo_BreachesSnapshotsAndCleansUp()
     {
-        var name = resources!.Name("demo");
+        var name = resources.Name("demo");
 
         var result = await ProcessRunner.DockerIRAsync(
             ["demo", "--name", name, "--case-dir", Path.Combine(workDir, "case"), .. resources.Labels.SelectMany(kv => new[] { "--label", $"{kv.Key}={kv.Value}" })]);
@@ -30,18 +24,12 @@ public sealed class DemoCommandTests : IAsyncLifetime
         Assert.Contains("/var/www/html/index.html (web-root, web-index)", result.StdOut, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(workDir, "case", "case.json")));
         var selector = $"{TestResources.RunLabel}={resources.RunId}";
-        Assert.Empty(await engine!.ListContainersAsync(new ContainerListFilter(All: true, Labels: [selector]), CancellationToken.None));
+        Assert.Empty(await engine.ListContainersAsync(new ContainerListFilter(All: true, Labels: [selector]), CancellationToken.None));
         Assert.Empty(await engine.ListImagesAsync([selector], CancellationToken.None));
     }
 
-    public async Task DisposeAsync()
-    {
-        if (resources is not null)
-        {
-            await resources.DisposeAsync();
-        }
+    public void Dispose() => Directory.Delete(workDir, recursive: true);
 
-        engine?.Dispose();
-        Directory.Delete(workDir, recursive: true);
-    }
+    /// <summary>Only the engine and the labels: the demo builds its own image.</summary>
+    public sealed class Fixture : EngineFixture;
 }

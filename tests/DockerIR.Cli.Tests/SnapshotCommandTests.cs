@@ -12,16 +12,21 @@ public sealed class SnapshotCommandTests(DemoAppFixture demo) : IClassFixture<De
 {
     private readonly string workDir = Directory.CreateTempSubdirectory("dockerir-cli-snap-").FullName;
 
+    /// <summary>Breaches a fresh demo container and snapshots it through the CLI with --json.</summary>
+    private async Task<(BreachedApp App, string CaseDir, JsonElement Json)> SnapshotBreachedAsync(string stem)
+    {
+        var app = await demo.StartBreachedAsync(stem);
+        var caseDir = Path.Combine(workDir, "case");
+        var result = await ProcessRunner.DockerIRAsync(["snapshot", app.ContainerName, "--case-dir", caseDir, "--json"]);
+        CliAssert.Success(result);
+        return (app, caseDir, JsonDocument.Parse(result.StdOut).RootElement);
+    }
+
     [Fact]
     public async Task Snapshot_BreachedApp_WritesTheCaseDirectoryAndLabelledEvidenceImage()
     {
-        var app = await demo.StartBreachedAsync("snap");
-        var caseDir = Path.Combine(workDir, "case");
+        var (app, caseDir, json) = await SnapshotBreachedAsync("snap");
 
-        var result = await ProcessRunner.DockerIRAsync(["snapshot", app.ContainerName, "--case-dir", caseDir, "--json"]);
-
-        CliAssert.Success(result);
-        var json = JsonDocument.Parse(result.StdOut).RootElement;
         var caseId = json.GetProperty("caseId").GetString()!;
         var imageId = json.GetProperty("evidenceImageId").GetString()!;
         Assert.Equal(caseDir, json.GetProperty("caseDir").GetString());
@@ -45,11 +50,8 @@ public sealed class SnapshotCommandTests(DemoAppFixture demo) : IClassFixture<De
     [Fact]
     public async Task Snapshot_EvidenceImage_HoldsTheShellReadBackFromANeverStartedContainer()
     {
-        var app = await demo.StartBreachedAsync("snap-readback");
-        var caseDir = Path.Combine(workDir, "case");
-        var result = await ProcessRunner.DockerIRAsync(["snapshot", app.ContainerName, "--case-dir", caseDir, "--json"]);
-        CliAssert.Success(result);
-        var imageId = JsonDocument.Parse(result.StdOut).RootElement.GetProperty("evidenceImageId").GetString()!;
+        var (_, _, json) = await SnapshotBreachedAsync("snap-readback");
+        var imageId = json.GetProperty("evidenceImageId").GetString()!;
 
         var reader = await demo.Engine.CreateContainerAsync(new ContainerSpec { Image = imageId, Labels = demo.Resources.Labels }, null, CancellationToken.None);
         string content;

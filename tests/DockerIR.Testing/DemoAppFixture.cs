@@ -1,6 +1,5 @@
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
-using Xunit;
 
 namespace DockerIR.Testing;
 
@@ -8,15 +7,8 @@ namespace DockerIR.Testing;
 /// One demo image per test class, imported from the host's busybox and labelled for clean-up; tests start and
 /// breach their own containers from it.
 /// </summary>
-public sealed class DemoAppFixture : IAsyncLifetime
+public sealed class DemoAppFixture : EngineFixture
 {
-    private IContainerEngine? engine;
-    private TestResources? resources;
-
-    public IContainerEngine Engine => engine ?? throw new InvalidOperationException("fixture not initialised");
-
-    public TestResources Resources => resources ?? throw new InvalidOperationException("fixture not initialised");
-
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(15) };
 
     /// <summary>The tag this fixture imported the demo image under.</summary>
@@ -24,12 +16,7 @@ public sealed class DemoAppFixture : IAsyncLifetime
 
     public string ImageReference => $"{DemoWebApp.Repository}:{Tag}";
 
-    public async Task InitializeAsync()
-    {
-        engine = await TestEngine.ConnectAsync();
-        resources = new TestResources(engine);
-        await DemoWebApp.ImportAsync(engine, Tag, resources.Labels, CancellationToken.None);
-    }
+    protected override Task SetUpAsync() => DemoWebApp.ImportAsync(Engine, Tag, Resources.Labels, CancellationToken.None);
 
     /// <summary>Starts a demo container from this fixture's image (the image is imported once).</summary>
     public async Task<BreachedApp> StartAsync(string stem)
@@ -51,14 +38,9 @@ public sealed class DemoAppFixture : IAsyncLifetime
         return app;
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        if (resources is not null)
-        {
-            await resources.DisposeAsync();
-        }
-
+        await base.DisposeAsync();
         Http.Dispose();
-        engine?.Dispose();
     }
 }

@@ -15,7 +15,7 @@ internal static class DemoCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var keep = new Option<bool>("--keep") { Description = "Leave the demo containers and images in place afterwards" };
-        var caseDir = new Option<string?>("--case-dir") { Description = "Case directory for the demo's snapshot (default ./cases/<case-id>)" };
+        var caseDir = CliSymbols.CaseDir("Case directory for the demo's snapshot (default ./cases/<case-id>)");
         var name = new Option<string>("--name")
         {
             Description = "Name of the demo container (its image is tagged with it too)",

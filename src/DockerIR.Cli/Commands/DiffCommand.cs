@@ -11,8 +11,8 @@ internal static class DiffCommand
 {
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
-        var container = new Argument<string>("CONTAINER") { Description = "Container name, id or unambiguous id prefix" };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array of {path, kind, classification, reasons}" };
+        var container = CliSymbols.Container();
+        var json = CliSymbols.Json("Print a JSON array of {path, kind, classification, reasons, parentOnly}");
         var command = new Command("diff", "List the container's added (A), changed (C) and deleted (D) paths, classified runtime or suspicious")
         {
             container,

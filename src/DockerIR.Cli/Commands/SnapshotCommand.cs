@@ -11,8 +11,8 @@ internal static class SnapshotCommand
 {
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
-        var container = new Argument<string>("CONTAINER") { Description = "Container name, id or unambiguous id prefix" };
-        var caseDir = new Option<string?>("--case-dir") { Description = "Case directory to create (default ./cases/<case-id>); must not exist or be empty" };
+        var container = CliSymbols.Container();
+        var caseDir = CliSymbols.CaseDir("Case directory to create (default ./cases/<case-id>); must not exist or be empty");
         var unpause = new Option<bool>("--unpause") { Description = "Resume the container after the commit (default: leave it paused)" };
         var logTail = new Option<int>("--log-tail")
         {
@@ -26,7 +26,7 @@ internal static class SnapshotCommand
                 r.AddError("--log-tail must be between 1 and 10000000");
             }
         });
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var json = CliSymbols.Json();
         var command = new Command("snapshot", "Capture a container's volatile state and commit its filesystem as a labelled evidence image (never execs into it)")
         {
             container,
