@@ -27,6 +27,7 @@ public static class Program
         };
         root.Add(DiffCommand.Create(engineFactory));
         root.Add(SnapshotCommand.Create(engineFactory));
+        root.Add(ExtractCommand.Create(engineFactory));
         root.Add(DemoCommand.Create(engineFactory));
         return root;
     }

@@ -15,12 +15,15 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(ClassifiedChange))]
 [JsonSerializable(typeof(IReadOnlyList<ClassifiedChange>))]
 [JsonSerializable(typeof(SnapshotResult))]
+[JsonSerializable(typeof(Manifest))]
+[JsonSerializable(typeof(DockerIR.Core.Extraction.ExtractResult))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {
     private static JsonSerializerOptions MakeOptions(bool indented) => new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = indented,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         // Evidence files are read by people and tools, never embedded in HTML; control characters stay escaped.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         // The change kind's letters come first: options converters win over the enum's own attribute.

@@ -28,7 +28,7 @@ internal static class WireMapper
     }
 
     public static ImageInspection ToDomain(ImageInspectResponse w, byte[] raw) =>
-        new(w.Id, w.RepoTags ?? [], w.Created ?? "", w.Size, ToDomain(w.Config), raw);
+        new(w.Id, w.RepoTags ?? [], w.Created ?? "", w.Size, ToDomain(w.Config), new GraphDriverInfo(w.GraphDriver?.Name ?? "", w.GraphDriver?.Data ?? []), raw);
 
     public static ContainerConfigInfo ToDomain(ContainerConfigWire? c)
     {

@@ -35,7 +35,7 @@ public sealed class FakeEngine : IContainerEngine
         ArgumentNullException.ThrowIfNull(container);
         containers[container.Id] = container;
         changes[container.Id] = [.. changeSet];
-        images[container.ImageId] = new ImageInspection(container.ImageId, [container.Config.Image ?? ""], "2026-01-01T00:00:00Z", 1234, container.Config,
+        images[container.ImageId] = new ImageInspection(container.ImageId, [container.Config.Image ?? ""], "2026-01-01T00:00:00Z", 1234, container.Config, new GraphDriverInfo("fake", new Dictionary<string, string>()),
             Encoding.UTF8.GetBytes($$"""{"Id":"{{container.ImageId}}"}"""));
         return this;
     }
@@ -109,7 +109,7 @@ public sealed class FakeEngine : IContainerEngine
             ArgumentNullException.ThrowIfNull(request);
             Commits.Add(request);
             var id = $"sha256:{Commits.Count:x64}";
-            images[id] = new ImageInspection(id, [$"{request.Repository}:{request.Tag}"], "now", 1, Find(request.ContainerId).Config, Encoding.UTF8.GetBytes("{}"));
+            images[id] = new ImageInspection(id, [$"{request.Repository}:{request.Tag}"], "now", 1, Find(request.ContainerId).Config, new GraphDriverInfo("fake", new Dictionary<string, string>()), Encoding.UTF8.GetBytes("{}"));
             return id;
         });
 

@@ -152,7 +152,18 @@ public sealed record ImageInspection(
     string Created,
     long Size,
     ContainerConfigInfo Config,
-    ReadOnlyMemory<byte> RawJson);
+    GraphDriverInfo GraphDriver,
+    ReadOnlyMemory<byte> RawJson)
+{
+    /// <summary>The image's layer directories on the engine's host, topmost first (overlay2: UpperDir, then LowerDir).</summary>
+    public IReadOnlyList<string> LayerDirectories =>
+        GraphDriver.Name != "overlay2" ? []
+        : new[] { GraphDriver.Data.GetValueOrDefault("UpperDir") }
+            .Concat((GraphDriver.Data.GetValueOrDefault("LowerDir") ?? "").Split(':'))
+            .Where(d => !string.IsNullOrEmpty(d))
+            .Select(d => d!)
+            .ToList();
+}
 
 /// <summary>One row of an image listing.</summary>
 public sealed record ImageSummary(string Id, IReadOnlyList<string> RepoTags, IReadOnlyDictionary<string, string> Labels);

@@ -21,6 +21,7 @@ internal sealed class ImageInspectResponse
     public string? Created { get; set; }
     public long Size { get; set; }
     public ContainerConfigWire? Config { get; set; }
+    public GraphDriverWire? GraphDriver { get; set; }
 }
 
 /// <summary>One line of the JSON progress stream of import (and pull/push).</summary>

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using DockerIR.Core;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Extraction;
+using Spectre.Console;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir extract CASE_DIR`: the change set and its originals into hashed PAX tars and a manifest.</summary>
+internal static class ExtractCommand
+{
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var caseDir = new Argument<string>("CASE_DIR") { Description = "The case directory 'dockerir snapshot' wrote" };
+        var source = new Option<SourceChoice>("--source")
+        {
+            Description = "Where to read entries: auto (the layer on disk when the engine is local, else the archive endpoint), layer, archive",
+            DefaultValueFactory = _ => SourceChoice.Auto,
+        };
+        var maxFile = SizeOption("--max-file-size", "Largest file stored (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxFileSize);
+        var maxTotal = SizeOption("--max-total-size", "Most content bytes stored in all (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxTotalSize);
+        var maxEntries = new Option<int>("--max-entries")
+        {
+            Description = "Most tar members stored",
+            DefaultValueFactory = _ => ExtractionLimits.Default.MaxEntries,
+        };
+        maxEntries.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--max-entries must be at least 1");
+            }
+        });
+        var json = CliSymbols.Json();
+        var command = new Command("extract", "Store every added and changed file, and the original of every changed or deleted one, as hashed PAX tars with a manifest")
+        {
+            caseDir, source, maxFile, maxTotal, maxEntries, json,
+        };
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            var request = new ExtractRequest(parse.GetRequiredValue(caseDir))
+            {
+                Source = parse.GetValue(source),
+                Limits = new ExtractionLimits(parse.GetValue(maxFile), parse.GetValue(maxTotal), parse.GetValue(maxEntries)),
+            };
+            var workflow = new ExtractWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
+            ExtractResult result;
+            if (ctx.IsTerminal && !parse.GetValue(json))
+            {
+                result = await ctx.Ansi.Progress().StartAsync(async progressContext =>
+                {
+                    var task = progressContext.AddTask("extract", maxValue: 1);
+                    var progress = new Progress<ExtractProgress>(p =>
+                    {
+                        task.Description = $"extract: {p.Phase}";
+                        task.MaxValue = Math.Max(1, p.Total);
+                        task.Value = Math.Min(p.Entries, p.Total);
+                    });
+                    var r = await workflow.RunAsync(request, progress, ct);
+                    task.Value = task.MaxValue;
+                    return r;
+                });
+            }
+            else
+            {
+                result = await workflow.RunAsync(request, null, ct);
+            }
+
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.ExtractResult);
+            }
+            else
+            {
+                Print(ctx.Ansi, result);
+            }
+
+            if (!result.Complete)
+            {
+                await ctx.Err.WriteLineAsync($"dockerir: partial evidence: {result.Gaps.Count} entries not stored (see manifest.json gaps)");
+                return ExitCode.PartialEvidence;
+            }
+
+            return ExitCode.Success;
+        });
+        return command;
+    }
+
+    /// <summary>A byte-size option accepting plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
+    internal static Option<long> SizeOption(string name, string description, long defaultValue)
+    {
+        var option = new Option<long>(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value.Trim() : "";
+                var multiplier = 1L;
+                if (text.Length > 0 && char.IsAsciiLetter(text[^1]))
+                {
+                    multiplier = char.ToUpperInvariant(text[^1]) switch
+                    {
+                        'K' => 1L << 10,
+                        'M' => 1L << 20,
+                        'G' => 1L << 30,
+                        'T' => 1L << 40,
+                        _ => 0,
+                    };
+                    text = text[..^1];
+                }
+
+                if (multiplier == 0 || !long.TryParse(text, System.Globalization.NumberStyles.None, null, out var value) || value < 1 || value > long.MaxValue / multiplier)
+                {
+                    r.AddError($"{name} must be a positive size such as 1048576, 512M or 2G");
+                    return 0;
+                }
+
+                return value * multiplier;
+            },
+        };
+        return option;
+    }
+
+    private static void Print(IAnsiConsole console, ExtractResult r)
+    {
+        console.MarkupLine($"{(r.Complete ? "[green]Extracted[/]" : "[yellow]Extracted with gaps[/]")}: case [bold]{Render.Safe(r.CaseId)}[/]");
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("entries", r.Entries.ToString());
+        grid.AddRow("stored", $"{r.StoredMembers} tar members, {r.StoredBytes} content bytes");
+        grid.AddRow("read from", $"{Render.Safe(r.AfterSource)} (originals: {Render.Safe(r.BeforeSource)})");
+        grid.AddRow("diffs", r.Diffs.ToString());
+        grid.AddRow("time", $"{r.Seconds:0.00} s");
+        console.Write(grid);
+        foreach (var gap in r.Gaps.Take(20))
+        {
+            console.MarkupLine($"[yellow]gap[/]: {Render.Safe(gap)}");
+        }
+
+        if (r.Gaps.Count > 20)
+        {
+            console.MarkupLine($"[yellow]... and {r.Gaps.Count - 20} more gaps in manifest.json[/]");
+        }
+    }
+}

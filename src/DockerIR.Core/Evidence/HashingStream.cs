@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>
+/// A read-through stream that hashes (SHA-256) and counts everything read from the inner stream, and can keep a
+/// bounded copy of it (for diffs of small text files).
+/// </summary>
+public sealed class HashingStream(Stream inner, int keepUpTo = 0) : Stream
+{
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private MemoryStream? kept = keepUpTo > 0 ? new MemoryStream() : null;
+
+    public long BytesRead { get; private set; }
+
+    /// <summary>The bytes read, when they fit in the size asked for at construction; null otherwise.</summary>
+    public byte[]? Kept => kept?.ToArray();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+    /// <summary>The lowercase hex SHA-256 of everything read so far.</summary>
+    public string HashHex() => Convert.ToHexStringLower(hash.GetCurrentHash());
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = inner.Read(buffer);
+        Account(buffer[..read]);
+        return read;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken);
+        Account(buffer.Span[..read]);
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <summary>Hashes a whole stream (reading it to its end) and returns the hex digest and the byte count.</summary>
+    public static async Task<(string Sha256, long Bytes)> HashAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        await using var hashing = new HashingStream(stream);
+        await hashing.CopyToAsync(Stream.Null, 1 << 16, cancellationToken);
+        return (hashing.HashHex(), hashing.BytesRead);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            hash.Dispose();
+            kept?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Account(ReadOnlySpan<byte> data)
+    {
+        hash.AppendData(data);
+        BytesRead += data.Length;
+        if (kept is not null)
+        {
+            if (kept.Length + data.Length <= keepUpTo)
+            {
+                kept.Write(data);
+            }
+            else
+            {
+                kept.Dispose();
+                kept = null;
+            }
+        }
+    }
+}

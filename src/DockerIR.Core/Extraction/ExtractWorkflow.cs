@@ -1,0 +1,555 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using DiffPlex.Renderer;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Snapshot;
+using Serilog;
+
+namespace DockerIR.Core.Extraction;
+
+/// <summary>Which source reads the entries.</summary>
+public enum SourceChoice
+{
+    Auto,
+    Layer,
+    Archive,
+}
+
+/// <summary>What to extract and with which caps.</summary>
+public sealed record ExtractRequest(string CaseDir)
+{
+    public SourceChoice Source { get; init; } = SourceChoice.Auto;
+    public ExtractionLimits Limits { get; init; } = ExtractionLimits.Default;
+}
+
+/// <summary>What an extraction stored.</summary>
+public sealed record ExtractResult(
+    string CaseDir,
+    string CaseId,
+    string AfterSource,
+    string BeforeSource,
+    int Entries,
+    int StoredMembers,
+    long StoredBytes,
+    int Diffs,
+    bool Complete,
+    IReadOnlyList<string> Gaps,
+    double Seconds);
+
+/// <summary>Progress of an extraction: entries handled and content bytes stored so far.</summary>
+public sealed record ExtractProgress(string Phase, int Entries, int Total, long Bytes);
+
+/// <summary>
+/// Stores a case's change set as PAX tars: artifacts/after.tar (added and changed entries as in the container)
+/// and artifacts/before.tar (originals of changed and deleted entries from the original image), hashes every
+/// member, writes diffs of changed text files and, last, manifest.json. What a cap or a failure left out is
+/// listed in the manifest, which then says it is not complete.
+/// </summary>
+public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log)
+{
+    public const string ArtifactsDir = "artifacts";
+    private const int DiffMaxBytes = 1 << 20;
+    private const long DiffBudget = 64L << 20;
+
+    public async Task<ExtractResult> RunAsync(ExtractRequest request, IProgress<ExtractProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var watch = Stopwatch.StartNew();
+        var (dir, record) = await CaseDirectory.OpenAsync(request.CaseDir, cancellationToken);
+        var snapshot = record.Snapshot ?? throw new DockerIRException(FailureKind.Refused,
+            $"case {record.CaseId} has no committed snapshot; run 'dockerir snapshot {record.Container.Name}' first");
+        var changes = await ReadChangesAsync(dir, cancellationToken);
+        var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
+        var target = $"{record.Container.Name} ({record.Container.Id})";
+
+        await using var after = await AfterSourceAsync(request.Source, record, snapshot, cancellationToken);
+        await using var before = await BeforeSourceAsync(request.Source, record, cancellationToken);
+        await custody.AppendAsync("extract.start", target, CustodyOutcome.Started,
+            $"after from {after.Name} ({after.Detail}); originals from {before?.Name ?? "nowhere"} ({before?.Detail ?? "the original image is not available"})", cancellationToken);
+        log.Information("Extracting {Count} changes of case {CaseId}: after from {After}, originals from {Before}",
+            changes.Count, record.CaseId, after.Name, before?.Name ?? "none");
+
+        try
+        {
+            var run = new Run(request.Limits, changes, progress);
+            Delete(dir.PathOf(Manifest.FileName));
+            var staging = dir.PathOf($"{ArtifactsDir}.partial-{Environment.ProcessId}");
+            DeleteTree(staging);
+            Directory.CreateDirectory(Path.Combine(staging, "diffs"));
+
+            await WriteTarAsync(Path.Combine(staging, "after.tar"), after, run.AfterWanted(), run.OnAfterAsync, cancellationToken);
+            await custody.AppendAsync("extract.after", target, CustodyOutcome.Succeeded,
+                $"{run.AfterMembers} members, {run.StoredBytes} content bytes, from {after.Name}", cancellationToken);
+
+            await WriteTarAsync(Path.Combine(staging, "before.tar"), before, before is null ? [] : run.BeforeWanted(), run.OnBeforeAsync, cancellationToken);
+            if (before is null)
+            {
+                run.MarkOriginalsUnavailable("the original image is not available on the engine");
+            }
+
+            await custody.AppendAsync("extract.before", target, before is null ? CustodyOutcome.Skipped : CustodyOutcome.Succeeded,
+                before is null ? "original image not available" : $"{run.BeforeMembers} members from {before.Name}", cancellationToken);
+
+            var diffs = await run.WriteDiffsAsync(Path.Combine(staging, "diffs"), cancellationToken);
+            SwapInto(staging, dir.PathOf(ArtifactsDir));
+
+            var manifest = run.BuildManifest(record, snapshot, after, before, clock.GetUtcNow(), actor.ToolVersion);
+            await dir.WriteJsonAsync(Manifest.FileName, manifest, CoreJsonContext.Indented.Manifest, cancellationToken);
+            await custody.AppendAsync("extract.manifest", target, manifest.Complete ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
+                manifest.Complete ? $"{manifest.Entries.Count} entries, complete" : $"{manifest.Gaps.Count} gaps: {string.Join("; ", manifest.Gaps.Take(5))}",
+                cancellationToken);
+            log.Information("Stored {Members} members ({Bytes} bytes), {Diffs} diffs in {Seconds:0.00} s",
+                run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, watch.Elapsed.TotalSeconds);
+            return new ExtractResult(dir.Root, record.CaseId, after.Name, before?.Name ?? "none", manifest.Entries.Count,
+                run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, manifest.Complete, manifest.Gaps, watch.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException)
+        {
+            await custody.AppendAsync("extract", target, CustodyOutcome.Interrupted, "cancelled by the operator; no manifest was written", CancellationToken.None);
+            throw;
+        }
+        catch (Exception e) when (e is DockerIRException or IOException or InvalidDataException)
+        {
+            await custody.AppendAsync("extract", target, CustodyOutcome.Failed, e.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private static async Task<List<ClassifiedChange>> ReadChangesAsync(CaseDirectory dir, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = File.OpenRead(dir.PathOf(CaseDirectory.ChangesFile));
+            return [.. await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken) ?? []];
+        }
+        catch (Exception e) when (e is JsonException or FileNotFoundException)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{dir.PathOf(CaseDirectory.ChangesFile)} is missing or corrupted: {e.Message}", e);
+        }
+    }
+
+    private static async Task WriteTarAsync(string path, IEntrySource? source, IReadOnlyList<WantedPath> wanted,
+        Func<EvidenceTar, SourceEntry, Stream?, CancellationToken, Task> onEntry, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        await using (var tar = new EvidenceTar(file))
+        {
+            if (source is not null && wanted.Count > 0)
+            {
+                await source.ReadAsync(wanted, (entry, content, ct) => onEntry(tar, entry, content, ct), cancellationToken);
+            }
+        }
+
+        await file.FlushAsync(cancellationToken);
+        file.Flush(flushToDisk: true);
+    }
+
+    private async Task<IEntrySource> AfterSourceAsync(SourceChoice choice, CaseRecord record, CaseSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (choice != SourceChoice.Archive)
+        {
+            var (layers, detail, why) = await AfterLayerAsync(record, snapshot, cancellationToken);
+            if (layers is not null)
+            {
+                return new LayerSource(layers, detail);
+            }
+
+            if (choice == SourceChoice.Layer)
+            {
+                throw new DockerIRException(FailureKind.Usage, $"the layer source cannot be used: {why}; use --source archive");
+            }
+
+            log.Information("Layer source not usable ({Why}); reading through the archive endpoint", why);
+        }
+
+        return new ArchiveSource(engine, snapshot.EvidenceImageId, HelperLabels(record));
+    }
+
+    /// <summary>
+    /// The layer holding the change set as committed: the suspect's own upper directory while it is frozen (paused
+    /// or stopped), else the evidence image's top layer, which is the same diff, committed and immutable.
+    /// </summary>
+    private async Task<(IReadOnlyList<string>? Layers, string Detail, string Why)> AfterLayerAsync(CaseRecord record, CaseSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (!engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            return (null, "", $"the engine at {engine.Endpoint} is not on this host");
+        }
+
+        try
+        {
+            var container = await engine.InspectContainerAsync(record.Container.Id, cancellationToken);
+            if (container.GraphDriver.Name == "overlay2" && (container.State.Paused || !container.State.Running)
+                && container.GraphDriver.Data.GetValueOrDefault("UpperDir") is { } upper && LayerSource.CanRead([upper]))
+            {
+                return ([upper], $"upper directory of the {(container.State.Paused ? "paused" : "stopped")} suspect: {upper}", "");
+            }
+        }
+        catch (ContainerNotFoundException)
+        {
+        }
+
+        var image = await engine.InspectImageAsync(snapshot.EvidenceImageId, cancellationToken);
+        if (image.GraphDriver.Name != "overlay2")
+        {
+            return (null, "", $"the storage driver is {image.GraphDriver.Name}, not overlay2");
+        }
+
+        var top = image.GraphDriver.Data.GetValueOrDefault("UpperDir");
+        return top is not null && LayerSource.CanRead([top])
+            ? ([top], $"top layer of evidence image {snapshot.EvidenceImageId}: {top}", "")
+            : (null, "", "the engine's storage is not readable here");
+    }
+
+    private async Task<IEntrySource?> BeforeSourceAsync(SourceChoice choice, CaseRecord record, CancellationToken cancellationToken)
+    {
+        ImageInspection image;
+        try
+        {
+            image = await engine.InspectImageAsync(record.Container.ImageId, cancellationToken);
+        }
+        catch (ImageNotFoundException)
+        {
+            return null;
+        }
+
+        if (choice != SourceChoice.Archive && engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal)
+            && image.LayerDirectories is { Count: > 0 } layers && LayerSource.CanRead(layers))
+        {
+            return new LayerSource(layers, $"{layers.Count} layers of original image {image.Id}");
+        }
+
+        if (choice == SourceChoice.Layer)
+        {
+            throw new DockerIRException(FailureKind.Usage, $"the layers of original image {image.Id} cannot be read here; use --source archive");
+        }
+
+        return new ArchiveSource(engine, image.Id, HelperLabels(record));
+    }
+
+    private static Dictionary<string, string> HelperLabels(CaseRecord record) => new()
+    {
+        [SnapshotWorkflow.LabelCase] = record.CaseId,
+        ["dockerir.helper"] = "archive-reader",
+    };
+
+    private static void SwapInto(string staging, string artifacts)
+    {
+        var old = artifacts + $".old-{Environment.ProcessId}";
+        if (Directory.Exists(artifacts))
+        {
+            Directory.Move(artifacts, old);
+        }
+
+        Directory.Move(staging, artifacts);
+        DeleteTree(old);
+    }
+
+    private static void Delete(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void DeleteTree(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    /// <summary>The state of one extraction: records per path, caps, diff candidates.</summary>
+    private sealed class Run(ExtractionLimits limits, List<ClassifiedChange> changes, IProgress<ExtractProgress>? progress)
+    {
+        private readonly Dictionary<string, ClassifiedChange> byPath = changes.GroupBy(c => c.Path, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        private readonly Dictionary<string, FileRecord> afterRecords = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, FileRecord> beforeRecords = new(StringComparer.Ordinal);
+        private readonly List<DeletedContent> deletedContents = [];
+        private readonly Dictionary<string, (byte[]? After, byte[]? Before)> diffTexts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> diffFiles = new(StringComparer.Ordinal);
+        private readonly List<string> extraGaps = [];
+        private readonly HashSet<string> deleted = changes.Where(c => c.Kind == ChangeKind.Deleted).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
+        private long diffBytes;
+        private int handled;
+
+        public int AfterMembers { get; private set; }
+        public int BeforeMembers { get; private set; }
+        public long StoredBytes { get; private set; }
+
+        public List<WantedPath> AfterWanted() =>
+            changes.Where(c => c.Kind != ChangeKind.Deleted).Select(c => new WantedPath(c.Path, c.Kind == ChangeKind.Added)).ToList();
+
+        public List<WantedPath> BeforeWanted() =>
+            changes.Where(c => c.Kind != ChangeKind.Added).Select(c => new WantedPath(c.Path, c.Kind == ChangeKind.Deleted)).ToList();
+
+        public void MarkOriginalsUnavailable(string why)
+        {
+            foreach (var c in changes.Where(c => c.Kind != ChangeKind.Added))
+            {
+                beforeRecords[c.Path] = new FileRecord { Type = "missing", Source = "none", NotStored = why, Gap = true };
+            }
+        }
+
+        public async Task OnAfterAsync(EvidenceTar tar, SourceEntry entry, Stream? content, CancellationToken cancellationToken)
+        {
+            if (!byPath.TryGetValue(entry.Path, out var change) || change.Kind == ChangeKind.Deleted || afterRecords.ContainsKey(entry.Path))
+            {
+                return;
+            }
+
+            var keep = change.Kind == ChangeKind.Changed ? DiffMaxBytes : 0;
+            var (rec, kept) = await StoreAsync(tar, entry, content, Manifest.AfterTar, keep, afterRecords, cancellationToken);
+            afterRecords[entry.Path] = rec;
+            AfterMembers += rec.Member is null ? 0 : 1;
+            KeepForDiff(entry.Path, kept, after: true);
+            Report("after");
+        }
+
+        public async Task OnBeforeAsync(EvidenceTar tar, SourceEntry entry, Stream? content, CancellationToken cancellationToken)
+        {
+            if (beforeRecords.ContainsKey(entry.Path))
+            {
+                return;
+            }
+
+            byPath.TryGetValue(entry.Path, out var change);
+            var underDeleted = change is null ? DeletedAncestor(entry.Path) : null;
+            if (change is { Kind: ChangeKind.Added } || (change is null && underDeleted is null))
+            {
+                return;
+            }
+
+            var (rec, kept) = await StoreAsync(tar, entry, content, Manifest.BeforeTar, change?.Kind == ChangeKind.Changed ? DiffMaxBytes : 0, beforeRecords, cancellationToken);
+            BeforeMembers += rec.Member is null ? 0 : 1;
+            if (underDeleted is not null)
+            {
+                deletedContents.Add(new DeletedContent { Path = entry.Path, UnderDeleted = underDeleted, Before = rec });
+                beforeRecords[entry.Path] = rec;
+            }
+            else
+            {
+                beforeRecords[entry.Path] = rec;
+                KeepForDiff(entry.Path, kept, after: false);
+            }
+
+            Report("before");
+        }
+
+        public async Task<int> WriteDiffsAsync(string diffsDir, CancellationToken cancellationToken)
+        {
+            var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+            var index = 0;
+            foreach (var change in changes)
+            {
+                index++;
+                if (!diffTexts.TryGetValue(change.Path, out var pair) || pair.After is null || pair.Before is null
+                    || afterRecords.GetValueOrDefault(change.Path)?.Sha256 == beforeRecords.GetValueOrDefault(change.Path)?.Sha256)
+                {
+                    continue;
+                }
+
+                string oldText, newText;
+                try
+                {
+                    if (Array.IndexOf(pair.After, (byte)0) >= 0 || Array.IndexOf(pair.Before, (byte)0) >= 0)
+                    {
+                        continue;
+                    }
+
+                    oldText = strict.GetString(pair.Before);
+                    newText = strict.GetString(pair.After);
+                }
+                catch (DecoderFallbackException)
+                {
+                    continue;
+                }
+
+                var name = $"{index:D6}.diff";
+                var label = SafeText.Escape(change.Path);
+                var diff = new UnidiffRenderer().Generate(oldText, newText, "a" + label, "b" + label);
+                await File.WriteAllTextAsync(Path.Combine(diffsDir, name), diff, cancellationToken);
+                diffFiles[change.Path] = $"{ArtifactsDir}/diffs/{name}";
+            }
+
+            return diffFiles.Count;
+        }
+
+        public Manifest BuildManifest(CaseRecord record, CaseSnapshot snapshot, IEntrySource after, IEntrySource? before, DateTimeOffset now, string toolVersion)
+        {
+            var entries = new List<ManifestEntry>(changes.Count);
+            foreach (var c in changes)
+            {
+                var a = c.Kind == ChangeKind.Deleted ? null
+                    : afterRecords.GetValueOrDefault(c.Path) ?? Vanished(after.Name);
+                var b = c.Kind == ChangeKind.Added ? null
+                    : beforeRecords.GetValueOrDefault(c.Path) ?? new FileRecord { Type = "missing", Source = before?.Name ?? "none", NotStored = "not in the original image" };
+                entries.Add(new ManifestEntry
+                {
+                    Path = c.Path,
+                    Kind = c.Kind,
+                    Classification = c.Classification,
+                    Reasons = c.Reasons,
+                    After = a,
+                    Before = b,
+                    ContentChange = c.Kind == ChangeKind.Changed ? ContentChange(a, b) : null,
+                    Diff = diffFiles.GetValueOrDefault(c.Path),
+                });
+            }
+
+            var gaps = entries.SelectMany(e => new[] { (e.Path, r: e.After), (e.Path, r: e.Before) })
+                .Concat(deletedContents.Select(d => (d.Path, r: (FileRecord?)d.Before)))
+                .Where(x => x.r?.Gap == true)
+                .Select(x => $"{SafeText.Escape(x.Path)}: {x.r!.NotStored}")
+                .Concat(extraGaps)
+                .ToList();
+            return new Manifest
+            {
+                CaseId = record.CaseId,
+                CreatedUtc = now,
+                ToolVersion = toolVersion,
+                ContainerId = record.Container.Id,
+                ContainerName = record.Container.Name,
+                OriginalImage = record.Container.ImageReference,
+                OriginalImageId = record.Container.ImageId,
+                EvidenceImageId = snapshot.EvidenceImageId,
+                AfterSource = after.Name,
+                AfterSourceDetail = after.Detail,
+                BeforeSource = before?.Name ?? "none",
+                BeforeSourceDetail = before?.Detail ?? "the original image is not available",
+                Limits = limits,
+                Complete = gaps.Count == 0,
+                Gaps = gaps,
+                Entries = entries,
+                DeletedContents = deletedContents,
+            };
+        }
+
+        private static FileRecord Vanished(string source) =>
+            new() { Type = "missing", Source = source, NotStored = "vanished: the source does not hold this path", Gap = true };
+
+        private static string ContentChange(FileRecord? a, FileRecord? b) =>
+            a is null || b is null || a.Type == "missing" || b.Type == "missing" ? "unknown"
+            : a.Type != b.Type ? "type"
+            : a.Type != "file" ? "metadata"
+            : a.Sha256 is null || b.Sha256 is null ? "unknown"
+            : a.Sha256 == b.Sha256 ? "metadata" : "content";
+
+        private async Task<(FileRecord Record, byte[]? Kept)> StoreAsync(EvidenceTar tar, SourceEntry entry, Stream? content, string tarName, int keep,
+            Dictionary<string, FileRecord> side, CancellationToken cancellationToken)
+        {
+            var record = Describe(entry, tarName == Manifest.AfterTar ? "after" : "before");
+            if (entry.Type == EntryType.Missing)
+            {
+                return (record with { NotStored = entry.Problem ?? "vanished: the source does not hold this path", Gap = entry.Problem?.StartsWith("parent", StringComparison.Ordinal) != true }, null);
+            }
+
+            if (entry.Type is EntryType.Socket or EntryType.Whiteout)
+            {
+                var why = entry.Type == EntryType.Socket ? "a socket has no content a tar can hold" : "the layer holds a deletion marker here";
+                return (record with { NotStored = why, Gap = entry.Type == EntryType.Whiteout && tarName == Manifest.AfterTar }, null);
+            }
+
+            if (AfterMembers + BeforeMembers >= limits.MaxEntries)
+            {
+                return (record with { NotStored = $"over --max-entries ({limits.MaxEntries})", Gap = true }, null);
+            }
+
+            if (entry.Type == EntryType.File && entry.Size > limits.MaxFileSize)
+            {
+                return (record with { NotStored = $"over --max-file-size ({entry.Size} > {limits.MaxFileSize} bytes)", Gap = true }, null);
+            }
+
+            if (entry.Type == EntryType.File && StoredBytes + entry.Size > limits.MaxTotalSize)
+            {
+                return (record with { NotStored = $"over --max-total-size ({limits.MaxTotalSize} bytes)", Gap = true }, null);
+            }
+
+            if (entry.Type == EntryType.HardLink && (entry.LinkTarget is null || side.GetValueOrDefault(entry.LinkTarget)?.Member is null))
+            {
+                var target = entry.LinkTarget is null ? null : side.GetValueOrDefault(entry.LinkTarget);
+                return (record with { NotStored = $"hard link to {entry.LinkTarget}, which is not stored", Gap = target?.Gap == true }, null);
+            }
+
+            var keepThis = keep > 0 && diffBytes + keep <= DiffBudget ? keep : 0;
+            var (sha, bytes, kept) = await tar.WriteAsync(entry, content, keepThis, cancellationToken);
+            StoredBytes += bytes;
+            diffBytes += kept?.Length ?? 0;
+            if (entry.Type == EntryType.HardLink)
+            {
+                var target = side[entry.LinkTarget!];
+                return (record with { Sha256 = target.Sha256, Size = target.Size, Tar = tarName, Member = ChangeSetPaths.MemberName(entry.Path) }, null);
+            }
+
+            record = record with { Sha256 = sha, Tar = tarName, Member = ChangeSetPaths.MemberName(entry.Path) };
+            if (entry.Type == EntryType.File && bytes != entry.Size)
+            {
+                record = record with { Size = bytes, NotStored = $"size changed while reading: declared {entry.Size}, read {bytes} (stored as read)" };
+            }
+
+            return (record, kept);
+        }
+
+        private static FileRecord Describe(SourceEntry e, string side) => new()
+        {
+            Type = TypeName(e.Type),
+            Mode = e.Type == EntryType.Missing ? null : Convert.ToString(e.Mode, 8).PadLeft(4, '0'),
+            Uid = e.Type == EntryType.Missing ? null : e.Uid,
+            Gid = e.Type == EntryType.Missing ? null : e.Gid,
+            Size = e.Type == EntryType.Missing ? null : e.Size,
+            Mtime = e.Type == EntryType.Missing ? null : FormatTime(e.MtimeSeconds, e.MtimeNanos, e.HasNanos),
+            MtimeUnix = e.Type == EntryType.Missing ? null : e.MtimeSeconds,
+            LinkTarget = e.LinkTarget,
+            Device = e.Type is EntryType.CharDevice or EntryType.BlockDevice ? $"{e.DevMajor}:{e.DevMinor}" : null,
+            Xattrs = e.Xattrs.Count == 0 ? null : e.Xattrs.ToDictionary(kv => kv.Key, kv => Convert.ToBase64String(kv.Value), StringComparer.Ordinal),
+            Opaque = e.Opaque ? true : null,
+            Source = side,
+        };
+
+        public static string TypeName(EntryType type) => JsonNamingPolicy.CamelCase.ConvertName(type.ToString());
+
+        public static string FormatTime(long seconds, int nanos, bool hasNanos)
+        {
+            var t = EvidenceTar.ToDateTimeOffset(seconds, 0).UtcDateTime;
+            return t.ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + (hasNanos ? $".{nanos:D9}" : "") + "Z";
+        }
+
+        private string? DeletedAncestor(string path)
+        {
+            for (var p = ChangeSetPaths.Parent(path); p != "/"; p = ChangeSetPaths.Parent(p))
+            {
+                if (deleted.Contains(p))
+                {
+                    return p;
+                }
+            }
+
+            return null;
+        }
+
+        private void KeepForDiff(string path, byte[]? kept, bool after)
+        {
+            if (kept is null)
+            {
+                return;
+            }
+
+            var pair = diffTexts.GetValueOrDefault(path);
+            diffTexts[path] = after ? (kept, pair.Before) : (pair.After, kept);
+        }
+
+        private void Report(string phase)
+        {
+            handled++;
+            if (handled % 500 == 0)
+            {
+                progress?.Report(new ExtractProgress(phase, handled, changes.Count, StoredBytes));
+            }
+        }
+    }
+}

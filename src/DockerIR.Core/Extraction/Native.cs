@@ -1,0 +1,170 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace DockerIR.Core.Extraction;
+
+/// <summary>What lstat-like reading of one path on the host says (statx, never following a final symlink).</summary>
+internal readonly record struct HostStat(
+    uint Mode,
+    long Uid,
+    long Gid,
+    long Size,
+    long MtimeSeconds,
+    int MtimeNanos,
+    uint NLink,
+    ulong Ino,
+    ulong Dev,
+    int RdevMajor,
+    int RdevMinor)
+{
+    public const uint TypeMask = 0xF000;
+    public const uint Fifo = 0x1000;
+    public const uint CharDevice = 0x2000;
+    public const uint Directory = 0x4000;
+    public const uint BlockDevice = 0x6000;
+    public const uint Regular = 0x8000;
+    public const uint Symlink = 0xA000;
+    public const uint Socket = 0xC000;
+
+    public uint Type => Mode & TypeMask;
+
+    public uint Permissions => Mode & 0xFFF;
+}
+
+/// <summary>The few Linux calls the layer source needs and .NET does not expose.</summary>
+internal static partial class Native
+{
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7FF;
+    private const int ORdOnly = 0;
+    private const int ONoFollow = 0x20000;
+    private const int ONoAtime = 0x40000;
+    private const int OCloExec = 0x80000;
+    private const int ENoEnt = 2;
+    private const int ENotDir = 20;
+    private const int EPerm = 1;
+    private const int ENoData = 61;
+    private const int ERange = 34;
+    private const int ELoop = 40;
+
+    /// <summary>Stats a path without following a final symlink; null when it does not exist.</summary>
+    public static unsafe HostStat? LStat(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is ENoEnt or ENotDir)
+            {
+                return null;
+            }
+
+            throw new IOException($"statx {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        var b = new ReadOnlySpan<byte>(buffer, 256);
+        return new HostStat(
+            Mode: BinaryPrimitives.ReadUInt16LittleEndian(b[28..]),
+            Uid: BinaryPrimitives.ReadUInt32LittleEndian(b[20..]),
+            Gid: BinaryPrimitives.ReadUInt32LittleEndian(b[24..]),
+            Size: (long)BinaryPrimitives.ReadUInt64LittleEndian(b[40..]),
+            MtimeSeconds: BinaryPrimitives.ReadInt64LittleEndian(b[112..]),
+            MtimeNanos: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[120..]),
+            NLink: BinaryPrimitives.ReadUInt32LittleEndian(b[16..]),
+            Ino: BinaryPrimitives.ReadUInt64LittleEndian(b[32..]),
+            Dev: ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(b[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(b[140..]),
+            RdevMajor: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[128..]),
+            RdevMinor: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[132..]));
+    }
+
+    /// <summary>
+    /// Opens a regular file for reading without following a final symlink and without touching its access
+    /// time (O_NOATIME; retried without it where the kernel refuses it to a non-owner).
+    /// </summary>
+    public static FileStream OpenForEvidence(string path)
+    {
+        var fd = open(path, ORdOnly | ONoFollow | ONoAtime | OCloExec);
+        if (fd < 0 && Marshal.GetLastPInvokeError() == EPerm)
+        {
+            fd = open(path, ORdOnly | ONoFollow | OCloExec);
+        }
+
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                ENoEnt => new FileNotFoundException($"{path} vanished"),
+                ELoop => new IOException($"{path} became a symlink"),
+                _ => new IOException($"open {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
+            };
+        }
+
+        return new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+    }
+
+    /// <summary>The extended attributes of a path (not following a final symlink), names to raw values.</summary>
+    public static Dictionary<string, byte[]> ListXattrs(string path)
+    {
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var size = llistxattr(path, null, 0);
+        if (size <= 0)
+        {
+            return result;
+        }
+
+        var names = new byte[size + 256];
+        size = llistxattr(path, names, names.Length);
+        if (size <= 0)
+        {
+            return result;
+        }
+
+        foreach (var name in Encoding.UTF8.GetString(names, 0, (int)size).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (GetXattr(path, name) is { } value)
+            {
+                result[name] = value;
+            }
+        }
+
+        return result;
+    }
+
+    public static byte[]? GetXattr(string path, string name)
+    {
+        var size = lgetxattr(path, name, null, 0);
+        if (size < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is ENoData or ENoEnt or ERange ? null : throw new IOException($"getxattr {path} {name}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        var value = new byte[size];
+        if (size > 0)
+        {
+            size = lgetxattr(path, name, value, value.Length);
+            if (size < 0)
+            {
+                return null;
+            }
+        }
+
+        return value[..(int)size];
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int statx(int dirfd, string pathname, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string pathname, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint llistxattr(string path, byte[]? list, nint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint lgetxattr(string path, string name, byte[]? value, nint size);
+}
