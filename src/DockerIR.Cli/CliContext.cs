@@ -4,6 +4,7 @@ using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Docker;
+using System.Text;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -72,6 +73,21 @@ internal sealed class CliContext : IDisposable
     /// <summary>The engine client, created on first use (so a malformed DOCKER_HOST fails inside the command's error handling).</summary>
     public IContainerEngine Engine => engine ??= engineFactory();
 
+    /// <summary>
+    /// Where raw bytes go: stdout itself when it is not a terminal; on a terminal, a filter that shows control
+    /// characters as escapes so hostile content cannot drive the terminal; in tests, the captured writer.
+    /// </summary>
+    public Stream OpenBinaryOutput()
+    {
+        if (!ReferenceEquals(Out, System.Console.Out))
+        {
+            return new TextWriterStream(Out, escape: false);
+        }
+
+        var stdout = System.Console.OpenStandardOutput();
+        return IsTerminal ? new TextWriterStream(new StreamWriter(stdout) { AutoFlush = true }, escape: true) : stdout;
+    }
+
     public void Dispose()
     {
         engine?.Dispose();
@@ -101,4 +117,47 @@ internal static class GlobalOptions
     public static Option<bool> Debug { get; } = new("--debug") { Description = "Verbose logs, and stack traces for unexpected errors", Recursive = true };
 
     public static Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Log warnings and errors only", Recursive = true };
+}
+
+/// <summary>Bytes to a text writer: decoded as UTF-8, optionally with control characters (but newline and tab) escaped.</summary>
+internal sealed class TextWriterStream(TextWriter writer, bool escape) : Stream
+{
+    private readonly Decoder decoder = new UTF8Encoding(false).GetDecoder();
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        var chars = new char[decoder.GetCharCount(buffer, offset, count)];
+        decoder.GetChars(buffer, offset, count, chars, 0);
+        if (!escape)
+        {
+            writer.Write(chars);
+            return;
+        }
+
+        foreach (var c in chars)
+        {
+            if (c is '\n' or '\t' || !char.IsControl(c))
+            {
+                writer.Write(c);
+            }
+            else
+            {
+                writer.Write($"\\x{(int)c:x2}");
+            }
+        }
+    }
+
+    public override void Flush() => writer.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

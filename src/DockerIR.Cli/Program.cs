@@ -28,6 +28,9 @@ public static class Program
         root.Add(DiffCommand.Create(engineFactory));
         root.Add(SnapshotCommand.Create(engineFactory));
         root.Add(ExtractCommand.Create(engineFactory));
+        root.Add(BundleCommand.Create(engineFactory));
+        root.Add(VerifyCommand.Create(engineFactory));
+        root.Add(ShowCommand.Create(engineFactory));
         root.Add(DemoCommand.Create(engineFactory));
         return root;
     }

@@ -16,6 +16,9 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(IReadOnlyList<ClassifiedChange>))]
 [JsonSerializable(typeof(SnapshotResult))]
 [JsonSerializable(typeof(Manifest))]
+[JsonSerializable(typeof(FileRecord))]
+[JsonSerializable(typeof(BundleResult))]
+[JsonSerializable(typeof(VerifyResult))]
 [JsonSerializable(typeof(DockerIR.Core.Extraction.ExtractResult))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {

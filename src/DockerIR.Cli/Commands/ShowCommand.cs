@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Text;
+using DockerIR.Core;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir show CASE_OR_BUNDLE PATH`: one stored file to stdout, or its metadata with --stat.</summary>
+internal static class ShowCommand
+{
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var target = new Argument<string>("CASE_DIR_OR_BUNDLE") { Description = "A case directory or a bundle" };
+        var path = new Argument<string>("PATH") { Description = "The path in the container, e.g. /var/www/html/shell.php" };
+        var before = new Option<bool>("--before") { Description = "Show the original from the image instead of the container's version" };
+        var stat = new Option<bool>("--stat") { Description = "Print the entry's metadata (JSON) instead of its content" };
+        var command = new Command("show", "Print one stored file of a case or bundle to stdout, without unpacking anything to disk")
+        {
+            target, path, before, stat,
+        };
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            var location = parse.GetRequiredValue(target);
+            var (record, manifest) = await ShowWorkflow.FindAsync(location, parse.GetRequiredValue(path), parse.GetValue(before), ct);
+            if (parse.GetValue(stat))
+            {
+                await CliJson.WriteAsync(ctx.Out, record, CoreJsonContext.Indented.FileRecord);
+                return ExitCode.Success;
+            }
+
+            await using var output = ctx.OpenBinaryOutput();
+            await ShowWorkflow.CopyAsync(location, record, manifest, output, ct);
+            return ExitCode.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,162 @@
+using System.IO.Compression;
+using System.Text;
+using ICSharpCode.SharpZipLib.Tar;
+using Serilog;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>What a bundle run wrote.</summary>
+public sealed record BundleResult(string BundlePath, string Sha256, long Bytes, int Files, bool EvidenceComplete, string? Incomplete, double Seconds);
+
+/// <summary>
+/// Seals a case: SHA256SUMS over every file (coreutils format), then one .tar.gz of the case directory with
+/// the sums and records first, and FILE.sha256 beside it. Both are written under temporary names and renamed
+/// only when complete, so a bundle under its final name is always whole.
+/// </summary>
+public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log)
+{
+    public async Task<BundleResult> RunAsync(string caseDir, string? output, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (dir, record) = await CaseDirectory.OpenAsync(caseDir, cancellationToken);
+        var bundlePath = Path.GetFullPath(output ?? dir.Root.TrimEnd('/') + ".tar.gz");
+        if (bundlePath.StartsWith(dir.Root + "/", StringComparison.Ordinal))
+        {
+            throw new DockerIRException(FailureKind.Usage, $"the bundle cannot be written inside the case directory it seals ({bundlePath})");
+        }
+
+        var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
+        var incomplete = await IncompleteReasonAsync(dir, cancellationToken);
+        await custody.AppendAsync("bundle.start", bundlePath, CustodyOutcome.Started, incomplete ?? "manifest complete", cancellationToken);
+
+        var files = await CaseFiles.WriteSumsAsync(dir, cancellationToken);
+        log.Information("Hashed {Count} files of case {CaseId} into SHA256SUMS", files.Count, record.CaseId);
+
+        var temp = $"{bundlePath}.partial-{Environment.ProcessId}";
+        var sumTemp = $"{bundlePath}.sha256.partial-{Environment.ProcessId}";
+        try
+        {
+            string sha;
+            long bytes;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                await using var hashing = new HashingWriteStream(file);
+                await using (var gzip = new GZipStream(hashing, CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    await WriteTarAsync(gzip, dir, record.CaseId, [CaseFiles.SumsFile, .. files.Select(f => f.Name)], cancellationToken);
+                }
+
+                await hashing.FlushAsync(cancellationToken);
+                sha = hashing.HashHex();
+                bytes = hashing.BytesWritten;
+                file.Flush(flushToDisk: true);
+            }
+
+            await File.WriteAllTextAsync(sumTemp, CaseFiles.SumLine(sha, Path.GetFileName(bundlePath)), Encoding.UTF8, cancellationToken);
+            File.Move(temp, bundlePath, overwrite: true);
+            File.Move(sumTemp, bundlePath + ".sha256", overwrite: true);
+            await custody.AppendAsync("bundle.written", bundlePath, CustodyOutcome.Succeeded, $"sha256 {sha}, {bytes} bytes, {files.Count + 1} files", cancellationToken);
+            log.Information("Bundled case {CaseId} into {Bundle} ({Bytes} bytes)", record.CaseId, bundlePath, bytes);
+            return new BundleResult(bundlePath, sha, bytes, files.Count + 1, incomplete is null, incomplete, watch.Elapsed.TotalSeconds);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or DockerIRException)
+        {
+            TryDelete(temp);
+            TryDelete(sumTemp);
+            await custody.AppendAsync("bundle", bundlePath, e is OperationCanceledException ? CustodyOutcome.Interrupted : CustodyOutcome.Failed,
+                e.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Why the evidence in the case is not complete, or null when it is.</summary>
+    private static async Task<string?> IncompleteReasonAsync(CaseDirectory dir, CancellationToken cancellationToken)
+    {
+        var path = dir.PathOf(Manifest.FileName);
+        if (!File.Exists(path))
+        {
+            return "no manifest: the change set was not extracted (run 'dockerir extract')";
+        }
+
+        var manifest = await ManifestFile.ReadAsync(path, cancellationToken);
+        return manifest.Complete ? null : $"the manifest lists {manifest.Gaps.Count} gaps";
+    }
+
+    private static async Task WriteTarAsync(Stream output, CaseDirectory dir, string caseId, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        await using var tar = new TarOutputStream(output, Encoding.UTF8) { IsStreamOwner = false };
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        await PutDirectoryAsync(tar, caseId, written, cancellationToken);
+        foreach (var name in names)
+        {
+            var parts = name.Split('/');
+            for (var i = 1; i < parts.Length; i++)
+            {
+                await PutDirectoryAsync(tar, $"{caseId}/{string.Join('/', parts[..i])}", written, cancellationToken);
+            }
+
+            var info = new FileInfo(dir.PathOf(name));
+            var entry = TarEntry.CreateTarEntry($"{caseId}/{name}");
+            entry.Size = info.Length;
+            entry.ModTime = info.LastWriteTimeUtc;
+            entry.TarHeader.Mode = Convert.ToInt32("644", 8);
+            entry.TarHeader.UserId = 0;
+            entry.TarHeader.GroupId = 0;
+            entry.TarHeader.UserName = "root";
+            entry.TarHeader.GroupName = "root";
+            await tar.PutNextEntryAsync(entry, cancellationToken);
+            await using (var source = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous))
+            {
+                var copied = await CopyExactlyAsync(source, tar, info.Length, cancellationToken);
+                if (copied != info.Length)
+                {
+                    throw new IOException($"{name} changed size while it was bundled");
+                }
+            }
+
+            await tar.CloseEntryAsync(cancellationToken);
+        }
+    }
+
+    private static async Task PutDirectoryAsync(TarOutputStream tar, string name, HashSet<string> written, CancellationToken cancellationToken)
+    {
+        if (!written.Add(name))
+        {
+            return;
+        }
+
+        var entry = TarEntry.CreateTarEntry(name + "/");
+        entry.TarHeader.TypeFlag = TarHeader.LF_DIR;
+        entry.TarHeader.Mode = Convert.ToInt32("755", 8);
+        entry.TarHeader.UserName = "root";
+        entry.TarHeader.GroupName = "root";
+        entry.Size = 0;
+        await tar.PutNextEntryAsync(entry, cancellationToken);
+        await tar.CloseEntryAsync(cancellationToken);
+    }
+
+    private static async Task<long> CopyExactlyAsync(Stream source, Stream destination, long length, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 20];
+        long total = 0;
+        int read;
+        while (total < length && (read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - total)), cancellationToken)) > 0)
+        {
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using DockerIR.Core.Tar;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>One file of a case as it is read: its name relative to the case and its content (valid until the next file).</summary>
+public sealed record CaseFile(string Name, Stream Content);
+
+/// <summary>
+/// The files of a case, from a case directory or streamed out of a bundle (.tar.gz), in the case's order:
+/// SHA256SUMS and the records first, the large tars last. Nothing is unpacked to disk.
+/// </summary>
+public abstract class CaseContent
+{
+    /// <summary>What is read (the directory or the bundle), for messages.</summary>
+    public required string Location { get; init; }
+
+    /// <summary>A case directory or a bundle, by what the path is.</summary>
+    public static CaseContent Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            return new DirectoryContent { Location = full };
+        }
+
+        if (File.Exists(full))
+        {
+            return new BundleContent { Location = full };
+        }
+
+        throw new DockerIRException(FailureKind.NotFound, $"no case directory or bundle at {full}");
+    }
+
+    public abstract IAsyncEnumerable<CaseFile> FilesAsync(CancellationToken cancellationToken);
+
+    private sealed class DirectoryContent : CaseContent
+    {
+        public override async IAsyncEnumerable<CaseFile> FilesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var names = CaseFiles.List(Location);
+            if (File.Exists(Path.Combine(Location, CaseFiles.SumsFile)))
+            {
+                names.Insert(0, CaseFiles.SumsFile);
+            }
+
+            foreach (var name in names)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await using var stream = new FileStream(Path.Combine(Location, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
+                    FileOptions.SequentialScan | FileOptions.Asynchronous);
+                yield return new CaseFile(name, stream);
+            }
+        }
+    }
+
+    /// <summary>A bundle: gzip, then a tar whose members all sit below one top directory.</summary>
+    private sealed class BundleContent : CaseContent
+    {
+        public override bool IsBundle => true;
+
+        public override async IAsyncEnumerable<CaseFile> FilesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await using var file = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            await using var gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
+            using var reader = new TarStreamReader(gzip);
+            string? top = null;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            while (true)
+            {
+                TarItem? item;
+                try
+                {
+                    item = await reader.NextAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+                {
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"the bundle {Location} is corrupted: {e.Message}", e);
+                }
+
+                if (item is null)
+                {
+                    break;
+                }
+
+                var name = item.Name.TrimEnd('/');
+                var slash = name.IndexOf('/', StringComparison.Ordinal);
+                top ??= slash < 0 ? name : name[..slash];
+                if (!(name == top || name.StartsWith(top + "/", StringComparison.Ordinal)) || !CaseFiles.IsSafeName(name))
+                {
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"the bundle holds an unexpected member '{SafeText.Escape(item.Name)}'");
+                }
+
+                if (item.Type == TarItemType.Directory)
+                {
+                    continue;
+                }
+
+                if (item.Type != TarItemType.File || !seen.Add(name))
+                {
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"the bundle holds '{SafeText.Escape(item.Name)}' twice or as a non-file");
+                }
+
+                yield return new CaseFile(name[(top.Length + 1)..], item.Data);
+            }
+        }
+    }
+
+    /// <summary>True for a bundle file, false for a case directory.</summary>
+    public virtual bool IsBundle => false;
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>Reads manifest.json (from a case or a bundle), refusing a newer format or a corrupted file.</summary>
+public static class ManifestFile
+{
+    public static async Task<Manifest> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        return await ReadAsync(stream, path, cancellationToken);
+    }
+
+    public static async Task<Manifest> ReadAsync(Stream stream, string what, CancellationToken cancellationToken)
+    {
+        Manifest? manifest;
+        try
+        {
+            manifest = await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.Manifest, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{what} is corrupted: {e.Message}", e);
+        }
+
+        if (manifest is null)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{what} is empty");
+        }
+
+        if (manifest.FormatVersion > Manifest.CurrentFormatVersion)
+        {
+            throw new DockerIRException(FailureKind.Usage, $"{what} has manifest format {manifest.FormatVersion}; this dockerir reads up to {Manifest.CurrentFormatVersion}: upgrade dockerir");
+        }
+
+        return manifest;
+    }
+}

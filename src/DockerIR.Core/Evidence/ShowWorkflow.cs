@@ -1,0 +1,96 @@
+using DockerIR.Core.Tar;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>
+/// Finds one stored entry of a case or bundle by its container path and streams its content, checking it
+/// against the manifest's hash as it goes, so an analyst reads shell.php without unpacking anything to disk.
+/// </summary>
+public static class ShowWorkflow
+{
+    /// <summary>The record of a path (after side, or the original with <paramref name="before"/>) and the manifest entry it belongs to.</summary>
+    public static async Task<(FileRecord Record, Manifest Manifest)> FindAsync(string caseOrBundle, string path, bool before, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var content = CaseContent.Open(caseOrBundle);
+        await foreach (var file in content.FilesAsync(cancellationToken))
+        {
+            if (file.Name == Manifest.FileName)
+            {
+                var manifest = await ManifestFile.ReadAsync(file.Content, Manifest.FileName, cancellationToken);
+                return (Lookup(manifest, Normalize(path), before), manifest);
+            }
+        }
+
+        throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no manifest: extract the case first ('dockerir extract')");
+    }
+
+    /// <summary>Streams the stored content of a regular file to <paramref name="destination"/>; throws when its hash does not match.</summary>
+    public static async Task<long> CopyAsync(string caseOrBundle, FileRecord record, Manifest manifest, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (record.Type is not ("file" or "hardLink"))
+        {
+            throw new DockerIRException(FailureKind.Usage, $"it is a {record.Type}{(record.LinkTarget is { } t ? $" to {SafeText.Escape(t)}" : "")}, with no content to show; use --stat");
+        }
+
+        if (record.Member is null || record.Tar is null)
+        {
+            throw new DockerIRException(FailureKind.NotFound, $"its content is not stored: {record.NotStored}");
+        }
+
+        // A hard link's data lives in the member it links to.
+        var member = record.Type == "hardLink" && record.LinkTarget is { } target ? target.TrimStart('/') : record.Member;
+        var content = CaseContent.Open(caseOrBundle);
+        await foreach (var file in content.FilesAsync(cancellationToken))
+        {
+            if (file.Name != record.Tar)
+            {
+                continue;
+            }
+
+            using var reader = new TarStreamReader(file.Content);
+            while (await reader.NextAsync(cancellationToken) is { } item)
+            {
+                if (item.Name != member || item.Type != TarItemType.File)
+                {
+                    continue;
+                }
+
+                await using var hashing = new HashingStream(item.Data);
+                await hashing.CopyToAsync(destination, 1 << 16, cancellationToken);
+                await destination.FlushAsync(cancellationToken);
+                if (hashing.HashHex() != record.Sha256)
+                {
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"the stored content does not match the manifest's sha256 (got {hashing.HashHex()}): the case was altered");
+                }
+
+                return hashing.BytesRead;
+            }
+
+            break;
+        }
+
+        throw new DockerIRException(FailureKind.VerificationFailed, $"the manifest stores it as {record.Tar}:{SafeText.Escape(member)}, which is missing: the case was altered");
+    }
+
+    private static FileRecord Lookup(Manifest manifest, string path, bool before)
+    {
+        var entry = manifest.Entries.FirstOrDefault(e => e.Path == path);
+        var record = entry is null
+            ? (before ? manifest.DeletedContents.FirstOrDefault(d => d.Path == path)?.Before : null)
+            : before ? entry.Before : entry.After;
+        if (record is null)
+        {
+            var side = before ? "an original" : "an added or changed entry";
+            var hint = entry is null ? "it is not in the change set" : before ? "it was added, so there is no original" : "it was deleted: use --before for its original";
+            throw new DockerIRException(FailureKind.NotFound, $"{SafeText.Escape(path)} is not {side} of this case ({hint})");
+        }
+
+        return record;
+    }
+
+    private static string Normalize(string path) => "/" + path.Trim().Trim('/');
+}

@@ -1,0 +1,278 @@
+using System.Text;
+using DockerIR.Core.Tar;
+
+namespace DockerIR.Core.Evidence;
+
+/// <summary>One thing that does not match.</summary>
+public sealed record VerifyProblem(string Kind, string Name, string Detail);
+
+/// <summary>What a verification found.</summary>
+public sealed record VerifyResult(
+    string Location,
+    bool Intact,
+    bool EvidenceComplete,
+    int FilesChecked,
+    int MembersChecked,
+    string? ArchiveSha256,
+    IReadOnlyList<VerifyProblem> Problems,
+    IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Re-hashes a case or a bundle in one streaming pass: the bundle against its .sha256, every file against
+/// SHA256SUMS, and every manifest entry against the member it names inside after.tar/before.tar. It names what
+/// is missing, extra or altered.
+/// </summary>
+public static class VerifyWorkflow
+{
+    public static async Task<VerifyResult> RunAsync(string path, CancellationToken cancellationToken)
+    {
+        var content = CaseContent.Open(path);
+        var state = new State();
+        string? archiveSha = null;
+        if (content.IsBundle)
+        {
+            // The bundle's own hash first: a damaged archive is named as such even when it cannot be unpacked.
+            await using var whole = new FileStream(content.Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            archiveSha = (await HashingStream.HashAsync(whole, cancellationToken)).Sha256;
+            CheckArchiveSum(content.Location, archiveSha, state.Problems);
+        }
+
+        try
+        {
+            await CheckFilesAsync(content, state, cancellationToken);
+        }
+        catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed && content.IsBundle)
+        {
+            state.Problems.Add(new VerifyProblem("corrupted", Path.GetFileName(content.Location), e.Message));
+            return new VerifyResult(content.Location, false, false, state.Files, state.Members, archiveSha, state.Problems, state.Notes);
+        }
+
+        foreach (var name in (state.Sums ?? []).Keys.Where(n => !state.SeenFiles.Contains(n)))
+        {
+            state.Problems.Add(new VerifyProblem("missing", name, "listed in SHA256SUMS but not in the case"));
+        }
+
+        if (state.Manifest is null)
+        {
+            state.Problems.Add(new VerifyProblem("missing", Manifest.FileName, "no manifest: the change set was not extracted"));
+        }
+        else
+        {
+            foreach (var ((tar, member), record) in state.Expected!)
+            {
+                if (!state.SeenMembers.Contains((tar, member)))
+                {
+                    state.Problems.Add(new VerifyProblem("missing", $"{tar}:{SafeText.Escape(member)}", $"the manifest stores an entry here ({record.Type}) but the tar does not hold it"));
+                }
+            }
+
+            if (!state.Manifest.Complete)
+            {
+                state.Notes.Add($"the evidence is not complete: the manifest lists {state.Manifest.Gaps.Count} gaps");
+            }
+        }
+
+        return new VerifyResult(content.Location, state.Problems.Count == 0, state.Manifest?.Complete == true, state.Files, state.Members,
+            archiveSha, state.Problems, state.Notes);
+    }
+
+    private static async Task CheckFilesAsync(CaseContent content, State state, CancellationToken cancellationToken)
+    {
+        await foreach (var file in content.FilesAsync(cancellationToken))
+        {
+            state.Files++;
+            state.SeenFiles.Add(file.Name);
+            if (file.Name == CaseFiles.SumsFile)
+            {
+                state.Sums = CaseFiles.ParseSums(await ReadTextAsync(file.Content, 16 << 20, cancellationToken), "SHA256SUMS");
+                continue;
+            }
+
+            if (state.Sums is null)
+            {
+                state.Problems.Add(new VerifyProblem("missing", CaseFiles.SumsFile, "no SHA256SUMS first in the case: it was not bundled (run 'dockerir bundle')"));
+                state.Sums = [];
+            }
+
+            var isCustody = file.Name == CaseDirectory.CustodyFile;
+            await using var hashing = new HashingStream(file.Content, isCustody ? 64 << 20 : 0);
+            if (file.Name == Manifest.FileName)
+            {
+                state.Manifest = await ManifestFile.ReadAsync(hashing, Manifest.FileName, cancellationToken);
+                state.Expected = ExpectedMembers(state.Manifest);
+            }
+            else if (state.Expected is not null && file.Name is Manifest.AfterTar or Manifest.BeforeTar)
+            {
+                state.Members += await CheckTarAsync(file.Name, hashing, state.Expected, state.SeenMembers, state.Problems, cancellationToken);
+            }
+
+            await hashing.CopyToAsync(Stream.Null, 1 << 20, cancellationToken);
+            var actual = hashing.HashHex();
+            if (!state.Sums.TryGetValue(file.Name, out var want))
+            {
+                if (state.Sums.Count > 0)
+                {
+                    state.Problems.Add(new VerifyProblem("extra", file.Name, "not listed in SHA256SUMS"));
+                }
+            }
+            else if (want != actual)
+            {
+                if (isCustody && hashing.Kept is { } custody && SealedPrefixLines(custody, want) is { } added)
+                {
+                    state.Notes.Add($"custody.jsonl: the sealed part is intact; {added} {(added == 1 ? "line was" : "lines were")} appended after sealing");
+                }
+                else
+                {
+                    state.Problems.Add(new VerifyProblem("altered", file.Name, $"sha256 {actual}, SHA256SUMS says {want}"));
+                }
+            }
+        }
+    }
+
+    /// <summary>What one verification has seen so far.</summary>
+    private sealed class State
+    {
+        public List<VerifyProblem> Problems { get; } = [];
+        public List<string> Notes { get; } = [];
+        public HashSet<string> SeenFiles { get; } = new(StringComparer.Ordinal);
+        public HashSet<(string, string)> SeenMembers { get; } = [];
+        public Dictionary<string, string>? Sums { get; set; }
+        public Manifest? Manifest { get; set; }
+        public Dictionary<(string Tar, string Member), FileRecord>? Expected { get; set; }
+        public int Files { get; set; }
+        public int Members { get; set; }
+    }
+
+    private static Dictionary<(string, string), FileRecord> ExpectedMembers(Manifest manifest)
+    {
+        var expected = new Dictionary<(string, string), FileRecord>();
+        var records = manifest.Entries.SelectMany(e => new[] { e.After, e.Before }).Concat(manifest.DeletedContents.Select(d => d.Before));
+        foreach (var r in records)
+        {
+            if (r?.Tar is { } tar && r.Member is { } member)
+            {
+                if (tar is not (Manifest.AfterTar or Manifest.BeforeTar) || !expected.TryAdd((tar, member), r))
+                {
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"the manifest names {SafeText.Escape(tar)}:{SafeText.Escape(member)} twice or in an unknown tar");
+                }
+            }
+        }
+
+        return expected;
+    }
+
+    private static async Task<int> CheckTarAsync(string tarName, Stream tarStream, Dictionary<(string, string), FileRecord> expected,
+        HashSet<(string, string)> seen, List<VerifyProblem> problems, CancellationToken cancellationToken)
+    {
+        var checkedMembers = 0;
+        using var reader = new TarStreamReader(tarStream);
+        try
+        {
+            while (await reader.NextAsync(cancellationToken) is { } item)
+            {
+                var member = item.Type == TarItemType.Directory ? item.Name.TrimEnd('/') : item.Name;
+                var key = (tarName, member);
+                checkedMembers++;
+                if (!seen.Add(key))
+                {
+                    problems.Add(new VerifyProblem("extra", $"{tarName}:{SafeText.Escape(member)}", "the tar holds this member twice"));
+                    continue;
+                }
+
+                if (!expected.TryGetValue(key, out var record))
+                {
+                    problems.Add(new VerifyProblem("extra", $"{tarName}:{SafeText.Escape(member)}", "the tar holds a member the manifest does not name"));
+                    continue;
+                }
+
+                if (item.Type == TarItemType.File && record.Sha256 is { } want)
+                {
+                    var (actual, bytes) = await HashingStream.HashAsync(item.Data, cancellationToken);
+                    if (actual != want || (record.Size is { } size && size != bytes))
+                    {
+                        problems.Add(new VerifyProblem("altered", $"{tarName}:{SafeText.Escape(member)}", $"sha256 {actual} ({bytes} bytes), the manifest says {want} ({record.Size} bytes)"));
+                    }
+                }
+                else if (TypeOf(item.Type) != record.Type)
+                {
+                    problems.Add(new VerifyProblem("altered", $"{tarName}:{SafeText.Escape(member)}", $"a {TypeOf(item.Type)} in the tar, a {record.Type} in the manifest"));
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            problems.Add(new VerifyProblem("altered", tarName, $"not a readable tar: {e.Message}"));
+        }
+
+        return checkedMembers;
+    }
+
+    private static string TypeOf(TarItemType type) => type switch
+    {
+        TarItemType.File => "file",
+        TarItemType.Directory => "directory",
+        TarItemType.Symlink => "symlink",
+        TarItemType.HardLink => "hardLink",
+        TarItemType.CharDevice => "charDevice",
+        TarItemType.BlockDevice => "blockDevice",
+        TarItemType.Fifo => "fifo",
+        _ => "other",
+    };
+
+    /// <summary>When a prefix of the custody log (at a line end) has the sealed hash: how many lines came after it.</summary>
+    private static int? SealedPrefixLines(byte[] custody, string sealedSha)
+    {
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        for (var end = custody.Length - 1; end >= 0; end--)
+        {
+            if (custody[end] != '\n' || end == custody.Length - 1)
+            {
+                continue;
+            }
+
+            if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(custody.AsSpan(0, end + 1))) == sealedSha)
+            {
+                return custody.AsSpan(end + 1).Count((byte)'\n');
+            }
+        }
+
+        return null;
+    }
+
+    private static void CheckArchiveSum(string bundle, string actual, List<VerifyProblem> problems)
+    {
+        var sumFile = bundle + ".sha256";
+        if (!File.Exists(sumFile))
+        {
+            problems.Add(new VerifyProblem("missing", Path.GetFileName(sumFile), "no .sha256 beside the bundle: its own integrity cannot be checked"));
+            return;
+        }
+
+        var sums = CaseFiles.ParseSums(File.ReadAllText(sumFile), Path.GetFileName(sumFile));
+        if (!sums.TryGetValue(Path.GetFileName(bundle), out var want))
+        {
+            problems.Add(new VerifyProblem("altered", Path.GetFileName(sumFile), $"does not name {Path.GetFileName(bundle)}"));
+        }
+        else if (want != actual)
+        {
+            problems.Add(new VerifyProblem("altered", Path.GetFileName(bundle), $"sha256 {actual}, {Path.GetFileName(sumFile)} says {want}"));
+        }
+    }
+
+    private static async Task<string> ReadTextAsync(Stream stream, int max, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > max)
+            {
+                throw new DockerIRException(FailureKind.VerificationFailed, "SHA256SUMS is implausibly large");
+            }
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
