@@ -34,6 +34,9 @@ public sealed record FileRecord
     public string? NotStored { get; init; }
     /// <summary>True when the gap makes the evidence incomplete (a cap, an unreadable or vanished file).</summary>
     public bool? Gap { get; init; }
+
+    /// <summary>A limit of the source on this record's metadata (e.g. the engine's init layer), when there is one.</summary>
+    public string? Caveat { get; init; }
 }
 
 /// <summary>One entry of the change set with both its sides.</summary>

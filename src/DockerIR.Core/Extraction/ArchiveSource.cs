@@ -16,6 +16,17 @@ public sealed class ArchiveSource(IContainerEngine engine, string image, IReadOn
     private const uint GoModeSymlink = 1u << 27;
     private const uint GoModeDir = 1u << 31;
 
+    /// <summary>
+    /// Paths the engine's init layer creates in every container, the reader included: in the merged view they
+    /// (and the metadata of /etc and /dev themselves) are the reader's, not the image's.
+    /// </summary>
+    public static readonly IReadOnlySet<string> InitLayerPaths = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "/etc", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/etc/mtab", "/dev/console", "/dev/pts", "/dev/shm", "/proc", "/sys", "/.dockerenv",
+    };
+
+    private const string InitLayerCaveat = "the engine's init layer masks this path in the reader container: its metadata is the reader's, not the image's";
+
     private readonly Dictionary<string, string?> parentProblems = new(StringComparer.Ordinal) { ["/"] = null };
     private string? helper;
 
@@ -112,6 +123,11 @@ public sealed class ArchiveSource(IContainerEngine engine, string image, IReadOn
 
                 var entryPath = Join(parent, name);
                 var entry = SourceEntry.FromTar(item, entryPath, link => Join(parent, link.TrimEnd('/')));
+                if (InitLayerPaths.Contains(entryPath))
+                {
+                    entry = entry with { Caveat = InitLayerCaveat };
+                }
+
                 if (entry.Type == EntryType.Directory)
                 {
                     parentProblems[entryPath] = null;

@@ -509,6 +509,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             Xattrs = e.Xattrs.Count == 0 ? null : e.Xattrs.ToDictionary(kv => kv.Key, kv => Convert.ToBase64String(kv.Value), StringComparer.Ordinal),
             Opaque = e.Opaque ? true : null,
             Source = side,
+            Caveat = e.Caveat,
         };
 
         public static string TypeName(EntryType type) => JsonNamingPolicy.CamelCase.ConvertName(type.ToString());

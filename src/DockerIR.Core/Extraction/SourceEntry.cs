@@ -45,6 +45,9 @@ public sealed record SourceEntry
     /// <summary>Why a path could not be read as asked (e.g. a parent is a symlink), when it could not.</summary>
     public string? Problem { get; init; }
 
+    /// <summary>A limit of the source on this entry's metadata that a reader must know (not a gap in the content).</summary>
+    public string? Caveat { get; init; }
+
     public static SourceEntry Missing(string path, string? problem = null) => new() { Path = path, Type = EntryType.Missing, Problem = problem };
 
     /// <summary>Maps a member of an engine archive stream to a normalized entry at <paramref name="path"/>.</summary>
