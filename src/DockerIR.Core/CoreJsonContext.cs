@@ -30,7 +30,12 @@ public sealed partial class CoreJsonContext : JsonSerializerContext
         // Evidence files are read by people and tools, never embedded in HTML; control characters stay escaped.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         // The change kind's letters come first: options converters win over the enum's own attribute.
-        Converters = { new ChangeKindJsonConverter(), new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters =
+        {
+            new ChangeKindJsonConverter(),
+            new JsonStringEnumConverter<Classification>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<CustodyOutcome>(JsonNamingPolicy.CamelCase),
+        },
     };
 
     /// <summary>Indented output for files a person reads.</summary>

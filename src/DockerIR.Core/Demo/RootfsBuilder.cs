@@ -42,7 +42,7 @@ public sealed class RootfsBuilder
     public static IReadOnlyList<string> DefaultApplets { get; } =
     [
         "sh", "ash", "httpd", "cat", "echo", "printf", "ls", "id", "rm", "mkdir", "cp", "mv", "ln", "chmod", "chown", "touch",
-        "sleep", "env", "ps", "wget", "uname", "base64", "hostname", "head", "tail", "grep", "sed", "mkfifo", "dd", "truncate", "true", "false", "nc",
+        "sleep", "env", "ps", "wget", "uname", "base64", "hostname", "head", "tail", "grep", "sed", "mkfifo", "dd", "truncate", "true", "false", "nc", "seq", "find",
     ];
 
     public RootfsBuilder Directory(string path, int mode = 0x1ED)

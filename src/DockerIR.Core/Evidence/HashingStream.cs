@@ -6,7 +6,8 @@ namespace DockerIR.Core.Evidence;
 /// A read-through stream that hashes (SHA-256) and counts everything read from the inner stream, and can keep a
 /// bounded copy of it (for diffs of small text files).
 /// </summary>
-public sealed class HashingStream(Stream inner, int keepUpTo = 0) : Stream
+/// <param name="limit">Bytes beyond this many are passed through but neither hashed nor kept.</param>
+public sealed class HashingStream(Stream inner, int keepUpTo = 0, long limit = long.MaxValue) : Stream
 {
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private MemoryStream? kept = keepUpTo > 0 ? new MemoryStream() : null;
@@ -75,6 +76,11 @@ public sealed class HashingStream(Stream inner, int keepUpTo = 0) : Stream
 
     private void Account(ReadOnlySpan<byte> data)
     {
+        if (BytesRead + data.Length > limit)
+        {
+            data = data[..(int)Math.Max(0, limit - BytesRead)];
+        }
+
         hash.AppendData(data);
         BytesRead += data.Length;
         if (kept is not null)

@@ -1,114 +1,85 @@
-using System.Formats.Tar;
-using System.Text;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Tar;
 
 namespace DockerIR.Core.Extraction;
 
 /// <summary>
 /// Writes normalized entries into a PAX tar as they were in the container: numeric owners, all mode bits,
-/// symlinks, hard links, devices and fifos as tar entries (never created on the host), xattrs as SCHILY.xattr
-/// (text) or LIBARCHIVE.xattr (base64, for binary values).
+/// nanosecond mtimes, xattrs, symlinks, hard links, devices and fifos as tar entries (never created on the host).
 /// </summary>
 public sealed class EvidenceTar(Stream output) : IAsyncDisposable
 {
-    private readonly TarWriter writer = new(output, TarEntryFormat.Pax, leaveOpen: true);
+    private readonly TarStreamWriter writer = new(output);
 
     public int Members { get; private set; }
 
-    /// <summary>Writes one entry; for a regular file, streams <paramref name="content"/> into it and returns the hash.</summary>
-    public async Task<(string? Sha256, long Bytes, byte[]? Kept)> WriteAsync(SourceEntry entry, Stream? content, int keepUpTo, CancellationToken cancellationToken)
+    /// <summary>What storing one entry gave: the content hash, the bytes stored, a kept copy for diffs, and whether the source changed size.</summary>
+    public readonly record struct Stored(string? Sha256, long Bytes, byte[]? Kept, bool SizeChanged, long SourceBytes);
+
+    /// <summary>Writes one entry; for a regular file, streams exactly its declared size from <paramref name="content"/> and hashes it.</summary>
+    public async Task<Stored> WriteAsync(SourceEntry entry, Stream? content, int keepUpTo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var type = entry.Type switch
         {
-            EntryType.File => TarEntryType.RegularFile,
-            EntryType.Directory => TarEntryType.Directory,
-            EntryType.Symlink => TarEntryType.SymbolicLink,
-            EntryType.HardLink => TarEntryType.HardLink,
-            EntryType.CharDevice => TarEntryType.CharacterDevice,
-            EntryType.BlockDevice => TarEntryType.BlockDevice,
-            EntryType.Fifo => TarEntryType.Fifo,
+            EntryType.File => TarItemType.File,
+            EntryType.Directory => TarItemType.Directory,
+            EntryType.Symlink => TarItemType.Symlink,
+            EntryType.HardLink => TarItemType.HardLink,
+            EntryType.CharDevice => TarItemType.CharDevice,
+            EntryType.BlockDevice => TarItemType.BlockDevice,
+            EntryType.Fifo => TarItemType.Fifo,
             _ => throw new ArgumentException($"{entry.Type} cannot be stored in a tar", nameof(entry)),
         };
         var name = ChangeSetPaths.MemberName(entry.Path);
-        var tarEntry = new PaxTarEntry(type, type == TarEntryType.Directory ? name + "/" : name, XattrRecords(entry.Xattrs))
+        var member = new TarMember
         {
-            Mode = (UnixFileMode)entry.Mode,
-            Uid = (int)Math.Clamp(entry.Uid, 0, int.MaxValue),
-            Gid = (int)Math.Clamp(entry.Gid, 0, int.MaxValue),
-            ModificationTime = ToDateTimeOffset(entry.MtimeSeconds, entry.MtimeNanos),
+            Name = type == TarItemType.Directory ? name + "/" : name,
+            Type = type,
+            Mode = entry.Mode,
+            Uid = entry.Uid,
+            Gid = entry.Gid,
+            Size = entry.Size,
+            MtimeSeconds = entry.MtimeSeconds,
+            MtimeNanos = entry.MtimeNanos,
+            HasNanos = entry.HasNanos,
+            LinkName = type switch
+            {
+                TarItemType.HardLink => ChangeSetPaths.MemberName(entry.LinkTarget ?? ""),
+                TarItemType.Symlink => entry.LinkTarget ?? "",
+                _ => "",
+            },
+            DevMajor = entry.DevMajor,
+            DevMinor = entry.DevMinor,
+            Xattrs = entry.Xattrs,
         };
-        if (type is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+        Members++;
+        if (type != TarItemType.File)
         {
-            tarEntry.LinkName = type == TarEntryType.HardLink ? ChangeSetPaths.MemberName(entry.LinkTarget ?? "") : entry.LinkTarget ?? "";
+            await writer.WriteAsync(member, null, cancellationToken);
+            return new Stored(null, 0, null, false, 0);
         }
 
-        if (type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice)
-        {
-            tarEntry.DeviceMajor = entry.DevMajor;
-            tarEntry.DeviceMinor = entry.DevMinor;
-        }
-
-        HashingStream? hashing = null;
-        if (type == TarEntryType.RegularFile)
-        {
-            hashing = new HashingStream(content ?? Stream.Null, keepUpTo);
-            tarEntry.DataStream = hashing;
-        }
-
-        await using (hashing)
-        {
-            await writer.WriteEntryAsync(tarEntry, cancellationToken);
-            Members++;
-            return hashing is null ? (null, 0, null) : (hashing.HashHex(), hashing.BytesRead, hashing.Kept);
-        }
+        await using var hashing = new HashingStream(content ?? Stream.Null, keepUpTo, limit: entry.Size);
+        var outcome = await writer.WriteAsync(member, hashing, cancellationToken);
+        var changed = outcome.SourceShorter || outcome.SourceLonger;
+        // A source that shrank was padded with zeros in the tar: no hash of ours would describe it honestly.
+        return new Stored(outcome.SourceShorter ? null : hashing.HashHex(), entry.Size, changed ? null : hashing.Kept, changed, outcome.SourceBytes);
     }
 
     public ValueTask DisposeAsync() => writer.DisposeAsync();
 
-    /// <summary>UTC time from seconds and nanoseconds (to the 100 ns a DateTimeOffset holds; the manifest keeps the nanoseconds).</summary>
+    /// <summary>UTC time from seconds and nanoseconds, to the 100 ns a DateTimeOffset holds (the manifest and the tar keep nanoseconds).</summary>
     public static DateTimeOffset ToDateTimeOffset(long seconds, int nanos)
     {
-        var min = DateTimeOffset.UnixEpoch;
         try
         {
             return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanos / 100);
         }
         catch (ArgumentOutOfRangeException)
         {
-            // A forged timestamp beyond what a tar header or DateTimeOffset holds.
-            return min;
+            // A forged timestamp beyond what a DateTimeOffset holds.
+            return DateTimeOffset.UnixEpoch;
         }
-    }
-
-    private static Dictionary<string, string> XattrRecords(IReadOnlyDictionary<string, byte[]> xattrs)
-    {
-        var records = new Dictionary<string, string>(StringComparer.Ordinal);
-        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
-        foreach (var (name, value) in xattrs)
-        {
-            string? text = null;
-            if (Array.IndexOf(value, (byte)0) < 0)
-            {
-                try
-                {
-                    text = strict.GetString(value);
-                }
-                catch (DecoderFallbackException)
-                {
-                }
-            }
-
-            if (text is not null && !name.Contains('=', StringComparison.Ordinal))
-            {
-                records["SCHILY.xattr." + name] = text;
-            }
-            else
-            {
-                records["LIBARCHIVE.xattr." + Uri.EscapeDataString(name)] = Convert.ToBase64String(value);
-            }
-        }
-
-        return records;
     }
 }

@@ -133,7 +133,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
     private static async Task WriteTarAsync(string path, IEntrySource? source, IReadOnlyList<WantedPath> wanted,
         Func<EvidenceTar, SourceEntry, Stream?, CancellationToken, Task> onEntry, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20);
         await using (var tar = new EvidenceTar(file))
         {
             if (source is not null && wanted.Count > 0)
@@ -477,22 +477,27 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             }
 
             var keepThis = keep > 0 && diffBytes + keep <= DiffBudget ? keep : 0;
-            var (sha, bytes, kept) = await tar.WriteAsync(entry, content, keepThis, cancellationToken);
-            StoredBytes += bytes;
-            diffBytes += kept?.Length ?? 0;
+            var stored = await tar.WriteAsync(entry, content, keepThis, cancellationToken);
+            StoredBytes += stored.Bytes;
+            diffBytes += stored.Kept?.Length ?? 0;
+            var member = ChangeSetPaths.MemberName(entry.Path);
             if (entry.Type == EntryType.HardLink)
             {
                 var target = side[entry.LinkTarget!];
-                return (record with { Sha256 = target.Sha256, Size = target.Size, Tar = tarName, Member = ChangeSetPaths.MemberName(entry.Path) }, null);
+                return (record with { Sha256 = target.Sha256, Size = target.Size, Tar = tarName, Member = member }, null);
             }
 
-            record = record with { Sha256 = sha, Tar = tarName, Member = ChangeSetPaths.MemberName(entry.Path) };
-            if (entry.Type == EntryType.File && bytes != entry.Size)
+            record = record with { Sha256 = stored.Sha256, Tar = tarName, Member = member };
+            if (stored.SizeChanged)
             {
-                record = record with { Size = bytes, NotStored = $"size changed while reading: declared {entry.Size}, read {bytes} (stored as read)" };
+                record = record with
+                {
+                    NotStored = $"size changed while reading: declared {entry.Size}, the source held {(stored.SourceBytes < entry.Size ? stored.SourceBytes.ToString() : "more")}; the declared size is stored",
+                    Gap = true,
+                };
             }
 
-            return (record, kept);
+            return (record, stored.Kept);
         }
 
         private static FileRecord Describe(SourceEntry e, string side) => new()

@@ -16,6 +16,7 @@ public sealed class LayerSource : IEntrySource
 
     private readonly IReadOnlyList<string> layers;
     private readonly Dictionary<(ulong Dev, ulong Ino), string> seenInodes = [];
+    private readonly Dictionary<string, (List<string>? Layers, string? Problem)> directoryCache = new(StringComparer.Ordinal);
 
     /// <param name="layers">Layer directories, topmost first.</param>
     /// <param name="detail">What the layers are, for the manifest.</param>
@@ -96,7 +97,7 @@ public sealed class LayerSource : IEntrySource
             return;
         }
 
-        FileStream content;
+        Stream content;
         try
         {
             content = Native.OpenForEvidence(host);
@@ -118,7 +119,7 @@ public sealed class LayerSource : IEntrySource
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         var hidden = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var layer in LayersHoldingDirectory(dir))
+        foreach (var layer in LayersHoldingDirectory(dir) ?? [])
         {
             var host = layer + (dir == "/" ? "" : dir);
             foreach (var child in Directory.EnumerateFileSystemEntries(host))
@@ -149,104 +150,111 @@ public sealed class LayerSource : IEntrySource
         return [.. names];
     }
 
-    /// <summary>The layers (topmost first) that contribute entries to a directory of the merged view.</summary>
-    private IEnumerable<string> LayersHoldingDirectory(string dir)
+    /// <summary>The layers (topmost first) that contribute entries to a directory of the merged view; null when it is not a directory.</summary>
+    private IReadOnlyList<string>? LayersHoldingDirectory(string dir) => DirectoryLayersOf(dir).Layers;
+
+    /// <summary>
+    /// Resolves a directory of the merged view once (cached): from the topmost layer holding it down, the layers
+    /// where it is a directory, stopping after an opaque one or at one where it is not a directory. When the
+    /// path is not a directory in the merged view, says why.
+    /// </summary>
+    private (List<string>? Layers, string? Problem) DirectoryLayersOf(string dir)
     {
-        var candidates = layers;
-        if (dir != "/")
+        if (dir == "/")
         {
-            var prefix = "";
-            foreach (var component in dir.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            return ([.. layers], null);
+        }
+
+        if (directoryCache.TryGetValue(dir, out var cached))
+        {
+            return cached;
+        }
+
+        var (parentLayers, problem) = DirectoryLayersOf(ChangeSetPaths.Parent(dir));
+        (List<string>? Layers, string? Problem) result;
+        if (parentLayers is null)
+        {
+            result = (null, problem);
+        }
+        else
+        {
+            var found = new List<string>();
+            result = (null, $"parent {dir} does not exist");
+            foreach (var layer in parentLayers)
             {
-                prefix += "/" + component;
-                candidates = DirectoryLayers(candidates, prefix);
+                if (Native.LStat(layer + dir) is not { } stat)
+                {
+                    continue;
+                }
+
+                var isWhiteout = stat is { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 };
+                if (found.Count == 0 && stat.Type != HostStat.Directory)
+                {
+                    var what = isWhiteout ? "deleted" : stat.Type == HostStat.Symlink ? $"a symlink to {ReadLink(layer + dir)}" : "not a directory";
+                    result = (null, $"parent {dir} is {what}");
+                    break;
+                }
+
+                if (stat.Type != HostStat.Directory)
+                {
+                    // A lower non-directory (or whiteout) is hidden by the directory above it, and so is all beneath.
+                    break;
+                }
+
+                found.Add(layer);
+                result = (found, null);
+                if (IsOpaque(layer + dir))
+                {
+                    break;
+                }
             }
         }
 
-        return candidates;
-    }
-
-    /// <summary>From the topmost layer holding <paramref name="prefix"/> down: the layers where it is a directory, stopping at an opaque one or one where it is not a directory.</summary>
-    private static List<string> DirectoryLayers(IReadOnlyList<string> candidates, string prefix)
-    {
-        var result = new List<string>();
-        foreach (var layer in candidates)
-        {
-            var stat = Native.LStat(layer + prefix);
-            if (stat is null)
-            {
-                continue;
-            }
-
-            if (stat.Value.Type != HostStat.Directory)
-            {
-                break;
-            }
-
-            result.Add(layer);
-            if (IsOpaque(layer + prefix))
-            {
-                break;
-            }
-        }
-
+        directoryCache[dir] = result;
         return result;
     }
 
     /// <summary>Resolves one container path over the layers, returning its normalized entry and the host path of its content.</summary>
     private (SourceEntry Entry, string? Host) Resolve(string path)
     {
-        var components = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        IReadOnlyList<string> candidates = layers;
-        var prefix = "";
-        for (var i = 0; i < components.Length; i++)
+        if (path == "/" || !path.StartsWith('/'))
         {
-            prefix += "/" + components[i];
-            var last = i == components.Length - 1;
-            string? topLayer = null;
-            HostStat stat = default;
-            foreach (var layer in candidates)
-            {
-                if (Native.LStat(layer + prefix) is { } s)
-                {
-                    topLayer = layer;
-                    stat = s;
-                    break;
-                }
-            }
-
-            if (topLayer is null)
-            {
-                return (SourceEntry.Missing(path), null);
-            }
-
-            if (stat is { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 })
-            {
-                return (last ? new SourceEntry { Path = path, Type = EntryType.Whiteout } : SourceEntry.Missing(path), null);
-            }
-
-            if (last)
-            {
-                return (ToEntry(path, topLayer + prefix, stat), topLayer + prefix);
-            }
-
-            if (stat.Type != HostStat.Directory)
-            {
-                var what = stat.Type == HostStat.Symlink ? $"a symlink to {ReadLink(topLayer + prefix)}" : "not a directory";
-                return (SourceEntry.Missing(path, $"parent {prefix} is {what}"), null);
-            }
-
-            candidates = DirectoryLayers(candidates.SkipWhile(l => l != topLayer).ToList(), prefix);
+            return (SourceEntry.Missing(path, "not an entry path"), null);
         }
 
-        return (SourceEntry.Missing(path, "the root is not an entry"), null);
+        var (candidates, problem) = DirectoryLayersOf(ChangeSetPaths.Parent(path));
+        if (candidates is null)
+        {
+            return (SourceEntry.Missing(path, problem), null);
+        }
+
+        foreach (var layer in candidates)
+        {
+            var host = layer + path;
+            if (Native.LStat(host) is not { } stat)
+            {
+                continue;
+            }
+
+            return stat is { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 }
+                ? (new SourceEntry { Path = path, Type = EntryType.Whiteout }, null)
+                : (ToEntry(path, host, stat), host);
+        }
+
+        return (SourceEntry.Missing(path), null);
     }
 
     private SourceEntry ToEntry(string path, string host, HostStat stat)
     {
         var xattrs = Native.ListXattrs(host);
         var opaque = xattrs.TryGetValue(OpaqueXattr, out var o) && Encoding.ASCII.GetString(o).TrimEnd('\0') == "y";
-        foreach (var key in xattrs.Keys.Where(k => k.StartsWith("trusted.overlay.", StringComparison.Ordinal)).ToList())
+        var overlayKeys = xattrs.Count == 0 ? [] : xattrs.Keys.Where(k => k.StartsWith("trusted.overlay.", StringComparison.Ordinal)).ToList();
+        if (overlayKeys.Count > 0)
+        {
+            xattrs = new Dictionary<string, byte[]>(xattrs, StringComparer.Ordinal);
+        }
+
+        foreach (var key in overlayKeys)
         {
             if (key is "trusted.overlay.redirect" or "trusted.overlay.metacopy")
             {
@@ -256,7 +264,7 @@ public sealed class LayerSource : IEntrySource
 
             if (OverlayInternal.Contains(key))
             {
-                xattrs.Remove(key);
+                ((Dictionary<string, byte[]>)xattrs).Remove(key);
             }
         }
 

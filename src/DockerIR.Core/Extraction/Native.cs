@@ -84,7 +84,7 @@ internal static partial class Native
     /// Opens a regular file for reading without following a final symlink and without touching its access
     /// time (O_NOATIME; retried without it where the kernel refuses it to a non-owner).
     /// </summary>
-    public static FileStream OpenForEvidence(string path)
+    public static Stream OpenForEvidence(string path)
     {
         var fd = open(path, ORdOnly | ONoFollow | ONoAtime | OCloExec);
         if (fd < 0 && Marshal.GetLastPInvokeError() == EPerm)
@@ -103,19 +103,21 @@ internal static partial class Native
             };
         }
 
-        return new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+        return new EvidenceFileStream(new SafeFileHandle(fd, ownsHandle: true));
     }
 
-    /// <summary>The extended attributes of a path (not following a final symlink), names to raw values.</summary>
-    public static Dictionary<string, byte[]> ListXattrs(string path)
+    private static readonly Dictionary<string, byte[]> NoXattrs = new(StringComparer.Ordinal);
+
+    /// <summary>The extended attributes of a path (not following a final symlink), names to raw values; a shared empty (never to be modified) set when there are none.</summary>
+    public static IReadOnlyDictionary<string, byte[]> ListXattrs(string path)
     {
-        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var size = llistxattr(path, null, 0);
         if (size <= 0)
         {
-            return result;
+            return NoXattrs;
         }
 
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var names = new byte[size + 256];
         size = llistxattr(path, names, names.Length);
         if (size <= 0)
@@ -167,4 +169,57 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint lgetxattr(string path, string name, byte[]? value, nint size);
+}
+
+/// <summary>
+/// A read-only stream over an evidence file that reads synchronously even when asked asynchronously: reads of a
+/// paused layer come from the page cache, and a thread-pool hop per read would cost more than the read.
+/// </summary>
+internal sealed class EvidenceFileStream(SafeFileHandle handle) : Stream
+{
+    private long position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => RandomAccess.GetLength(handle);
+    public override long Position { get => position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = RandomAccess.Read(handle, buffer, position);
+        position += read;
+        return read;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read(buffer.Span));
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            handle.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }
