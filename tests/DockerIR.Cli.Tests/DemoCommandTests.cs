@@ -22,6 +22,9 @@ public sealed class DemoCommandTests(DemoCommandTests.Fixture fixture) : IClassF
         Assert.Contains("HACKED", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("/var/www/html/shell.php (web-root, web-script)", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("/var/www/html/index.html (web-root, web-index)", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("verify: OK", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("system($_REQUEST", result.StdOut, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(workDir, "case.tar.gz")));
         Assert.True(File.Exists(Path.Combine(workDir, "case", "case.json")));
         var selector = $"{TestResources.RunLabel}={resources.RunId}";
         Assert.Empty(await engine.ListContainersAsync(new ContainerListFilter(All: true, Labels: [selector]), CancellationToken.None));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Tar;
 using DockerIR.Testing;
 
 namespace DockerIR.Cli.Tests;
@@ -16,8 +17,6 @@ public sealed class HostileContainerTests(HostileContainerTests.Fixture fixture)
         set -e
         ln -s /etc /evil-etc && ln -s /root /evil-root && ln -s /proc/self/root /evil-procroot
         rm -rf /srv/www && ln -s /etc /srv/www
-        mkdir /many
-        for d in $(seq 1 100); do mkdir /many/d$d; for f in $(seq 1 1000); do echo $f > /many/d$d/f$f; done; done
         truncate -s 10G /huge.sparse
         touch /ready
         exec sleep 3600
@@ -137,6 +136,27 @@ public sealed class HostileContainerTests(HostileContainerTests.Fixture fixture)
                 Assert.True(i < 600 && (await Engine.InspectContainerAsync(id, ct)).State.Running, "the hostile container did not get ready");
                 await Task.Delay(200, ct);
             }
+
+            // 100,000 tiny files into the writable layer, uploaded as one tar (a shell loop in busybox takes a minute).
+            var many = Path.Combine(WorkDir, "many.tar");
+            await using (var file = File.Create(many))
+            await using (var writer = new TarStreamWriter(file))
+            {
+                await writer.WriteAsync(new TarMember { Name = "many/", Type = TarItemType.Directory, Mode = 0x1ED }, null, ct);
+                for (var d = 1; d <= 100; d++)
+                {
+                    await writer.WriteAsync(new TarMember { Name = $"many/d{d}/", Type = TarItemType.Directory, Mode = 0x1ED }, null, ct);
+                    for (var f = 1; f <= 1000; f++)
+                    {
+                        var data = System.Text.Encoding.ASCII.GetBytes($"{f}\n");
+                        await writer.WriteAsync(new TarMember { Name = $"many/d{d}/f{f}", Type = TarItemType.File, Mode = 0x1A4, Size = data.Length }, new MemoryStream(data), ct);
+                    }
+                }
+            }
+
+            var upload = await ProcessRunner.RunAsync("docker", ["cp", "-", $"{id}:/"], stdinFile: many);
+            Assert.True(upload.ExitCode == 0, upload.StdErr);
+            File.Delete(many);
 
             CliAssert.Success(await ProcessRunner.DockerIRAsync(["snapshot", id, "--case-dir", CaseDir], workingDirectory: WorkDir));
             Extract = await ProcessRunner.DockerIRAsync(["extract", CaseDir], workingDirectory: WorkDir);

@@ -9,7 +9,7 @@ public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr);
 public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> args, IDictionary<string, string?>? env = null,
-        string? workingDirectory = null, TimeSpan? timeout = null)
+        string? workingDirectory = null, TimeSpan? timeout = null, string? stdinFile = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -37,6 +37,12 @@ public static class ProcessRunner
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {fileName}");
+        if (stdinFile is not null)
+        {
+            await using var input = File.OpenRead(stdinFile);
+            await input.CopyToAsync(process.StandardInput.BaseStream);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

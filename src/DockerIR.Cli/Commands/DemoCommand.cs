@@ -2,6 +2,8 @@ using System.CommandLine;
 using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Extraction;
 using DockerIR.Core.Snapshot;
 using Spectre.Console;
 
@@ -92,7 +94,21 @@ internal static class DemoCommand
             console.MarkupLine($"   evidence image {Render.Safe(result.EvidenceImageTag)} ({Render.ShortId(result.EvidenceImageId)}); container left {(result.Paused ? "paused" : "running")}");
             var suspicious = result.Changes.Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => $"{c.Path} ({string.Join(", ", c.Reasons)})");
             console.MarkupLine($"   suspicious: {Render.Safe(string.Join("; ", suspicious))}");
-            return ExitCode.Success;
+
+            console.MarkupLine("[bold]6. Evidence[/] (dockerir extract, bundle, verify)");
+            var extracted = await new ExtractWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log).RunAsync(new ExtractRequest(result.CaseDir), null, ct);
+            console.MarkupLine($"   stored {extracted.StoredMembers} entries from the {extracted.AfterSource} source in {extracted.Seconds:0.00} s ({extracted.Diffs} diff of a changed text file)");
+            var bundle = await new BundleWorkflow(ctx.Actor, ctx.Clock, ctx.Log).RunAsync(result.CaseDir, null, ct);
+            console.MarkupLine($"   bundle: {Render.Safe(bundle.BundlePath)}");
+            console.MarkupLine($"   sha256: {bundle.Sha256}");
+            var verified = await VerifyWorkflow.RunAsync(bundle.BundlePath, ct);
+            console.MarkupLine($"   verify: {(verified.Intact ? $"[green]OK[/], {verified.FilesChecked} files and {verified.MembersChecked} tar members match" : "[red]FAILED[/]")}");
+            var (record, manifest) = await ShowWorkflow.FindAsync(bundle.BundlePath, DemoAttacker.ShellPath, before: false, ct);
+            var shell = new MemoryStream();
+            await ShowWorkflow.CopyAsync(bundle.BundlePath, record, manifest, shell, ct);
+            console.MarkupLine($"   dockerir show {Render.Safe(Path.GetFileName(bundle.BundlePath))} {DemoAttacker.ShellPath}:");
+            console.MarkupLine($"     {Render.Safe(System.Text.Encoding.UTF8.GetString(shell.ToArray()).TrimEnd())}");
+            return verified.Intact ? ExitCode.Success : ExitCode.VerificationFailed;
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Tar;
 
@@ -10,6 +11,7 @@ namespace DockerIR.Core.Extraction;
 public sealed class EvidenceTar(Stream output) : IAsyncDisposable
 {
     private readonly TarStreamWriter writer = new(output);
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     public int Members { get; private set; }
 
@@ -60,14 +62,18 @@ public sealed class EvidenceTar(Stream output) : IAsyncDisposable
             return new Stored(null, 0, null, false, 0);
         }
 
-        await using var hashing = new HashingStream(content ?? Stream.Null, keepUpTo, limit: entry.Size);
+        await using var hashing = new HashingStream(content ?? Stream.Null, keepUpTo, limit: entry.Size, reuse: hash);
         var outcome = await writer.WriteAsync(member, hashing, cancellationToken);
         var changed = outcome.SourceShorter || outcome.SourceLonger;
         // A source that shrank was padded with zeros in the tar: no hash of ours would describe it honestly.
         return new Stored(outcome.SourceShorter ? null : hashing.HashHex(), entry.Size, changed ? null : hashing.Kept, changed, outcome.SourceBytes);
     }
 
-    public ValueTask DisposeAsync() => writer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await writer.DisposeAsync();
+        hash.Dispose();
+    }
 
     /// <summary>UTC time from seconds and nanoseconds, to the 100 ns a DateTimeOffset holds (the manifest and the tar keep nanoseconds).</summary>
     public static DateTimeOffset ToDateTimeOffset(long seconds, int nanos)

@@ -66,7 +66,7 @@ public sealed class LayerSource : IEntrySource
 
     private async Task WalkAsync(string dir, HashSet<string> emitted, Func<SourceEntry, Stream?, CancellationToken, Task> sink, CancellationToken cancellationToken)
     {
-        foreach (var name in MergedChildren(dir))
+        foreach (var (name, host, stat) in MergedChildren(dir))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var path = dir == "/" ? "/" + name : dir + "/" + name;
@@ -75,12 +75,8 @@ public sealed class LayerSource : IEntrySource
                 continue;
             }
 
-            var (entry, host) = Resolve(path);
-            if (entry.Type is EntryType.Missing or EntryType.Whiteout)
-            {
-                continue;
-            }
-
+            // The listing already resolved the child over the layers; no second lookup is needed.
+            var entry = ToEntry(path, host, stat);
             await EmitAsync(entry, host, sink, cancellationToken);
             if (entry.Type == EntryType.Directory)
             {
@@ -114,10 +110,13 @@ public sealed class LayerSource : IEntrySource
         }
     }
 
-    /// <summary>The names in a directory of the merged view, in byte order: the union over layers, less whiteouts.</summary>
-    private List<string> MergedChildren(string dir)
+    /// <summary>
+    /// The children of a directory of the merged view, in byte order, each with the host path and stat of its
+    /// topmost copy: the union over the layers, less whiteouts.
+    /// </summary>
+    private List<(string Name, string Host, HostStat Stat)> MergedChildren(string dir)
     {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var children = new SortedDictionary<string, (string Host, HostStat Stat)>(StringComparer.Ordinal);
         var hidden = new HashSet<string>(StringComparer.Ordinal);
         foreach (var layer in LayersHoldingDirectory(dir) ?? [])
         {
@@ -125,7 +124,7 @@ public sealed class LayerSource : IEntrySource
             foreach (var child in Directory.EnumerateFileSystemEntries(host))
             {
                 var name = Path.GetFileName(child);
-                if (hidden.Contains(name) || names.Contains(name))
+                if (hidden.Contains(name) || children.ContainsKey(name))
                 {
                     continue;
                 }
@@ -135,9 +134,9 @@ public sealed class LayerSource : IEntrySource
                 {
                     hidden.Add(name);
                 }
-                else if (stat is not null)
+                else if (stat is { } found)
                 {
-                    names.Add(name);
+                    children[name] = (child, found);
                 }
             }
 
@@ -147,7 +146,7 @@ public sealed class LayerSource : IEntrySource
             }
         }
 
-        return [.. names];
+        return children.Select(kv => (kv.Key, kv.Value.Host, kv.Value.Stat)).ToList();
     }
 
     /// <summary>The layers (topmost first) that contribute entries to a directory of the merged view; null when it is not a directory.</summary>
