@@ -63,7 +63,7 @@ public sealed class EvidenceTar(Stream output) : IAsyncDisposable
         }
 
         await using var hashing = new HashingStream(content ?? Stream.Null, keepUpTo, limit: entry.Size, reuse: hash);
-        var outcome = await writer.WriteAsync(member, hashing, cancellationToken);
+        var outcome = await writer.WriteAsync(member, hashing, cancellationToken, shortReadIsEnd: content is EvidenceFileStream);
         var changed = outcome.SourceShorter || outcome.SourceLonger;
         // A source that shrank was padded with zeros in the tar: no hash of ours would describe it honestly.
         return new Stored(outcome.SourceShorter ? null : hashing.HashHex(), entry.Size, changed ? null : hashing.Kept, changed, outcome.SourceBytes);

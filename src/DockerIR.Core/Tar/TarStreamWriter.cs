@@ -44,7 +44,8 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
     private bool finished;
 
     /// <summary>Writes one member; copies exactly <see cref="TarMember.Size"/> bytes of <paramref name="content"/> for a regular file.</summary>
-    public async Task<TarWriteOutcome> WriteAsync(TarMember member, Stream? content, CancellationToken cancellationToken)
+    /// <param name="shortReadIsEnd">The content is a regular file, where a read that returns fewer bytes than asked means its end (no extra read is needed to tell whether it grew).</param>
+    public async Task<TarWriteOutcome> WriteAsync(TarMember member, Stream? content, CancellationToken cancellationToken, bool shortReadIsEnd = false)
     {
         ArgumentNullException.ThrowIfNull(member);
         var size = member.Type == TarItemType.File ? member.Size : 0;
@@ -64,7 +65,7 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
             return default;
         }
 
-        var outcome = await CopyExactlyAsync(content ?? Stream.Null, size, cancellationToken);
+        var outcome = await CopyExactlyAsync(content ?? Stream.Null, size, shortReadIsEnd, cancellationToken);
         Pad(size);
         return outcome;
     }
@@ -86,15 +87,18 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
         await pax.DisposeAsync();
     }
 
-    private async Task<TarWriteOutcome> CopyExactlyAsync(Stream content, long size, CancellationToken cancellationToken)
+    private async Task<TarWriteOutcome> CopyExactlyAsync(Stream content, long size, bool shortReadIsEnd, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 17);
         try
         {
             long copied = 0;
+            var lastWasShort = false;
             while (copied < size)
             {
-                var read = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - copied)), cancellationToken);
+                // One byte more than needed: a source that grew shows itself without a separate read.
+                var want = (int)Math.Min(buffer.Length, size - copied + 1);
+                var read = await content.ReadAsync(buffer.AsMemory(0, want), cancellationToken);
                 if (read == 0)
                 {
                     // The source shrank since its size was read: pad, so the archive stays well-formed.
@@ -110,11 +114,18 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
                     return new TarWriteOutcome(sourceBytes, SourceShorter: true, SourceLonger: false);
                 }
 
+                if (read > size - copied)
+                {
+                    output.Write(buffer, 0, (int)(size - copied));
+                    return new TarWriteOutcome(size, SourceShorter: false, SourceLonger: true);
+                }
+
                 output.Write(buffer, 0, read);
                 copied += read;
+                lastWasShort = read < want;
             }
 
-            var longer = await content.ReadAsync(buffer.AsMemory(0, 1), cancellationToken) > 0;
+            var longer = !(shortReadIsEnd && lastWasShort) && await content.ReadAsync(buffer.AsMemory(0, 1), cancellationToken) > 0;
             return new TarWriteOutcome(copied, SourceShorter: false, SourceLonger: longer);
         }
         finally
