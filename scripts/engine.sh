@@ -64,6 +64,21 @@ _engine_start() {
   return 1
 }
 
+# A dockerd that is running but not answering is starting up or shutting down: wait for it to settle
+# (answer or exit) instead of starting a second one beside it.
+_engine_wait_for_running_daemon() {
+  local i
+  pgrep -x dockerd >/dev/null 2>&1 || return 0
+  _engine_say "a dockerd is running but not answering yet; waiting for it (up to 60 s)"
+  for i in $(seq 1 120); do
+    _engine_answers && return 0
+    pgrep -x dockerd >/dev/null 2>&1 || return 0
+    sleep 0.5
+  done
+  _engine_say "the running dockerd (pid $(pgrep -x dockerd | head -1)) neither answers nor exits; stop it and retry"
+  return 1
+}
+
 ensure_engine() {
   if [ -n "${DOCKER_HOST:-}" ] && [ "${DOCKER_HOST#unix://}" = "$DOCKER_HOST" ]; then
     # A remote engine was named: use it or fail, never start a local one behind the user's back.
@@ -73,6 +88,7 @@ ensure_engine() {
   fi
   _engine_answers && { [ -x /bin/busybox ] || _engine_install; return $?; }
   _engine_install || return 1
+  _engine_wait_for_running_daemon || return 1
   _engine_answers && return 0
   _engine_start
 }
