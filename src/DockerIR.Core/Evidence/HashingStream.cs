@@ -8,7 +8,7 @@ namespace DockerIR.Core.Evidence;
 /// </summary>
 /// <param name="limit">Bytes beyond this many are passed through but neither hashed nor kept.</param>
 /// <param name="reuse">A SHA-256 context to reuse (reset here, not disposed), saving a context per small file.</param>
-public sealed class HashingStream(Stream inner, int keepUpTo = 0, long limit = long.MaxValue, IncrementalHash? reuse = null) : Stream
+public sealed class HashingStream(Stream inner, int keepUpTo = 0, long limit = long.MaxValue, IncrementalHash? reuse = null) : ReadOnlyStream
 {
     private readonly IncrementalHash hash = Reset(reuse) ?? IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly bool ownsHash = reuse is null;
@@ -19,10 +19,6 @@ public sealed class HashingStream(Stream inner, int keepUpTo = 0, long limit = l
     /// <summary>The bytes read, when they fit in the size asked for at construction; null otherwise.</summary>
     public byte[]? Kept => kept?.ToArray();
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
     /// <summary>The lowercase hex SHA-256 of everything read so far.</summary>
@@ -47,15 +43,6 @@ public sealed class HashingStream(Stream inner, int keepUpTo = 0, long limit = l
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>Hashes a whole stream (reading it to its end) and returns the hex digest and the byte count.</summary>
     public static async Task<(string Sha256, long Bytes)> HashAsync(Stream stream, CancellationToken cancellationToken)

@@ -175,13 +175,10 @@ internal static partial class Native
 /// A read-only stream over an evidence file that reads synchronously even when asked asynchronously: reads of a
 /// paused layer come from the page cache, and a thread-pool hop per read would cost more than the read.
 /// </summary>
-internal sealed class EvidenceFileStream(SafeFileHandle handle) : Stream
+internal sealed class EvidenceFileStream(SafeFileHandle handle) : ReadOnlyStream
 {
     private long position;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => RandomAccess.GetLength(handle);
     public override long Position { get => position; set => throw new NotSupportedException(); }
 
@@ -202,16 +199,6 @@ internal sealed class EvidenceFileStream(SafeFileHandle handle) : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using DockerIR.Core.Engine;
+using DockerIR.Core.Extraction;
 
 namespace DockerIR.Core.Snapshot;
 
@@ -80,7 +81,7 @@ public static class ChangeClassifier
 
     /// <summary>True when <paramref name="path"/> is <paramref name="dir"/> or lies beneath it.</summary>
     public static bool IsAtOrBelow(string path, string dir) =>
-        path == dir || IsBelow(path, dir);
+        path == dir || ChangeSetPaths.IsBelow(path, dir);
 
     /// <summary>True when the path lies in a directory the runtime writes to (tmpfs candidates for a read-only relaunch).</summary>
     public static string? RuntimeDirOf(string path) =>
@@ -104,9 +105,6 @@ public static class ChangeClassifier
 
     private static bool IsRuntimeVerdict(IReadOnlyList<string> reasons) => reasons.All(r => r.StartsWith("runtime", StringComparison.Ordinal));
 
-    private static bool IsBelow(string path, string dir) =>
-        path.Length > dir.Length && path.StartsWith(dir, StringComparison.Ordinal) && (dir == "/" || path[dir.Length] == '/');
-
     private static List<string> ReasonsFor(string path, ChangeKind kind)
     {
         var reasons = new List<string>();
@@ -128,7 +126,7 @@ public static class ChangeClassifier
             }
         }
 
-        if (ExecutableDirs.Any(d => IsBelow(path, d)))
+        if (ExecutableDirs.Any(d => ChangeSetPaths.IsBelow(path, d)))
         {
             reasons.Add("executable-path");
         }

@@ -154,6 +154,7 @@ public sealed class TarStreamReader(Stream stream) : IDisposable
             Size = type == TarItemType.File ? size : 0,
             MtimeSeconds = mtime,
             MtimeNanos = nanos,
+            HasNanos = nanos != 0,
             LinkName = link,
             DevMajor = (int)ParseNumber(header.AsSpan(329, 8), "devmajor"),
             DevMinor = (int)ParseNumber(header.AsSpan(337, 8), "devminor"),
@@ -406,15 +407,13 @@ public sealed class TarStreamReader(Stream stream) : IDisposable
     }
 
     /// <summary>The data of the current member: reads at most its size from the archive.</summary>
-    private sealed class BoundedStream(TarStreamReader owner, long length) : Stream
+    private sealed class BoundedStream(TarStreamReader owner, long length) : ReadOnlyStream
     {
         private bool closed;
 
         public long Remaining { get; private set; } = length;
 
         public override bool CanRead => !closed;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length { get; } = length;
         public override long Position { get => Length - Remaining; set => throw new NotSupportedException(); }
 
@@ -444,16 +443,6 @@ public sealed class TarStreamReader(Stream stream) : IDisposable
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override void Close()
         {

@@ -4,15 +4,15 @@ using System.Text;
 
 namespace DockerIR.Core.Tar;
 
-/// <summary>The header of one member to write.</summary>
-public sealed record TarMember
+/// <summary>The header of one tar member, as written or read.</summary>
+public record TarMember
 {
     public required string Name { get; init; }
     public required TarItemType Type { get; init; }
     public uint Mode { get; init; }
     public long Uid { get; init; }
     public long Gid { get; init; }
-    /// <summary>Content size of a regular file; exactly this many bytes are written.</summary>
+    /// <summary>Content size of a regular file (0 for everything else); a writer copies exactly this many bytes.</summary>
     public long Size { get; init; }
     public long MtimeSeconds { get; init; }
     public int MtimeNanos { get; init; }

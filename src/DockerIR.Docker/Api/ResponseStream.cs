@@ -1,7 +1,7 @@
 namespace DockerIR.Docker.Api;
 
 /// <summary>A response body that releases its HTTP response (and connection) when disposed.</summary>
-internal sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Stream
+internal sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Core.ReadOnlyStream
 {
     public static async Task<Stream> OpenAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -16,11 +16,6 @@ internal sealed class ResponseStream(HttpResponseMessage response, Stream inner)
         }
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
 
@@ -32,15 +27,6 @@ internal sealed class ResponseStream(HttpResponseMessage response, Stream inner)
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         inner.ReadAsync(buffer, offset, count, cancellationToken);
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
