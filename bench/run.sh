@@ -3,15 +3,16 @@
 # Prints medians and ratios. Usage: bench/run.sh [--runs N] [--cp-sample N] [--skip-s2] [--skip-s3]
 #   --cp-sample N   time per-file `docker cp` on N files and extrapolate to the whole change set (default 300;
 #                   0 runs it on every file, which takes about ten minutes)
+#   --keep          leave the containers, images and cases (in the printed work directory) for a closer look
 # Engine resources are labelled dockerir.bench=1 and removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/engine.sh
-RUNS=5; CP_SAMPLE=300; SKIP_S2=0; SKIP_S3=0
+RUNS=5; CP_SAMPLE=300; SKIP_S2=0; SKIP_S3=0; KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=$2; shift 2;; --cp-sample) CP_SAMPLE=$2; shift 2;;
-    --skip-s2) SKIP_S2=1; shift;; --skip-s3) SKIP_S3=1; shift;;
+    --skip-s2) SKIP_S2=1; shift;; --skip-s3) SKIP_S3=1; shift;; --keep) KEEP=1; shift;;
     *) echo "unknown option $1" >&2; exit 1;;
   esac
 done
@@ -20,6 +21,7 @@ trap 'cleanup; stop_engine_if_started' EXIT
 WORK=$(mktemp -d /tmp/dockerir-bench.XXXXXX)
 BIN="$WORK/dockerir"
 cleanup() {
+  if [ "$KEEP" = 1 ]; then echo "kept: work directory $WORK and the dockerir.bench=1 containers and images" >&2; return; fi
   docker ps -aq --filter label=dockerir.bench=1 | xargs -r docker rm -f >/dev/null 2>&1 || true
   for _ in 1 2 3; do docker images -q --filter label=dockerir.bench=1 | xargs -r docker rmi -f >/dev/null 2>&1 || true; done
   rm -rf "$WORK"

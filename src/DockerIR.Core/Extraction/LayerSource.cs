@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace DockerIR.Core.Extraction;
 
@@ -66,21 +67,53 @@ public sealed class LayerSource : IEntrySource
 
     private async Task WalkAsync(string dir, HashSet<string> emitted, Func<SourceEntry, Stream?, CancellationToken, Task> sink, CancellationToken cancellationToken)
     {
-        foreach (var (name, host, stat) in MergedChildren(dir))
+        var (children, handles) = MergedChildren(dir);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var path = dir == "/" ? "/" + name : dir + "/" + name;
-            if (!emitted.Add(path))
+            foreach (var (name, host, stat, parent) in children)
             {
-                continue;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var path = dir == "/" ? "/" + name : dir + "/" + name;
+                if (!emitted.Add(path))
+                {
+                    continue;
+                }
 
-            // The listing already resolved the child over the layers; no second lookup is needed.
-            var entry = ToEntry(path, host, stat);
-            await EmitAsync(entry, host, sink, cancellationToken);
-            if (entry.Type == EntryType.Directory)
+                // The listing already resolved the child over the layers; it is opened relative to its directory.
+                if (stat.Type == HostStat.Regular)
+                {
+                    EvidenceFileStream content;
+                    try
+                    {
+                        content = Native.OpenForEvidenceAt(parent, name, path);
+                    }
+                    catch (IOException e)
+                    {
+                        await sink(SourceEntry.Missing(path, $"unreadable: {e.Message}"), null, cancellationToken);
+                        continue;
+                    }
+
+                    await using (content)
+                    {
+                        await sink(ToEntry(path, host, stat, Native.ListXattrs(content)), content, cancellationToken);
+                    }
+
+                    continue;
+                }
+
+                var entry = ToEntry(path, host, stat, Native.ListXattrs(host));
+                await sink(entry, null, cancellationToken);
+                if (entry.Type == EntryType.Directory)
+                {
+                    await WalkAsync(path, emitted, sink, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var handle in handles)
             {
-                await WalkAsync(path, emitted, sink, cancellationToken);
+                handle.Dispose();
             }
         }
     }
@@ -112,15 +145,23 @@ public sealed class LayerSource : IEntrySource
 
     /// <summary>
     /// The children of a directory of the merged view, in byte order, each with the host path and stat of its
-    /// topmost copy: the union over the layers, less whiteouts.
+    /// topmost copy and the open directory that holds it: the union over the layers, less whiteouts. The caller
+    /// disposes the returned directory handles.
     /// </summary>
-    private List<(string Name, string Host, HostStat Stat)> MergedChildren(string dir)
+    private (List<(string Name, string Host, HostStat Stat, SafeFileHandle Parent)> Children, List<SafeFileHandle> Handles) MergedChildren(string dir)
     {
-        var children = new SortedDictionary<string, (string Host, HostStat Stat)>(StringComparer.Ordinal);
+        var children = new SortedDictionary<string, (string Host, HostStat Stat, SafeFileHandle Parent)>(StringComparer.Ordinal);
         var hidden = new HashSet<string>(StringComparer.Ordinal);
+        var handles = new List<SafeFileHandle>();
         foreach (var layer in LayersHoldingDirectory(dir) ?? [])
         {
             var host = layer + (dir == "/" ? "" : dir);
+            if (Native.OpenDirectory(host) is not { } handle)
+            {
+                continue;
+            }
+
+            handles.Add(handle);
             foreach (var child in Directory.EnumerateFileSystemEntries(host))
             {
                 var name = Path.GetFileName(child);
@@ -129,14 +170,14 @@ public sealed class LayerSource : IEntrySource
                     continue;
                 }
 
-                var stat = Native.LStat(child);
+                var stat = Native.LStatAt(handle, name);
                 if (stat is { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 })
                 {
                     hidden.Add(name);
                 }
                 else if (stat is { } found)
                 {
-                    children[name] = (child, found);
+                    children[name] = (child, found, handle);
                 }
             }
 
@@ -146,7 +187,7 @@ public sealed class LayerSource : IEntrySource
             }
         }
 
-        return children.Select(kv => (kv.Key, kv.Value.Host, kv.Value.Stat)).ToList();
+        return (children.Select(kv => (kv.Key, kv.Value.Host, kv.Value.Stat, kv.Value.Parent)).ToList(), handles);
     }
 
     /// <summary>The layers (topmost first) that contribute entries to a directory of the merged view; null when it is not a directory.</summary>
@@ -237,15 +278,14 @@ public sealed class LayerSource : IEntrySource
 
             return stat is { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 }
                 ? (new SourceEntry { Path = path, Type = EntryType.Whiteout }, null)
-                : (ToEntry(path, host, stat), host);
+                : (ToEntry(path, host, stat, Native.ListXattrs(host)), host);
         }
 
         return (SourceEntry.Missing(path), null);
     }
 
-    private SourceEntry ToEntry(string path, string host, HostStat stat)
+    private SourceEntry ToEntry(string path, string host, HostStat stat, IReadOnlyDictionary<string, byte[]> xattrs)
     {
-        var xattrs = Native.ListXattrs(host);
         var opaque = xattrs.TryGetValue(OpaqueXattr, out var o) && Encoding.ASCII.GetString(o).TrimEnd('\0') == "y";
         var overlayKeys = xattrs.Count == 0 ? [] : xattrs.Keys.Where(k => k.StartsWith("trusted.overlay.", StringComparison.Ordinal)).ToList();
         if (overlayKeys.Count > 0)

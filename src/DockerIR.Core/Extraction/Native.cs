@@ -43,6 +43,7 @@ internal static partial class Native
     private const int ONoFollow = 0x20000;
     private const int ONoAtime = 0x40000;
     private const int OCloExec = 0x80000;
+    private const int ODirectory = 0x10000;
     private const int ENoEnt = 2;
     private const int ENotDir = 20;
     private const int EPerm = 1;
@@ -51,10 +52,75 @@ internal static partial class Native
     private const int ELoop = 40;
 
     /// <summary>Stats a path without following a final symlink; null when it does not exist.</summary>
-    public static unsafe HostStat? LStat(string path)
+    public static HostStat? LStat(string path) => LStatAt(AtFdCwd, path);
+
+    /// <summary>Stats a name inside an open directory without following it; null when it does not exist.</summary>
+    public static HostStat? LStatAt(SafeFileHandle directory, string name)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var added = false;
+        directory.DangerousAddRef(ref added);
+        try
+        {
+            return LStatAt((int)directory.DangerousGetHandle(), name);
+        }
+        finally
+        {
+            if (added)
+            {
+                directory.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Opens a directory for *at() calls, refusing a symlink; null when it does not exist.</summary>
+    public static SafeFileHandle? OpenDirectory(string path)
+    {
+        var fd = open(path, ORdOnly | ODirectory | ONoFollow | OCloExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is ENoEnt or ENotDir or ELoop ? null : throw new IOException($"open {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Opens a regular file inside an open directory, as <see cref="OpenForEvidence"/> does for a path.</summary>
+    public static EvidenceFileStream OpenForEvidenceAt(SafeFileHandle directory, string name, string pathForMessages)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var added = false;
+        directory.DangerousAddRef(ref added);
+        try
+        {
+            var dirfd = (int)directory.DangerousGetHandle();
+            var fd = openat(dirfd, name, ORdOnly | ONoFollow | ONoAtime | OCloExec);
+            if (fd < 0 && Marshal.GetLastPInvokeError() == EPerm)
+            {
+                fd = openat(dirfd, name, ORdOnly | ONoFollow | OCloExec);
+            }
+
+            if (fd < 0)
+            {
+                throw OpenError(Marshal.GetLastPInvokeError(), pathForMessages);
+            }
+
+            return new EvidenceFileStream(new SafeFileHandle(fd, ownsHandle: true));
+        }
+        finally
+        {
+            if (added)
+            {
+                directory.DangerousRelease();
+            }
+        }
+    }
+
+    private static unsafe HostStat? LStatAt(int dirfd, string path)
     {
         var buffer = stackalloc byte[256];
-        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+        if (statx(dirfd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno is ENoEnt or ENotDir)
@@ -94,32 +160,47 @@ internal static partial class Native
 
         if (fd < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            throw errno switch
-            {
-                ENoEnt => new FileNotFoundException($"{path} vanished"),
-                ELoop => new IOException($"{path} became a symlink"),
-                _ => new IOException($"open {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
-            };
+            throw OpenError(Marshal.GetLastPInvokeError(), path);
         }
 
         return new EvidenceFileStream(new SafeFileHandle(fd, ownsHandle: true));
     }
 
+    private static IOException OpenError(int errno, string path) => errno switch
+    {
+        ENoEnt => new FileNotFoundException($"{path} vanished"),
+        ELoop => new IOException($"{path} became a symlink"),
+        _ => new IOException($"open {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
+    };
+
     private static readonly Dictionary<string, byte[]> NoXattrs = new(StringComparer.Ordinal);
 
     /// <summary>The extended attributes of a path (not following a final symlink), names to raw values; a shared empty (never to be modified) set when there are none.</summary>
-    public static IReadOnlyDictionary<string, byte[]> ListXattrs(string path)
+    public static IReadOnlyDictionary<string, byte[]> ListXattrs(string path) =>
+        ListXattrs((buffer, size) => llistxattr(path, buffer, size), name => GetXattr(path, name));
+
+    /// <summary>The extended attributes of an open file, read through its descriptor (no path lookup).</summary>
+    public static IReadOnlyDictionary<string, byte[]> ListXattrs(EvidenceFileStream file)
     {
-        var size = llistxattr(path, null, 0);
+        ArgumentNullException.ThrowIfNull(file);
+        var fd = file.Descriptor;
+        return ListXattrs((buffer, size) => flistxattr(fd, buffer, size), name => ReadXattr((b, n) => fgetxattr(fd, name, b, n), $"fd {fd}", name));
+    }
+
+    public static byte[]? GetXattr(string path, string name) =>
+        ReadXattr((buffer, size) => lgetxattr(path, name, buffer, size), path, name);
+
+    private static IReadOnlyDictionary<string, byte[]> ListXattrs(Func<byte[]?, nint, nint> list, Func<string, byte[]?> get)
+    {
+        var size = list(null, 0);
         if (size <= 0)
         {
             return NoXattrs;
         }
 
-        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var names = new byte[size + 256];
-        size = llistxattr(path, names, names.Length);
+        size = list(names, names.Length);
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         if (size <= 0)
         {
             return result;
@@ -127,7 +208,7 @@ internal static partial class Native
 
         foreach (var name in Encoding.UTF8.GetString(names, 0, (int)size).Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (GetXattr(path, name) is { } value)
+            if (get(name) is { } value)
             {
                 result[name] = value;
             }
@@ -136,19 +217,19 @@ internal static partial class Native
         return result;
     }
 
-    public static byte[]? GetXattr(string path, string name)
+    private static byte[]? ReadXattr(Func<byte[]?, nint, nint> get, string what, string name)
     {
-        var size = lgetxattr(path, name, null, 0);
+        var size = get(null, 0);
         if (size < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            return errno is ENoData or ENoEnt or ERange ? null : throw new IOException($"getxattr {path} {name}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            return errno is ENoData or ENoEnt or ERange ? null : throw new IOException($"getxattr {what} {name}: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 
         var value = new byte[size];
         if (size > 0)
         {
-            size = lgetxattr(path, name, value, value.Length);
+            size = get(value, value.Length);
             if (size < 0)
             {
                 return null;
@@ -165,10 +246,19 @@ internal static partial class Native
     private static partial int open(string pathname, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int openat(int dirfd, string pathname, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint llistxattr(string path, byte[]? list, nint size);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint lgetxattr(string path, string name, byte[]? value, nint size);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint flistxattr(int fd, byte[]? list, nint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint fgetxattr(int fd, string name, byte[]? value, nint size);
 }
 
 /// <summary>
@@ -178,6 +268,9 @@ internal static partial class Native
 internal sealed class EvidenceFileStream(SafeFileHandle handle) : ReadOnlyStream
 {
     private long position;
+
+    /// <summary>The file descriptor (for calls on the open file, such as its xattrs).</summary>
+    public int Descriptor => (int)handle.DangerousGetHandle();
 
     public override long Length => RandomAccess.GetLength(handle);
     public override long Position { get => position; set => throw new NotSupportedException(); }
