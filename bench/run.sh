@@ -27,6 +27,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 
+# Remove what an earlier --keep run left (only resources labelled dockerir.bench=1).
+docker ps -aq --filter label=dockerir.bench=1 | xargs -r docker rm -f >/dev/null 2>&1 || true
 echo "building dockerir (Release, Native AOT) ..." >&2
 dotnet publish src/DockerIR.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$BIN" -nologo -v q >/dev/null
 DIR="$BIN/dockerir"
