@@ -59,9 +59,8 @@ internal sealed class DockerEngine : IContainerEngine
     public async Task<LogCapture> CopyLogsAsync(string containerId, LogRequest request, Stream destination, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var inspect = await InspectContainerAsync(containerId, cancellationToken);
         await using var stream = await containers.LogsAsync(containerId, request.TailLines, request.Timestamps, cancellationToken);
-        return await LogDemultiplexer.CopyAsync(stream, destination, multiplexed: !inspect.Config.Tty, request.MaxBytes, cancellationToken);
+        return await LogDemultiplexer.CopyAsync(stream, destination, multiplexed: !request.Tty, request.MaxBytes, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ChangeEntry>> GetChangesAsync(string containerId, CancellationToken cancellationToken)

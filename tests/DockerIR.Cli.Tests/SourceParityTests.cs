@@ -211,7 +211,7 @@ public sealed class SourceParityTests(SourceParityTests.Fixture fixture) : IClas
                 if (!state.Running)
                 {
                     var logs = new MemoryStream();
-                    await Engine.CopyLogsAsync(id, new LogRequest(50, 1 << 16, false), logs, ct);
+                    await Engine.CopyLogsAsync(id, new LogRequest(50, 1 << 16, Tty: false, Timestamps: false), logs, ct);
                     throw new InvalidOperationException($"the parity container exited {state.ExitCode}: {System.Text.Encoding.UTF8.GetString(logs.ToArray())}");
                 }
 

@@ -117,7 +117,7 @@ public sealed class EngineClientTests(BusyboxFixture busybox) : IClassFixture<Bu
         Assert.Contains(top.Processes, p => string.Join(' ', p).Contains("sleep 300", StringComparison.Ordinal));
 
         var logs = new MemoryStream();
-        var capture = await Engine.CopyLogsAsync(id, new LogRequest(100, 1 << 20, Timestamps: false), logs, ct);
+        var capture = await Engine.CopyLogsAsync(id, new LogRequest(100, 1 << 20, Tty: false, Timestamps: false), logs, ct);
         var text = Encoding.UTF8.GetString(logs.ToArray());
         Assert.Contains("to-stdout\n", text, StringComparison.Ordinal);
         Assert.Contains("to-stderr\n", text, StringComparison.Ordinal);
@@ -137,6 +137,19 @@ public sealed class EngineClientTests(BusyboxFixture busybox) : IClassFixture<Bu
 
         await Engine.RemoveContainerAsync(id, force: false, removeVolumes: true, ct);
         await Assert.ThrowsAsync<ContainerNotFoundException>(() => Engine.InspectContainerAsync(id, ct));
+    }
+
+    [Fact]
+    public async Task CopyLogsAsync_TtyContainer_CopiesTheRawStream()
+    {
+        var id = await Engine.CreateContainerAsync(busybox.Shell("echo on-a-tty; exec sleep 300") with { Tty = true }, busybox.Resources.Name("tty"), ct);
+        await Engine.StartAsync(id, ct);
+        await Task.Delay(300);
+        var logs = new MemoryStream();
+
+        await Engine.CopyLogsAsync(id, new LogRequest(100, 1 << 20, Tty: true, Timestamps: false), logs, ct);
+
+        Assert.Equal("on-a-tty\r\n", Encoding.UTF8.GetString(logs.ToArray()));
     }
 
     [Fact]

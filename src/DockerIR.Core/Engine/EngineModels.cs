@@ -171,8 +171,11 @@ public sealed record ImageSummary(string Id, IReadOnlyList<string> RepoTags, IRe
 /// <summary>The process table of a running container (ps inside the container's pid namespace, read by the daemon).</summary>
 public sealed record ProcessList(IReadOnlyList<string> Titles, IReadOnlyList<IReadOnlyList<string>> Processes, ReadOnlyMemory<byte> RawJson);
 
-/// <summary>Which log lines to read and how many bytes at most to keep.</summary>
-public sealed record LogRequest(int TailLines, long MaxBytes, bool Timestamps = true);
+/// <summary>
+/// Which log lines to read and how many bytes at most to keep. <see cref="Tty"/> is the container's Config.Tty:
+/// without a TTY the engine multiplexes stdout and stderr in frames.
+/// </summary>
+public sealed record LogRequest(int TailLines, long MaxBytes, bool Tty, bool Timestamps = true);
 
 /// <summary>What a bounded log read produced.</summary>
 public sealed record LogCapture(long BytesWritten, bool Truncated);

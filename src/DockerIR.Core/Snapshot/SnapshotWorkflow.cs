@@ -181,7 +181,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         try
         {
             var capture = await dir.WriteAtomicAsync("container/logs.txt",
-                (stream, ct) => engine.CopyLogsAsync(inspect.Id, new LogRequest(request.LogTailLines, request.LogMaxBytes), stream, ct),
+                (stream, ct) => engine.CopyLogsAsync(inspect.Id, new LogRequest(request.LogTailLines, request.LogMaxBytes, inspect.Config.Tty), stream, ct),
                 cancellationToken);
             var detail = $"{capture.BytesWritten} bytes, last {request.LogTailLines} lines" + (capture.Truncated ? $", cut at {request.LogMaxBytes} bytes" : "");
             if (capture.Truncated)
