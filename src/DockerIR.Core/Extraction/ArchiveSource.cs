@@ -34,9 +34,6 @@ public sealed class ArchiveSource(IContainerEngine engine, string image, IReadOn
 
     public string Detail => $"archive requests to a never-started container of {image}";
 
-    /// <summary>How many archive requests were made (the cost that matters for this source).</summary>
-    public int Requests { get; private set; }
-
     public async Task ReadAsync(IReadOnlyList<WantedPath> wanted, Func<SourceEntry, Stream?, CancellationToken, Task> sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(wanted);
@@ -88,7 +85,6 @@ public sealed class ArchiveSource(IContainerEngine engine, string image, IReadOn
         ArchiveContent archive;
         try
         {
-            Requests++;
             archive = await engine.GetArchiveAsync(container, path, cancellationToken);
         }
         catch (EngineObjectNotFoundException)
@@ -162,7 +158,6 @@ public sealed class ArchiveSource(IContainerEngine engine, string image, IReadOn
         var problem = await ParentProblemAsync(container, parent, cancellationToken);
         if (problem is null)
         {
-            Requests++;
             var stat = await engine.StatPathAsync(container, parent, cancellationToken);
             problem = stat is null ? $"parent {parent} does not exist"
                 : (stat.Mode & GoModeSymlink) != 0 ? $"parent {parent} is a symlink to {stat.LinkTarget}"

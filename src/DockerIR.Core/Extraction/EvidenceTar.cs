@@ -13,8 +13,6 @@ public sealed class EvidenceTar(Stream output) : IAsyncDisposable
     private readonly TarStreamWriter writer = new(output);
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-    public int Members { get; private set; }
-
     /// <summary>What storing one entry gave: the content hash, the bytes stored, a kept copy for diffs, and whether the source changed size.</summary>
     public readonly record struct Stored(string? Sha256, long Bytes, byte[]? Kept, bool SizeChanged, long SourceBytes);
 
@@ -55,7 +53,6 @@ public sealed class EvidenceTar(Stream output) : IAsyncDisposable
             DevMinor = entry.DevMinor,
             Xattrs = entry.Xattrs,
         };
-        Members++;
         if (type != TarItemType.File)
         {
             await writer.WriteAsync(member, null, cancellationToken);

@@ -153,7 +153,7 @@ public sealed class LayerSource : IEntrySource
         var children = new SortedDictionary<string, (string Host, HostStat Stat, SafeFileHandle Parent)>(StringComparer.Ordinal);
         var hidden = new HashSet<string>(StringComparer.Ordinal);
         var handles = new List<SafeFileHandle>();
-        foreach (var layer in LayersHoldingDirectory(dir) ?? [])
+        foreach (var layer in DirectoryLayersOf(dir).Layers ?? [])
         {
             var host = layer + (dir == "/" ? "" : dir);
             if (Native.OpenDirectory(host) is not { } handle)
@@ -189,9 +189,6 @@ public sealed class LayerSource : IEntrySource
 
         return (children.Select(kv => (kv.Key, kv.Value.Host, kv.Value.Stat, kv.Value.Parent)).ToList(), handles);
     }
-
-    /// <summary>The layers (topmost first) that contribute entries to a directory of the merged view; null when it is not a directory.</summary>
-    private IReadOnlyList<string>? LayersHoldingDirectory(string dir) => DirectoryLayersOf(dir).Layers;
 
     /// <summary>
     /// Resolves a directory of the merged view once (cached): from the topmost layer holding it down, the layers
