@@ -88,6 +88,19 @@ internal sealed class CliContext : IDisposable
         return IsTerminal ? new TextWriterStream(new StreamWriter(stdout) { AutoFlush = true }, escape: true) : stdout;
     }
 
+    /// <summary>Runs long work under one status line on a terminal ("Title: step"); plainly otherwise or with --json.</summary>
+    public async Task<T> WithStatusAsync<T>(string title, Func<IProgress<string>?, Task<T>> work, bool json)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!IsTerminal || json)
+        {
+            return await work(null);
+        }
+
+        return await Ansi.Status().StartAsync($"{title}: starting", async status =>
+            await work(new Progress<string>(step => status.Status($"{title}: {Markup.Escape(step)}"))));
+    }
+
     public void Dispose()
     {
         engine?.Dispose();

@@ -31,6 +31,8 @@ public static class Program
         root.Add(BundleCommand.Create(engineFactory));
         root.Add(VerifyCommand.Create(engineFactory));
         root.Add(ShowCommand.Create(engineFactory));
+        root.Add(ContainCommand.Create(engineFactory));
+        root.Add(RedeployCommand.Create(engineFactory));
         root.Add(DemoCommand.Create(engineFactory));
         return root;
     }

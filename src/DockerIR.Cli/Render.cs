@@ -1,5 +1,6 @@
 using DockerIR.Core;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
 using Spectre.Console;
 
@@ -11,11 +12,7 @@ internal static class Render
     /// <summary>Escapes hostile text for a terminal and for Spectre markup.</summary>
     public static string Safe(string? text) => Markup.Escape(SafeText.Escape(text));
 
-    public static string ShortId(string id)
-    {
-        var bare = id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
-        return bare.Length > 12 ? bare[..12] : bare;
-    }
+    public static string ShortId(string id) => EngineIds.Abbreviate(id);
 
     public static void Changes(IAnsiConsole console, IReadOnlyList<ClassifiedChange> changes)
     {
@@ -36,5 +33,60 @@ internal static class Render
         console.Write(table);
         var suspicious = changes.Count(c => c.Classification == Classification.Suspicious);
         console.MarkupLine($"{changes.Count} changes: [red]{suspicious} suspicious[/], {changes.Count - suspicious} runtime");
+    }
+
+    /// <summary>A redeploy plan in full: what is relaunched from where, and every change with its reason.</summary>
+    public static void Plan(IAnsiConsole console, RedeployPlan plan)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("suspect", $"{Safe(plan.SuspectName)} ({ShortId(plan.SuspectId)}), kept stopped as {Safe(plan.QuarantineName)}");
+        grid.AddRow("original image", $"{Safe(plan.ImageReference)} ({ShortId(plan.ImageId)})");
+        grid.AddRow("profile", plan.Profile.ToString().ToLowerInvariant());
+        var r = plan.Replacement;
+        grid.AddRow("command", Safe(string.Join(' ', (r.Entrypoint ?? []).Concat(r.Cmd ?? []))));
+        grid.AddRow("user", Safe(r.User ?? "(image default)"));
+        grid.AddRow("ports", Safe(string.Join(", ", r.HostConfig.PortBindings.Select(p => $"{(p.HostIp.Length == 0 ? "0.0.0.0" : p.HostIp)}:{p.HostPort}->{p.ContainerPort}").DefaultIfEmpty("none"))));
+        grid.AddRow("networks", Safe(string.Join(", ", new[] { r.HostConfig.NetworkMode ?? "default" }.Concat(r.Networks.Concat(plan.ConnectBeforeStart).Select(n => n.Network)).Distinct())));
+        grid.AddRow("mounts", Safe(string.Join(", ", r.HostConfig.Binds.DefaultIfEmpty("none"))));
+        grid.AddRow("tmpfs", Safe(string.Join(", ", plan.Tmpfs.Select(t => t.Path).DefaultIfEmpty("none"))));
+        grid.AddRow("limits", $"memory {r.HostConfig.Memory >> 20} MiB, cpus {(r.HostConfig.NanoCpus > 0 ? r.HostConfig.NanoCpus / 1e9 : (double)r.HostConfig.CpuQuota / Math.Max(1, r.HostConfig.CpuPeriod)):0.##}, pids {r.HostConfig.PidsLimit}, "
+            + Safe(string.Join(", ", r.HostConfig.Ulimits.Select(u => $"{u.Name} {u.Soft}:{u.Hard}"))));
+        grid.AddRow("probes", Safe(string.Join("; then ", plan.Probes.Select(p => p.ToString()))));
+        console.Write(grid);
+        var table = new Table().Border(TableBorder.Simple).AddColumn("SETTING").AddColumn("BEFORE").AddColumn("AFTER").AddColumn("WHY");
+        foreach (var c in plan.Changes)
+        {
+            table.AddRow(Safe(c.Setting), Safe(c.Before), Safe(c.After), Safe(c.Reason));
+        }
+
+        console.Write(table);
+        foreach (var w in plan.Warnings)
+        {
+            console.MarkupLine($"[yellow]warning[/]: {Safe(w)}");
+        }
+    }
+
+    /// <summary>What a redeploy did: the kept suspect, the replacement and each probe.</summary>
+    public static void RedeployOutcome(IAnsiConsole console, RedeployResult result)
+    {
+        if (result.SuspectKeptAs is not null)
+        {
+            console.MarkupLine($"suspect kept, stopped, as [bold]{Safe(result.SuspectKeptAs)}[/]");
+        }
+
+        console.MarkupLine($"replacement [bold]{Safe(result.Plan.SuspectName)}[/] ({ShortId(result.ReplacementId ?? "")}) runs from {ShortId(result.Plan.ImageId)}, read-only");
+        foreach (var p in result.Probes)
+        {
+            console.MarkupLine($"probe {Safe(p.Probe)}: {(p.Passed ? "[green]passed[/]" : "[red]FAILED[/]")} ({Safe(p.Detail)})");
+        }
+
+        if (result.ReplacementLogTail.Count > 0)
+        {
+            console.MarkupLine("the replacement's last log lines:");
+            foreach (var line in result.ReplacementLogTail)
+            {
+                console.MarkupLine($"  {Safe(line)}");
+            }
+        }
     }
 }

@@ -20,6 +20,10 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(BundleResult))]
 [JsonSerializable(typeof(VerifyResult))]
 [JsonSerializable(typeof(DockerIR.Core.Extraction.ExtractResult))]
+[JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployPlan))]
+[JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployResult))]
+[JsonSerializable(typeof(DockerIR.Core.Redeploy.ContainmentRecord))]
+[JsonSerializable(typeof(DockerIR.Core.Redeploy.ContainmentResult))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {
     private static JsonSerializerOptions MakeOptions(bool indented) => new()
@@ -35,6 +39,8 @@ public sealed partial class CoreJsonContext : JsonSerializerContext
             new ChangeKindJsonConverter(),
             new JsonStringEnumConverter<Classification>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<CustodyOutcome>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<DockerIR.Core.Redeploy.HardeningProfile>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<DockerIR.Core.Redeploy.ProbeKind>(JsonNamingPolicy.CamelCase),
         },
     };
 

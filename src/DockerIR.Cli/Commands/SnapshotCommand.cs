@@ -44,16 +44,7 @@ internal static class SnapshotCommand
                 LogTailLines = parse.GetValue(logTail),
             };
             var workflow = new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
-            SnapshotResult result;
-            if (ctx.IsTerminal && !parse.GetValue(json))
-            {
-                result = await ctx.Ansi.Status().StartAsync("Snapshot: inspect", async status =>
-                    await workflow.RunAsync(request, new Progress<string>(step => status.Status($"Snapshot: {step}")), ct));
-            }
-            else
-            {
-                result = await workflow.RunAsync(request, null, ct);
-            }
+            var result = await ctx.WithStatusAsync("Snapshot", progress => workflow.RunAsync(request, progress, ct), parse.GetValue(json));
 
             if (parse.GetValue(json))
             {

@@ -87,6 +87,13 @@ public static class ChangeClassifier
     public static string? RuntimeDirOf(string path) =>
         RuntimeDirs.Where(d => IsAtOrBelow(path, d)).OrderByDescending(d => d.Length).FirstOrDefault();
 
+    /// <summary>True when the path is a web root or lies in one.</summary>
+    public static bool IsWebRoot(string path) => WebRoots.Any(r => IsAtOrBelow(path, r)) || path.Contains("/webapps/", StringComparison.Ordinal);
+
+    /// <summary>The web root a path is at, in or over (a parent of), or null when it touches none.</summary>
+    public static string? WebRootNear(string path) =>
+        WebRoots.FirstOrDefault(r => IsAtOrBelow(path, r) || IsAtOrBelow(r, path)) ?? (IsWebRoot(path) ? path : null);
+
     /// <summary>True when a path of <paramref name="sortedPaths"/> (ordinal order) lies beneath <paramref name="dir"/>.</summary>
     private static bool HasDescendant(string[] sortedPaths, string dir)
     {
@@ -111,7 +118,7 @@ public static class ChangeClassifier
         var name = path[(path.LastIndexOf('/') + 1)..];
         var lowerName = name.ToLowerInvariant();
 
-        var inWebRoot = WebRoots.Any(r => IsAtOrBelow(path, r)) || path.Contains("/webapps/", StringComparison.Ordinal);
+        var inWebRoot = IsWebRoot(path);
         if (inWebRoot)
         {
             reasons.Add(kind == ChangeKind.Deleted ? "web-root-deleted" : "web-root");

@@ -55,7 +55,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var dir = CaseDirectory.CreateNew(request.CaseDir ?? Path.Combine("cases", caseId));
         var custody = new CustodyLog(dir.CustodyPath, caseId, actor, clock);
         var target = $"{inspect.Name} ({inspect.Id})";
-        log.Information("Opened case {CaseId} in {CaseDir} for {Container}", caseId, dir.Root, Short(inspect.Id));
+        log.Information("Opened case {CaseId} in {CaseDir} for {Container}", caseId, dir.Root, EngineIds.Abbreviate(inspect.Id));
 
         var warnings = new List<string>();
         var record = new CaseRecord(CaseRecord.CurrentFormatVersion, caseId, clock.GetUtcNow(), actor.ToolVersion, engine.Endpoint,
@@ -87,7 +87,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             var suspicious = classified.Count(c => c.Classification == Classification.Suspicious);
             await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
                 $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
-            log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, Short(inspect.Id), suspicious);
+            log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
 
             progress?.Report("commit");
             var snapshot = await CommitAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken);
@@ -231,7 +231,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
 
         await engine.PauseAsync(inspect.Id, cancellationToken);
         await custody.AppendAsync("container.pause", target, CustodyOutcome.Succeeded, "frozen so the layer cannot change while it is read", cancellationToken);
-        log.Information("Paused {Container}", Short(inspect.Id));
+        log.Information("Paused {Container}", EngineIds.Abbreviate(inspect.Id));
         return true;
     }
 
@@ -254,14 +254,8 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Started, $"{repository}:{caseId}", cancellationToken);
         var imageId = await engine.CommitAsync(commit, cancellationToken);
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Succeeded, $"evidence image {imageId}", cancellationToken);
-        log.Information("Committed {Container} as {ImageId}", Short(inspect.Id), Short(imageId));
+        log.Information("Committed {Container} as {ImageId}", EngineIds.Abbreviate(inspect.Id), EngineIds.Abbreviate(imageId));
         return new CaseSnapshot(imageId, $"{repository}:{caseId}", now, LeftPaused: inspect.State.Running || inspect.State.Paused,
             changeCount, suspiciousCount);
-    }
-
-    private static string Short(string id)
-    {
-        var bare = id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
-        return bare.Length > 12 ? bare[..12] : bare;
     }
 }

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using DockerIR.Core;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Redeploy;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir redeploy CONTAINER`: kill the suspect, keep it, and relaunch the original image read-only and hardened.</summary>
+internal static class RedeployCommand
+{
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var container = CliSymbols.Container();
+        var caseDir = CliSymbols.CaseDir("The case holding the suspect's committed snapshot (default: the latest under ./cases)");
+        var options = new RedeploySymbols();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and change nothing" };
+        var noEvidence = new Option<bool>("--no-evidence") { Description = "Relaunch even though no committed snapshot of the suspect is recorded" };
+        var json = CliSymbols.Json("Print the plan (and with execution, the outcome) as JSON");
+        var command = new Command("redeploy", "Kill the suspect (kept, renamed) and relaunch its ORIGINAL image read-only, hardened, and probed")
+        {
+            container, caseDir, dryRun, noEvidence, json,
+        };
+        options.AddTo(command);
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            var request = new RedeployRequest(parse.GetRequiredValue(container))
+            {
+                CaseDir = parse.GetValue(caseDir),
+                NoEvidence = parse.GetValue(noEvidence),
+                Options = options.Read(parse),
+            };
+            using var http = RedeploySymbols.ProbeClient();
+            var workflow = new RedeployWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
+            var prepared = await workflow.PrepareAsync(request, ct);
+            var asJson = parse.GetValue(json);
+            if (parse.GetValue(dryRun))
+            {
+                if (asJson)
+                {
+                    await CliJson.WriteAsync(ctx.Out, prepared.Plan, CoreJsonContext.Indented.RedeployPlan);
+                }
+                else
+                {
+                    ctx.Ansi.MarkupLine("[bold]Redeploy plan[/] (dry run: nothing was changed)");
+                    Render.Plan(ctx.Ansi, prepared.Plan);
+                }
+
+                return ExitCode.Success;
+            }
+
+            if (!asJson)
+            {
+                Render.Plan(ctx.Ansi, prepared.Plan);
+            }
+
+            Confirm.KillOrRefuse(ctx, options.Yes(parse), $"kill {prepared.Plan.SuspectName} ({Render.ShortId(prepared.Plan.SuspectId)}) and relaunch it read-only");
+            var result = await ctx.WithStatusAsync("Redeploy", progress => workflow.ExecuteAsync(prepared, progress, ct), asJson);
+            if (asJson)
+            {
+                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.RedeployResult);
+            }
+            else
+            {
+                Render.RedeployOutcome(ctx.Ansi, result);
+            }
+
+            if (!result.Passed)
+            {
+                var failed = result.Probes.First(p => !p.Passed);
+                throw new DockerIRException(FailureKind.ProbeFailed,
+                    $"the replacement failed its probe ({failed.Probe}: {failed.Detail}); both containers and the evidence are left in place");
+            }
+
+            return ExitCode.Success;
+        });
+        return command;
+    }
+}
+
+/// <summary>The redeploy options that `redeploy` and `respond` share.</summary>
+internal sealed class RedeploySymbols
+{
+    private readonly Option<string> profile = new("--profile")
+    {
+        Description = "Hardening profile: baseline (default) or strict (drop all capabilities but those needed; the image's non-root user)",
+        DefaultValueFactory = _ => "baseline",
+    };
+
+    private readonly Option<string[]> tmpfs = new("--tmpfs") { Description = "An extra tmpfs path for the replacement (repeatable); never a web root", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string?> probe = new("--probe") { Description = "Probe the replacement: an http(s) URL (2xx/3xx) or tcp:PORT / tcp:HOST:PORT" };
+    private readonly Option<int> probeTimeout = new("--probe-timeout") { Description = "Seconds the probe may take (1-600)", DefaultValueFactory = _ => 30 };
+    private readonly Option<bool> yes = new("--yes", "-y") { Description = "Kill without asking (required without a terminal)" };
+
+    public RedeploySymbols()
+    {
+        profile.AcceptOnlyFromAmong("baseline", "strict");
+        probeTimeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 600)
+            {
+                r.AddError("--probe-timeout must be between 1 and 600 seconds");
+            }
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Add(profile);
+        command.Add(tmpfs);
+        command.Add(probe);
+        command.Add(probeTimeout);
+        command.Add(yes);
+    }
+
+    public bool Yes(ParseResult parse) => parse.GetValue(yes);
+
+    public RedeployOptions Read(ParseResult parse)
+    {
+        var timeout = TimeSpan.FromSeconds(parse.GetValue(probeTimeout));
+        var extra = parse.GetValue(tmpfs) ?? [];
+        foreach (var path in extra)
+        {
+            RedeployPlanner.ValidateTmpfsPath(path);
+        }
+
+        return new RedeployOptions
+        {
+            Profile = parse.GetValue(profile) == "strict" ? HardeningProfile.Strict : HardeningProfile.Baseline,
+            ExtraTmpfs = extra,
+            Probe = parse.GetValue(probe) is { } p ? ProbeSpec.Parse(p, timeout) : null,
+            ProbeTimeout = timeout,
+        };
+    }
+
+    /// <summary>The HTTP client probes use: no redirects followed (a 3xx is an answer), no proxy.</summary>
+    public static HttpClient ProbeClient() => new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+}

@@ -1,0 +1,493 @@
+using System.Globalization;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Snapshot;
+
+namespace DockerIR.Core.Redeploy;
+
+/// <summary>What the planner reads: the case, the suspect as inspected, its original image, its change set and who its processes run as.</summary>
+public sealed record RedeployInput(
+    string CaseId,
+    ContainerInspection Suspect,
+    ImageInspection? Image,
+    IReadOnlyList<ClassifiedChange> Changes,
+    IReadOnlyList<string> ProcessUsers);
+
+/// <summary>
+/// Computes the relaunch of a suspect container from its ORIGINAL image: the same service (command, env, ports,
+/// networks, volumes), read-only with tmpfs where the runtime writes, and the hardening profile. Pure: it reads
+/// records and returns a plan, so every rule is tested without an engine.
+/// </summary>
+public static class RedeployPlanner
+{
+    public const string LabelReplacementCase = "dockerir.replacement.case";
+    public const string LabelReplaces = "dockerir.replaces";
+    public const string TmpfsOptions = "rw,noexec,nosuid,nodev,size=64m";
+    public const long DefaultMemory = 512L << 20;
+    public const long DefaultPids = 256;
+    public const long DefaultNanoCpus = 1_000_000_000;
+
+    /// <summary>Ulimits set when the suspect had none. Kept below a stock dockerd's own limits: a container cannot raise a hard limit above its engine's.</summary>
+    public static readonly IReadOnlyList<UlimitSpec> DefaultUlimits = [new("nofile", 4096, 8192), new("nproc", 2048, 4096)];
+
+    /// <summary>Capabilities the baseline drops: the ones attackers use to sniff, escape or read the host, and device creation.</summary>
+    public static readonly IReadOnlyList<string> BaselineDrop = ["NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH"];
+
+    private static readonly string[] UnconfinedOptions =
+        ["seccomp=unconfined", "seccomp:unconfined", "apparmor=unconfined", "apparmor:unconfined", "label=disable", "label:disable", "systempaths=unconfined"];
+
+    public static RedeployPlan Plan(RedeployInput input, RedeployOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(options);
+        var suspect = input.Suspect;
+        var changes = new List<PlanChange>();
+        var warnings = new List<string>();
+        var h = suspect.HostConfig;
+
+        var tmpfs = PlanTmpfs(input, options, warnings);
+        var tmpfsMap = new Dictionary<string, string>(h.Tmpfs);
+        foreach (var t in tmpfs)
+        {
+            tmpfsMap[t.Path] = t.Options;
+            changes.Add(new PlanChange($"tmpfs {t.Path}", h.Tmpfs.ContainsKey(t.Path) ? "tmpfs" : "on the root filesystem", $"tmpfs ({t.Options})", t.Reason));
+        }
+
+        var binds = PlanMounts(suspect, changes, warnings);
+        var ports = PlanPorts(suspect, changes, warnings);
+        var (primary, extra) = PlanNetworks(suspect, warnings);
+        var (capAdd, capDrop) = PlanCapabilities(input, options.Profile, ports, changes);
+        var securityOpt = PlanSecurityOptions(h.SecurityOpt, changes);
+        var user = PlanUser(input, options.Profile, changes, warnings);
+
+        if (!h.ReadonlyRootfs)
+        {
+            changes.Add(new PlanChange("ReadonlyRootfs", "false", "true", "CIS 5.12: a read-only root filesystem, so the attacker cannot write a web shell or deface the site again"));
+        }
+
+        if (h.Privileged)
+        {
+            changes.Add(new PlanChange("Privileged", "true", "false", "CIS 5.4: a privileged container holds every capability and device of the host"));
+        }
+
+        if (h.Devices.Count > 0)
+        {
+            changes.Add(new PlanChange("Devices", string.Join(", ", h.Devices), "none", "CIS 5.17: host devices give direct access to the host's hardware"));
+        }
+
+        var pidMode = HostNamespace(h.PidMode, "PidMode", "CIS 5.15: the host's PID namespace shows and signals every host process", "", changes);
+        var ipcMode = HostNamespace(h.IpcMode, "IpcMode", "CIS 5.16: the host's IPC namespace shares memory with host processes", "private", changes);
+        var utsMode = HostNamespace(h.UtsMode, "UTSMode", "CIS 5.20: the host's UTS namespace lets the container change the host's name", "", changes);
+        var usernsMode = HostNamespace(h.UsernsMode, "UsernsMode", "CIS 5.30: sharing the host's user namespace disables user remapping", "", changes);
+
+        var memory = h.Memory > 0 ? h.Memory : DefaultMemory;
+        if (h.Memory <= 0)
+        {
+            changes.Add(new PlanChange("Memory", "unlimited", Bytes(memory), "CIS 5.10: a memory limit, so the container cannot exhaust the host"));
+        }
+
+        long nanoCpus = h.NanoCpus, cpuQuota = h.CpuQuota;
+        if (h.NanoCpus <= 0 && h.CpuQuota <= 0)
+        {
+            nanoCpus = DefaultNanoCpus;
+            changes.Add(new PlanChange("NanoCpus", "unlimited", "1 CPU", "CIS 5.11: a CPU limit, so a miner or a loop cannot starve the host"));
+        }
+
+        var pids = h.PidsLimit is > 0 ? h.PidsLimit.Value : DefaultPids;
+        if (h.PidsLimit is not > 0)
+        {
+            changes.Add(new PlanChange("PidsLimit", "unlimited", pids.ToString(CultureInfo.InvariantCulture), "CIS 5.28: a pids limit stops fork bombs"));
+        }
+
+        var ulimits = h.Ulimits.ToList();
+        foreach (var u in DefaultUlimits.Where(d => !h.Ulimits.Any(x => x.Name == d.Name)))
+        {
+            ulimits.Add(u);
+            changes.Add(new PlanChange($"Ulimit {u.Name}", "the engine's default", $"{u.Soft}:{u.Hard}", "CIS 5.18: bounded open files and processes"));
+        }
+
+        if (h.AutoRemove)
+        {
+            changes.Add(new PlanChange("AutoRemove", "true", "false", "a replacement that fails must stay for study"));
+        }
+
+        var labels = new Dictionary<string, string>(suspect.Config.Labels)
+        {
+            [LabelReplacementCase] = input.CaseId,
+            [LabelReplaces] = suspect.Id,
+        };
+        var hostname = suspect.Config.Hostname;
+        if (hostname is not null && suspect.Id.StartsWith(hostname, StringComparison.Ordinal))
+        {
+            hostname = null; // the engine's default (the container's short id), not something the operator chose
+        }
+
+        var spec = new ContainerSpec
+        {
+            Image = suspect.ImageId,
+            Cmd = suspect.Config.Cmd,
+            Entrypoint = suspect.Config.Entrypoint,
+            Env = suspect.Config.Env,
+            WorkingDir = NullIfEmpty(suspect.Config.WorkingDir),
+            User = user,
+            Hostname = hostname,
+            Labels = labels,
+            ExposedPorts = suspect.Config.ExposedPorts,
+            Healthcheck = suspect.Config.Healthcheck,
+            StopSignal = NullIfEmpty(suspect.Config.StopSignal),
+            Tty = suspect.Config.Tty,
+            Networks = primary is null ? [] : [primary],
+            HostConfig = new HostConfigInfo
+            {
+                Binds = binds,
+                NetworkMode = NullIfEmpty(h.NetworkMode),
+                PortBindings = ports,
+                RestartPolicy = NullIfEmpty(h.RestartPolicy),
+                RestartMaxRetries = h.RestartMaxRetries,
+                AutoRemove = false,
+                CapAdd = capAdd,
+                CapDrop = capDrop,
+                Privileged = false,
+                PublishAllPorts = false,
+                ReadonlyRootfs = true,
+                SecurityOpt = securityOpt,
+                Tmpfs = tmpfsMap,
+                PidMode = pidMode,
+                IpcMode = ipcMode,
+                UtsMode = utsMode,
+                UsernsMode = usernsMode,
+                // Kept as it is: "host" is the engine's default on cgroup v1, where a private one cannot be had.
+                CgroupnsMode = NullIfEmpty(h.CgroupnsMode),
+                Memory = memory,
+                MemorySwap = memory,
+                NanoCpus = cpuQuota > 0 ? 0 : nanoCpus,
+                CpuQuota = cpuQuota,
+                CpuPeriod = cpuQuota > 0 ? h.CpuPeriod : 0,
+                CpuShares = h.CpuShares,
+                PidsLimit = pids,
+                Ulimits = ulimits,
+                ExtraHosts = h.ExtraHosts,
+                Dns = h.Dns,
+                Init = h.Init,
+                ShmSize = h.ShmSize,
+            },
+        };
+
+        var probes = new List<ProbeSpec>();
+        if (suspect.Config.Healthcheck is { Test.Count: > 0 } hc && hc.Test[0] != "NONE")
+        {
+            probes.Add(new ProbeSpec(ProbeKind.Healthcheck, string.Join(' ', hc.Test), options.ProbeTimeout));
+        }
+
+        if (options.Probe is not null)
+        {
+            probes.Add(options.Probe with { Timeout = options.ProbeTimeout });
+        }
+
+        if (probes.Count == 0)
+        {
+            probes.Add(new ProbeSpec(ProbeKind.StayUp, null, options.ProbeTimeout));
+        }
+
+        return new RedeployPlan(input.CaseId, suspect.Id, suspect.Name, QuarantineName(suspect.Name, input.CaseId), suspect.ImageId,
+            suspect.ImageReference, options.Profile, spec, extra, tmpfs, changes, probes, warnings);
+    }
+
+    /// <summary>The name the suspect is kept under once killed.</summary>
+    public static string QuarantineName(string name, string caseId) => $"{name}.compromised-{caseId}";
+
+    /// <summary>True for a user that is root: empty, root, 0, or root's group forms.</summary>
+    public static bool IsRootUser(string? user) =>
+        string.IsNullOrEmpty(user) || user is "root" or "0" || user.StartsWith("root:", StringComparison.Ordinal) || user.StartsWith("0:", StringComparison.Ordinal);
+
+    /// <summary>Checks a --tmpfs path: absolute, normalized, not the root.</summary>
+    public static string ValidateTmpfsPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var segments = path.Split('/');
+        if (!path.StartsWith('/') || path == "/" || path.EndsWith('/') || segments.Skip(1).Any(s => s is "" or "." or ".."))
+        {
+            throw new DockerIRException(FailureKind.Usage, $"--tmpfs '{path}' must be an absolute, normalized path other than / (e.g. /var/cache/app)");
+        }
+
+        return path;
+    }
+
+    private static List<TmpfsMount> PlanTmpfs(RedeployInput input, RedeployOptions options, List<string> warnings)
+    {
+        var result = new List<TmpfsMount>();
+        var suspicious = input.Changes.Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
+        var runtime = input.Changes
+            .Where(c => c.Classification == Classification.Runtime && !c.ParentOnly && c.Kind != ChangeKind.Deleted)
+            .Select(c => (Dir: ChangeClassifier.RuntimeDirOf(c.Path), c.Path))
+            .Where(x => x.Dir is not null)
+            .GroupBy(x => x.Dir!, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var group in runtime)
+        {
+            if (ChangeClassifier.IsWebRoot(group.Key) || suspicious.Contains(group.Key))
+            {
+                continue;
+            }
+
+            var seen = group.Select(x => x.Path).Where(p => p != group.Key).Take(3).ToList();
+            result.Add(new TmpfsMount(group.Key, TmpfsOptions,
+                $"read-only relaunch: the runtime wrote here ({(seen.Count == 0 ? group.Key : string.Join(", ", seen))})"));
+        }
+
+        foreach (var path in options.ExtraTmpfs.Select(ValidateTmpfsPath).Distinct(StringComparer.Ordinal))
+        {
+            if (ChangeClassifier.WebRootNear(path) is { } webRoot)
+            {
+                throw new DockerIRException(FailureKind.Refused,
+                    $"--tmpfs {path} would be at, in or over the web root {webRoot}: a writable web root is what the attacker used; serve it read-only");
+            }
+
+            if (suspicious.Any(s => ChangeClassifier.IsAtOrBelow(s, path)))
+            {
+                warnings.Add($"--tmpfs {path} covers paths the change set marks suspicious; it is writable in the replacement by your choice");
+            }
+
+            result.RemoveAll(t => t.Path == path);
+            result.Add(new TmpfsMount(path, TmpfsOptions, "requested with --tmpfs"));
+        }
+
+        return result;
+    }
+
+    private static List<string> PlanMounts(ContainerInspection suspect, List<PlanChange> changes, List<string> warnings)
+    {
+        var binds = new List<string>();
+        foreach (var m in suspect.Mounts.OrderBy(m => m.Destination, StringComparer.Ordinal))
+        {
+            switch (m.Type)
+            {
+                case "bind" when m.Source is { Length: > 0 } source:
+                    if (HostExposure.IsSensitive(source))
+                    {
+                        var engine = HostExposure.IsEngineSocket(source);
+                        changes.Add(new PlanChange($"mount {m.Destination}", $"bind {source}", "removed",
+                            engine ? "CIS 5.31: the engine's socket gives whoever holds it root on the host"
+                                   : "CIS 5.5: a sensitive host directory gives the container the host"));
+                        continue;
+                    }
+
+                    var bindOptions = new List<string>();
+                    if (!m.ReadWrite)
+                    {
+                        bindOptions.Add("ro");
+                    }
+
+                    if (m.Propagation is "shared" or "rshared")
+                    {
+                        changes.Add(new PlanChange($"mount {m.Destination} propagation", m.Propagation, "rprivate", "CIS 5.19: shared propagation lets mounts leak to the host"));
+                    }
+                    else if (m.Propagation is { Length: > 0 } propagation && propagation != "rprivate")
+                    {
+                        bindOptions.Add(propagation);
+                    }
+
+                    binds.Add($"{source}:{m.Destination}" + (bindOptions.Count == 0 ? "" : ":" + string.Join(',', bindOptions)));
+                    if (m.ReadWrite)
+                    {
+                        warnings.Add($"bind mount {source} at {m.Destination} stays writable: the change set does not cover it; check it for attacker files");
+                    }
+
+                    break;
+                case "volume" when m.Name is { Length: > 0 } name:
+                    binds.Add($"{name}:{m.Destination}{(m.ReadWrite ? "" : ":ro")}");
+                    warnings.Add($"volume {name} at {m.Destination} is reused as it is: the change set does not cover volumes; check it for attacker files");
+                    break;
+            }
+        }
+
+        return binds;
+    }
+
+    private static List<PortBinding> PlanPorts(ContainerInspection suspect, List<PlanChange> changes, List<string> warnings)
+    {
+        var h = suspect.HostConfig;
+        var wanted = h.PublishAllPorts
+            ? suspect.PublishedPorts.Select(p => p with { HostPort = "" }).ToList()
+            : h.PortBindings.ToList();
+        var result = new List<PortBinding>();
+        foreach (var b in wanted)
+        {
+            var binding = b;
+            if (b.HostPort is "" or "0")
+            {
+                var held = suspect.PublishedPorts.FirstOrDefault(p => p.ContainerPort == b.ContainerPort && (b.HostIp.Length == 0 || p.HostIp == b.HostIp) && p.HostPort.Length > 0);
+                if (held is null)
+                {
+                    warnings.Add($"port {b.ContainerPort}: the engine chose its host port and the suspect no longer holds one; the replacement gets a new one");
+                }
+                else
+                {
+                    binding = b with { HostPort = held.HostPort, HostIp = b.HostIp.Length == 0 ? held.HostIp : b.HostIp };
+                    changes.Add(new PlanChange($"port {b.ContainerPort}", $"{Display(b.HostIp)}:(engine-chosen)", $"{Display(binding.HostIp)}:{binding.HostPort}",
+                        "the replacement keeps the address clients use"));
+                }
+            }
+
+            if (binding.HostIp is "" or "0.0.0.0" or "::")
+            {
+                warnings.Add($"port {binding.ContainerPort} stays published on all interfaces (CIS 5.13); bind it to one address if it need not be public");
+            }
+
+            result.Add(binding);
+        }
+
+        if (h.PublishAllPorts)
+        {
+            changes.Add(new PlanChange("PublishAllPorts", "true", "false", "only the ports the suspect published, at the same host ports"));
+        }
+
+        return result.DistinctBy(p => (p.ContainerPort, p.HostIp, p.HostPort)).ToList();
+    }
+
+    private static (NetworkAttachment? Primary, List<NetworkAttachment> Extra) PlanNetworks(ContainerInspection suspect, List<string> warnings)
+    {
+        var mode = suspect.HostConfig.NetworkMode ?? "";
+        if (mode == "host")
+        {
+            warnings.Add("the suspect uses the host's network (CIS 5.9); the replacement keeps it so its addresses stay the same; move it to a bridge network when you can");
+        }
+
+        if (mode.StartsWith("container:", StringComparison.Ordinal))
+        {
+            warnings.Add($"the suspect shares the network of {mode[10..]}; the replacement does too");
+        }
+
+        if (mode is "bridge" or "default" or "" && suspect.Networks.Any(n => n.Network == "bridge"))
+        {
+            warnings.Add("the default bridge lets every container on it reach this one; a user-defined network isolates it");
+        }
+
+        var shortId = suspect.Id.Length >= 12 ? suspect.Id[..12] : suspect.Id;
+        var userDefined = suspect.Networks
+            .Where(n => n.Network is not ("bridge" or "host" or "none"))
+            .Select(n => n with { Aliases = n.Aliases.Where(a => a != shortId && a != suspect.Config.Hostname).Distinct(StringComparer.Ordinal).ToList(), IpAddress = null })
+            .OrderBy(n => n.Network == mode ? 0 : 1)
+            .ThenBy(n => n.Network, StringComparer.Ordinal)
+            .ToList();
+        if (userDefined.Count == 0)
+        {
+            return (null, []);
+        }
+
+        return (userDefined[0], userDefined.Skip(1).ToList());
+    }
+
+    private static (List<string> Add, List<string> Drop) PlanCapabilities(RedeployInput input, HardeningProfile profile, List<PortBinding> ports, List<PlanChange> changes)
+    {
+        var h = input.Suspect.HostConfig;
+        var before = $"add [{string.Join(",", h.CapAdd)}], drop [{string.Join(",", h.CapDrop)}]";
+        var suspectAdd = h.CapAdd.Select(HostExposure.NormalizeCapability).ToList();
+        var suspectDrop = h.CapDrop.Select(HostExposure.NormalizeCapability).ToList();
+        List<string> add, drop;
+        string reason;
+        if (profile == HardeningProfile.Strict)
+        {
+            drop = ["ALL"];
+            add = [];
+            var needs = new List<string>();
+            var ports1024 = input.Suspect.Config.ExposedPorts.Concat(ports.Select(p => p.ContainerPort))
+                .Select(p => int.TryParse(p.Split('/')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)
+                .Any(n => n is > 0 and < 1024);
+            if (ports1024)
+            {
+                add.Add("NET_BIND_SERVICE");
+                needs.Add("NET_BIND_SERVICE for a port below 1024");
+            }
+
+            if (input.ProcessUsers.Distinct(StringComparer.Ordinal).Count() > 1)
+            {
+                add.AddRange(["SETGID", "SETUID"]);
+                needs.Add("SETUID/SETGID: its processes run as several users, so the server drops privileges");
+            }
+
+            reason = "strict profile: every capability dropped" + (needs.Count == 0 ? "; the process list shows no need for any" : "; kept only " + string.Join("; ", needs));
+        }
+        else
+        {
+            add = suspectAdd.Where(c => HostExposure.DefaultCapabilities.Contains(c) && !BaselineDrop.Contains(c)).ToList();
+            drop = suspectDrop.Contains("ALL") ? ["ALL"] : suspectDrop.Union(BaselineDrop).Order(StringComparer.Ordinal).ToList();
+            var removed = suspectAdd.Except(add).ToList();
+            reason = "CIS 5.3: NET_RAW (sniffing, spoofing), SYS_ADMIN/SYS_MODULE/SYS_PTRACE/DAC_READ_SEARCH (escapes) and device creation are dropped"
+                + (removed.Count == 0 ? "" : $"; added capabilities removed: {string.Join(", ", removed)}");
+        }
+
+        var after = $"add [{string.Join(",", add)}], drop [{string.Join(",", drop)}]";
+        if (after != before)
+        {
+            changes.Add(new PlanChange("Capabilities", before, after, reason));
+        }
+
+        return (add, drop);
+    }
+
+    private static List<string> PlanSecurityOptions(IReadOnlyList<string> suspectOptions, List<PlanChange> changes)
+    {
+        var result = new List<string>();
+        foreach (var opt in suspectOptions)
+        {
+            if (UnconfinedOptions.Contains(opt, StringComparer.OrdinalIgnoreCase))
+            {
+                changes.Add(new PlanChange("SecurityOpt", opt, "removed (the engine's default profile)",
+                    opt.StartsWith("seccomp", StringComparison.OrdinalIgnoreCase) ? "CIS 5.21: seccomp filters the system calls escapes use"
+                    : opt.StartsWith("apparmor", StringComparison.OrdinalIgnoreCase) ? "CIS 5.1: AppArmor confines the container"
+                    : opt.StartsWith("label", StringComparison.OrdinalIgnoreCase) ? "CIS 5.2: SELinux labels confine the container"
+                    : "the kernel's sensitive paths stay masked"));
+            }
+            else if (!opt.StartsWith("no-new-privileges", StringComparison.OrdinalIgnoreCase))
+            {
+                result.Add(opt);
+            }
+        }
+
+        result.Add("no-new-privileges:true");
+        if (!suspectOptions.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"))
+        {
+            changes.Add(new PlanChange("SecurityOpt no-new-privileges", "off", "on", "CIS 5.25: setuid binaries cannot raise a process's privileges"));
+        }
+
+        return result;
+    }
+
+    private static string? PlanUser(RedeployInput input, HardeningProfile profile, List<PlanChange> changes, List<string> warnings)
+    {
+        var user = NullIfEmpty(input.Suspect.Config.User);
+        if (!IsRootUser(user))
+        {
+            return user;
+        }
+
+        var imageUser = input.Image?.Config.User;
+        if (profile == HardeningProfile.Strict && !IsRootUser(imageUser))
+        {
+            changes.Add(new PlanChange("User", user ?? "root", imageUser!, "CIS 4.1: the image's non-root user"));
+            return imageUser;
+        }
+
+        warnings.Add(profile == HardeningProfile.Strict
+            ? "the image defines no non-root user, so the replacement runs as root (CIS 4.1); build the image with a USER"
+            : "the replacement runs as root, as the suspect did (CIS 4.1); --profile strict uses the image's non-root user when it has one");
+        return user;
+    }
+
+    private static string? HostNamespace(string? mode, string setting, string reason, string replacement, List<PlanChange> changes)
+    {
+        if (mode != "host")
+        {
+            return NullIfEmpty(mode);
+        }
+
+        changes.Add(new PlanChange(setting, "host", replacement.Length == 0 ? "the container's own" : replacement, reason));
+        return NullIfEmpty(replacement);
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static string Display(string hostIp) => hostIp.Length == 0 ? "0.0.0.0" : hostIp;
+
+    private static string Bytes(long bytes) => bytes % (1L << 20) == 0 ? $"{bytes >> 20} MiB" : $"{bytes} bytes";
+}
