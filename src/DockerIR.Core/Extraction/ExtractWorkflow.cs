@@ -76,7 +76,12 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             var run = new Run(request.Limits, changes, progress);
             Delete(dir.PathOf(Manifest.FileName));
             var staging = dir.PathOf($"{ArtifactsDir}.partial-{Environment.ProcessId}");
-            DeleteTree(staging);
+            // Left by an earlier run that was killed: never evidence, never bundled, only in the way.
+            foreach (var stale in Directory.EnumerateDirectories(dir.Root, $"{ArtifactsDir}.partial-*").Concat(Directory.EnumerateDirectories(dir.Root, $"{ArtifactsDir}.old-*")))
+            {
+                DeleteTree(stale);
+            }
+
             Directory.CreateDirectory(Path.Combine(staging, "diffs"));
 
             await WriteTarAsync(Path.Combine(staging, "after.tar"), after, run.AfterWanted(), run.OnAfterAsync, cancellationToken);
