@@ -33,6 +33,7 @@ public static class Program
         root.Add(ShowCommand.Create(engineFactory));
         root.Add(ContainCommand.Create(engineFactory));
         root.Add(RedeployCommand.Create(engineFactory));
+        root.Add(RespondCommand.Create(engineFactory));
         root.Add(DemoCommand.Create(engineFactory));
         return root;
     }

@@ -1,5 +1,6 @@
 using DockerIR.Core;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
 using Spectre.Console;
@@ -88,5 +89,49 @@ internal static class Render
                 console.MarkupLine($"  {Safe(line)}");
             }
         }
+    }
+
+    /// <summary>The summary of one case's run: case, bundle and its hash, suspicious entries, replacement, probes and every step.</summary>
+    public static void RunSummary(IAnsiConsole console, CaseRunResult r)
+    {
+        console.MarkupLine($"{(r.Succeeded ? "[green]Done[/]" : "[red]Stopped[/]")}: {Safe(r.ContainerName)} ({ShortId(r.ContainerId)}), case [bold]{Safe(r.CaseId)}[/]");
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("case directory", Safe(r.CaseDir));
+        grid.AddRow("bundle", r.BundlePath is null ? "none" : Safe(r.BundlePath));
+        grid.AddRow("bundle sha256", r.BundleSha256 ?? "none");
+        grid.AddRow("evidence", r.EvidenceComplete ? "complete" : "[yellow]incomplete (see manifest.json gaps)[/]");
+        grid.AddRow("suspicious", Safe(string.Join(", ", r.Suspicious.DefaultIfEmpty("none"))));
+        grid.AddRow("replacement", r.ReplacementId is null ? "none" : $"{Safe(r.ContainerName)} ({ShortId(r.ReplacementId)}), read-only");
+        foreach (var p in r.Probes)
+        {
+            grid.AddRow("probe", $"{Safe(p.Probe)}: {(p.Passed ? "[green]passed[/]" : "[red]FAILED[/]")} ({Safe(p.Detail)})");
+        }
+
+        console.Write(grid);
+        var table = new Table().Border(TableBorder.Simple).AddColumn("#").AddColumn("STEP").AddColumn("OUTCOME").AddColumn("DETAIL");
+        foreach (var s in r.Steps)
+        {
+            table.AddRow(s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Safe(s.Step), Safe(s.Outcome), Safe(s.Detail));
+        }
+
+        console.Write(table);
+    }
+
+    /// <summary>The exit code of one or more runs: the first failure's code (with its one error line), else partial evidence, else success.</summary>
+    public static async Task<ExitCode> RunExitCodeAsync(CliContext ctx, IReadOnlyList<CaseRunResult> results)
+    {
+        if (results.FirstOrDefault(r => !r.Succeeded) is { } failed)
+        {
+            await ctx.Err.WriteLineAsync($"dockerir: error: {SafeText.Escape($"{failed.ContainerName}: {failed.Failure}")}" + (results.Count > 1 ? $" ({results.Count(r => !r.Succeeded)} of {results.Count} targets failed)" : ""));
+            return ExitCodes.For(failed.FailureKind ?? FailureKind.EngineError);
+        }
+
+        if (results.FirstOrDefault(r => r.BundlePath is not null && !r.EvidenceComplete) is { } partial)
+        {
+            await ctx.Err.WriteLineAsync($"dockerir: partial evidence: {SafeText.Escape(partial.ContainerName)}: the manifest lists gaps");
+            return ExitCode.PartialEvidence;
+        }
+
+        return ExitCode.Success;
     }
 }

@@ -24,6 +24,9 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployResult))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ContainmentRecord))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ContainmentResult))]
+[JsonSerializable(typeof(DockerIR.Core.Playbooks.RunRecord))]
+[JsonSerializable(typeof(DockerIR.Core.Playbooks.CaseRunResult))]
+[JsonSerializable(typeof(IReadOnlyList<DockerIR.Core.Playbooks.CaseRunResult>))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {
     private static JsonSerializerOptions MakeOptions(bool indented) => new()

@@ -58,6 +58,23 @@ public sealed class CaseDirectory
         return new CaseDirectory(root);
     }
 
+    /// <summary>A case directory a run created before (it may hold only the run's journal); created if it is missing.</summary>
+    public static CaseDirectory Attach(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var root = Path.GetFullPath(path);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, ContainerDir));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DockerIRException(FailureKind.Usage, $"cannot use case directory {root}: {e.Message}", e);
+        }
+
+        return new CaseDirectory(root);
+    }
+
     /// <summary>Opens an existing case directory and reads its case record.</summary>
     public static async Task<(CaseDirectory Dir, CaseRecord Record)> OpenAsync(string path, CancellationToken cancellationToken)
     {

@@ -70,7 +70,7 @@ public static class CaseLocator
             new CaseContainer(container.Id, container.Name, container.ImageReference, container.ImageId, container.State.Status), Snapshot: null);
         await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
         await new CustodyLog(dir.CustodyPath, caseId, actor, clock).AppendAsync("case.open", $"{container.Name} ({container.Id})", CustodyOutcome.Succeeded,
-            $"opened by {openedBy}; no snapshot taken", cancellationToken);
+            $"opened by {openedBy}", cancellationToken);
         return (dir, record);
     }
 }

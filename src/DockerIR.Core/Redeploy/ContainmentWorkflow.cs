@@ -119,7 +119,7 @@ public sealed class ContainmentWorkflow(IContainerEngine engine, Actor actor, Ti
             return found;
         }
 
-        return await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, "contain", cancellationToken);
+        return await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, "contain (no snapshot taken)", cancellationToken);
     }
 
     private static async Task<ContainmentRecord?> ReadAsync(CaseDirectory dir, CancellationToken cancellationToken)

@@ -69,9 +69,36 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         var originalName = record.Container.Name;
         var changes = await ReadChangesAsync(dir, cancellationToken);
         var users = ReadProcessUsers(dir);
-        var plan = RedeployPlanner.Plan(new RedeployInput(record.CaseId, suspect with { Name = originalName }, image, changes, users), request.Options);
+        var asPlanned = suspect with { Name = originalName };
+        if (suspect.PublishedPorts.Count == 0 && ReadStoredPorts(dir) is { Count: > 0 } held)
+        {
+            // Stopped (a resumed run killed it already): the ports it held are in the inspect the snapshot stored.
+            asPlanned = asPlanned with { PublishedPorts = held };
+        }
+
+        var plan = RedeployPlanner.Plan(new RedeployInput(record.CaseId, asPlanned, image, changes, users), request.Options);
 
         return new PreparedRedeploy(plan, dir.Root, record.Snapshot is not null, suspect);
+    }
+
+    /// <summary>
+    /// The plan as it would be for a container that has no case yet (a playbook's dry run), from the live change set
+    /// and process list. Reads only; writes nothing and changes nothing.
+    /// </summary>
+    public async Task<RedeployPlan> PreviewAsync(string container, RedeployOptions options, CancellationToken cancellationToken)
+    {
+        var suspect = await engine.InspectContainerAsync(container, cancellationToken);
+        var image = await TryInspectImageAsync(suspect.ImageId, cancellationToken);
+        var changes = ChangeClassifier.Classify(await engine.GetChangesAsync(suspect.Id, cancellationToken));
+        var users = new List<string>();
+        if (suspect.State.Running)
+        {
+            var top = await engine.GetProcessesAsync(suspect.Id, cancellationToken);
+            var column = top.Titles.ToList().FindIndex(t => t is "UID" or "USER");
+            users = column < 0 ? [] : top.Processes.Where(p => p.Count > column).Select(p => p[column]).ToList();
+        }
+
+        return RedeployPlanner.Plan(new RedeployInput("<new case>", suspect, image, changes, users), options);
     }
 
     public async Task<RedeployResult> ExecuteAsync(PreparedRedeploy prepared, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -262,7 +289,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             return found.Value;
         }
 
-        return await CaseLocator.OpenNewAsync(null, request.CasesRoot, suspect, engine.Endpoint, actor, clock, "redeploy --no-evidence", cancellationToken);
+        return await CaseLocator.OpenNewAsync(null, request.CasesRoot, suspect, engine.Endpoint, actor, clock, "redeploy --no-evidence (no snapshot taken)", cancellationToken);
     }
 
     private static async Task<IReadOnlyList<ClassifiedChange>> ReadChangesAsync(CaseDirectory dir, CancellationToken cancellationToken)
@@ -309,6 +336,29 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                 .ToList();
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return [];
+        }
+    }
+
+    private static List<PortBinding> ReadStoredPorts(CaseDirectory dir)
+    {
+        var path = dir.PathOf("container/inspect.json");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (!doc.RootElement.TryGetProperty("NetworkSettings", out var ns) || !ns.TryGetProperty("Ports", out var ports) || ports.ValueKind != JsonValueKind.Object)
+            {
+                return [];
+            }
+
+            return ports.EnumerateObject()
+                .Where(p => p.Value.ValueKind == JsonValueKind.Array)
+                .SelectMany(p => p.Value.EnumerateArray().Select(b => new PortBinding(p.Name,
+                    b.TryGetProperty("HostIp", out var ip) ? ip.GetString() ?? "" : "", b.TryGetProperty("HostPort", out var hp) ? hp.GetString() ?? "" : "")))
+                .ToList();
+        }
+        catch (Exception e) when (e is IOException or JsonException or InvalidOperationException)
         {
             return [];
         }

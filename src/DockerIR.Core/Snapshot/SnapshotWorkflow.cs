@@ -17,6 +17,12 @@ public sealed record SnapshotRequest(string Container)
     public int LogTailLines { get; init; } = 10_000;
 
     public long LogMaxBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Continue a case that a run opened before (respond, playbooks): the directory and its case id exist already,
+    /// and an evidence image this case already committed is adopted instead of committed twice.
+    /// </summary>
+    public string? ResumeCaseId { get; init; }
 }
 
 /// <summary>What a snapshot produced.</summary>
@@ -51,8 +57,9 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         progress?.Report("inspect");
         var inspect = await engine.InspectContainerAsync(request.Container, cancellationToken);
 
-        var caseId = CaseDirectory.NewCaseId(clock);
-        var dir = CaseDirectory.CreateNew(request.CaseDir ?? Path.Combine("cases", caseId));
+        var caseId = request.ResumeCaseId ?? CaseDirectory.NewCaseId(clock);
+        var path = request.CaseDir ?? Path.Combine(CaseLocator.DefaultRoot, caseId);
+        var dir = request.ResumeCaseId is null ? CaseDirectory.CreateNew(path) : CaseDirectory.Attach(path);
         var custody = new CustodyLog(dir.CustodyPath, caseId, actor, clock);
         var target = $"{inspect.Name} ({inspect.Id})";
         log.Information("Opened case {CaseId} in {CaseDir} for {Container}", caseId, dir.Root, EngineIds.Abbreviate(inspect.Id));
@@ -90,7 +97,8 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
 
             progress?.Report("commit");
-            var snapshot = await CommitAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken);
+            var snapshot = (request.ResumeCaseId is null ? null : await AdoptAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken))
+                ?? await CommitAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken);
             record = record with { Snapshot = snapshot };
             await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
             await custody.AppendAsync("snapshot.recorded", target, CustodyOutcome.Succeeded,
@@ -233,6 +241,24 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         await custody.AppendAsync("container.pause", target, CustodyOutcome.Succeeded, "frozen so the layer cannot change while it is read", cancellationToken);
         log.Information("Paused {Container}", EngineIds.Abbreviate(inspect.Id));
         return true;
+    }
+
+    /// <summary>The evidence image an interrupted run of this case already committed, if any: a resumed run never commits twice.</summary>
+    private async Task<CaseSnapshot?> AdoptAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
+        int changeCount, int suspiciousCount, CancellationToken cancellationToken)
+    {
+        var images = await engine.ListImagesAsync([$"{LabelCase}={caseId}", $"{LabelSourceContainer}={inspect.Id}"], cancellationToken);
+        if (images.Count == 0)
+        {
+            return null;
+        }
+
+        var image = images[0];
+        var tag = image.RepoTags.Count > 0 ? image.RepoTags[0] : $"{EvidenceRepository(inspect.Name)}:{caseId}";
+        var committed = DateTimeOffset.TryParse(image.Labels.GetValueOrDefault(LabelCreated), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : clock.GetUtcNow();
+        await custody.AppendAsync("container.commit", target, CustodyOutcome.Skipped, $"adopted evidence image {image.Id}, committed by an interrupted run of this case", cancellationToken);
+        return new CaseSnapshot(image.Id, tag, committed, LeftPaused: inspect.State.Running || inspect.State.Paused, changeCount, suspiciousCount);
     }
 
     private async Task<CaseSnapshot> CommitAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using DockerIR.Core;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Playbooks;
+using Spectre.Console;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir respond CONTAINER`: snapshot, extract, bundle, verify and redeploy in one journaled, resumable run.</summary>
+internal static class RespondCommand
+{
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var container = new Argument<string?>("CONTAINER") { Description = "Container name, id or unambiguous id prefix", Arity = ArgumentArity.ZeroOrOne };
+        var outDir = new Option<string?>("--out") { Description = "Where the case directory goes (default ./cases); the case is OUT/<case-id>" };
+        var resume = new Option<string?>("--resume") { Description = "Continue an interrupted run in this case directory from its first step not completed" };
+        var noRedeploy = new Option<bool>("--no-redeploy") { Description = "Stop after the evidence: do not kill or relaunch" };
+        var redeploy = new RedeploySymbols();
+        var json = CliSymbols.Json("Print the summary as JSON");
+        var command = new Command("respond", "The whole response in one go: snapshot → extract → bundle → verify → redeploy read-only, journaled and resumable")
+        {
+            container, outDir, resume, noRedeploy, json,
+        };
+        redeploy.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            if ((r.GetValue(container) is null) == (r.GetValue(resume) is null))
+            {
+                r.AddError("give either CONTAINER or --resume CASE_DIR");
+            }
+        });
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            using var http = RedeploySymbols.ProbeClient();
+            var runner = new CaseRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
+            var asJson = parse.GetValue(json);
+            CaseRunResult result;
+            if (parse.GetValue(resume) is { } caseDir)
+            {
+                var run = await CaseRunner.ReadRunAsync(caseDir, ct);
+                if (run.Steps.Any(s => s.Name == StepSpec.Redeploy))
+                {
+                    Confirm.KillOrRefuse(ctx, redeploy.Yes(parse), $"resume the response to {run.ContainerName}, which kills it and relaunches it read-only");
+                }
+
+                result = await ctx.WithStatusAsync("Respond", progress => runner.ResumeAsync(caseDir, progress, ct), asJson);
+            }
+            else
+            {
+                var name = parse.GetValue(container)!;
+                var steps = Steps(parse.GetValue(noRedeploy) ? null : redeploy.Read(parse));
+                if (!parse.GetValue(noRedeploy))
+                {
+                    Confirm.KillOrRefuse(ctx, redeploy.Yes(parse), $"respond to {name}: snapshot it, then kill it and relaunch it read-only");
+                }
+
+                result = await ctx.WithStatusAsync("Respond", progress =>
+                    runner.StartAsync(name, null, parse.GetValue(outDir) ?? CaseLocator.DefaultRoot, "respond", steps, progress, ct), asJson);
+            }
+
+            if (asJson)
+            {
+                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.CaseRunResult);
+            }
+            else
+            {
+                Render.RunSummary(ctx.Ansi, result);
+            }
+
+            return await Render.RunExitCodeAsync(ctx, [result]);
+        });
+        return command;
+    }
+
+    private static List<StepSpec> Steps(Core.Redeploy.RedeployOptions? redeploy)
+    {
+        var steps = new List<StepSpec> { StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Extract), StepSpec.Of(StepSpec.Bundle), StepSpec.Of(StepSpec.Verify) };
+        if (redeploy is not null)
+        {
+            var with = new List<(string, string)> { ("profile", redeploy.Profile.ToString().ToLowerInvariant()), ("probe_timeout", ((int)redeploy.ProbeTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)) };
+            if (redeploy.Probe is { } probe)
+            {
+                with.Add(("probe", probe.Kind == Core.Redeploy.ProbeKind.Tcp ? $"tcp:{probe.Target}" : probe.Target!));
+            }
+
+            if (redeploy.ExtraTmpfs.Count > 0)
+            {
+                with.Add(("tmpfs", string.Join(',', redeploy.ExtraTmpfs)));
+            }
+
+            steps.Add(StepSpec.Of(StepSpec.Redeploy, [.. with]));
+        }
+
+        return steps;
+    }
+}

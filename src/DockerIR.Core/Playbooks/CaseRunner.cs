@@ -1,0 +1,248 @@
+using System.Text.Json;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Extraction;
+using DockerIR.Core.Redeploy;
+using DockerIR.Core.Snapshot;
+using Serilog;
+
+namespace DockerIR.Core.Playbooks;
+
+/// <summary>run.json: what a run of one case was asked to do. Written once, before the first step, and never changed.</summary>
+public sealed record RunRecord(int FormatVersion, string Kind, string CaseId, string ContainerId, string ContainerName, IReadOnlyList<StepSpec> Steps, DateTimeOffset CreatedUtc)
+{
+    public const int CurrentFormatVersion = 1;
+}
+
+/// <summary>How one step of a run ended: done, done-before (a resumed run skipped it), failed, or not-run.</summary>
+public sealed record StepReport(int Index, string Step, string Outcome, string Detail);
+
+/// <summary>What a run of one case produced, for the summary.</summary>
+public sealed record CaseRunResult(
+    string CaseId,
+    string CaseDir,
+    string ContainerId,
+    string ContainerName,
+    string? BundlePath,
+    string? BundleSha256,
+    bool EvidenceComplete,
+    IReadOnlyList<string> Suspicious,
+    string? ReplacementId,
+    IReadOnlyList<ProbeResult> Probes,
+    IReadOnlyList<StepReport> Steps,
+    bool Succeeded,
+    string? Failure,
+    FailureKind? FailureKind);
+
+/// <summary>
+/// Runs the steps of one case (respond, or one target of a playbook) with a journal: run.json says what to do,
+/// and every step's start and end goes to custody as "run.step". A resumed run skips the steps custody shows as
+/// succeeded; the steps themselves never commit or kill twice (snapshot adopts its image, redeploy its replacement).
+/// </summary>
+public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log, HttpClient http)
+{
+    public const string RunFile = "run.json";
+    private const string StepAction = "run.step";
+
+    /// <summary>Opens a new case for the container and runs the steps.</summary>
+    public async Task<CaseRunResult> StartAsync(string container, string? caseDir, string casesRoot, string kind, IReadOnlyList<StepSpec> steps,
+        IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        foreach (var step in steps)
+        {
+            step.Check();
+        }
+
+        var inspect = await engine.InspectContainerAsync(container, cancellationToken);
+        var (dir, record) = await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, kind, cancellationToken);
+        var run = new RunRecord(RunRecord.CurrentFormatVersion, kind, record.CaseId, inspect.Id, inspect.Name, steps, clock.GetUtcNow());
+        await dir.WriteJsonAsync(RunFile, run, CoreJsonContext.Indented.RunRecord, cancellationToken);
+        return await RunAsync(dir, run, resumed: false, progress, cancellationToken);
+    }
+
+    /// <summary>Continues a case's run from the first step not completed.</summary>
+    public async Task<CaseRunResult> ResumeAsync(string caseDir, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var run = await ReadRunAsync(caseDir, cancellationToken);
+        return await RunAsync(CaseDirectory.Attach(caseDir), run, resumed: true, progress, cancellationToken);
+    }
+
+    /// <summary>Reads a case's run.json.</summary>
+    public static async Task<RunRecord> ReadRunAsync(string caseDir, CancellationToken cancellationToken)
+    {
+        var root = Path.GetFullPath(caseDir);
+        var path = Path.Combine(root, RunFile);
+        if (!File.Exists(path))
+        {
+            throw new DockerIRException(FailureKind.NotFound, $"{root} holds no {RunFile}: it was not started by respond or a playbook, so there is nothing to resume");
+        }
+
+        RunRecord run;
+        try
+        {
+            run = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), CoreJsonContext.Indented.RunRecord)
+                ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{path} is corrupted: {e.Message}", e);
+        }
+
+        if (run.FormatVersion > RunRecord.CurrentFormatVersion)
+        {
+            throw new DockerIRException(FailureKind.Usage, $"{path} has run format {run.FormatVersion}; this dockerir reads up to {RunRecord.CurrentFormatVersion}: upgrade dockerir");
+        }
+
+        return run;
+    }
+
+    private async Task<CaseRunResult> RunAsync(CaseDirectory dir, RunRecord run, bool resumed, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var custody = new CustodyLog(dir.CustodyPath, run.CaseId, actor, clock);
+        var done = resumed
+            ? (await CustodyLog.ReadAsync(dir.CustodyPath, cancellationToken)).Where(r => r.Action == StepAction && r.Outcome == CustodyOutcome.Succeeded).Select(r => r.Target).ToHashSet(StringComparer.Ordinal)
+            : [];
+        await custody.AppendAsync(resumed ? "run.resume" : "run.start", $"{run.ContainerName} ({run.ContainerId})", CustodyOutcome.Started,
+            $"{run.Kind}: {string.Join(" → ", run.Steps.Select(s => s.Name))}" + (resumed ? $"; {done.Count} steps done before" : ""), cancellationToken);
+
+        var reports = new List<StepReport>();
+        var state = new RunState();
+        DockerIRException? failure = null;
+        for (var i = 0; i < run.Steps.Count; i++)
+        {
+            var step = run.Steps[i];
+            var key = $"{i + 1}:{step.Name}";
+            if (failure is not null)
+            {
+                reports.Add(new StepReport(i + 1, step.Name, "not-run", "an earlier step failed"));
+                continue;
+            }
+
+            if (done.Contains(key))
+            {
+                reports.Add(new StepReport(i + 1, step.Name, "done-before", "completed by an earlier run"));
+                continue;
+            }
+
+            progress?.Report(step.Name);
+            await custody.AppendAsync(StepAction, key, CustodyOutcome.Started, null, cancellationToken);
+            try
+            {
+                var detail = await ExecuteAsync(step, dir, run, state, cancellationToken);
+                await custody.AppendAsync(StepAction, key, CustodyOutcome.Succeeded, detail, cancellationToken);
+                reports.Add(new StepReport(i + 1, step.Name, "done", detail));
+            }
+            catch (OperationCanceledException)
+            {
+                await custody.AppendAsync(StepAction, key, CustodyOutcome.Interrupted, "cancelled by the operator; resume with --resume", CancellationToken.None);
+                throw;
+            }
+            catch (DockerIRException e)
+            {
+                await custody.AppendAsync(StepAction, key, CustodyOutcome.Failed, e.Message, CancellationToken.None);
+                log.Warning("Step {Step} failed for {Container}: {Message}", step.Name, run.ContainerName, e.Message);
+                reports.Add(new StepReport(i + 1, step.Name, step.ContinueOnFailure ? "failed, continued" : "failed", e.Message));
+                if (!step.ContinueOnFailure)
+                {
+                    failure = e;
+                }
+            }
+        }
+
+        await custody.AppendAsync("run.end", $"{run.ContainerName} ({run.ContainerId})", failure is null ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
+            failure?.Message, cancellationToken);
+        return await SummarizeAsync(dir, run, state, reports, failure, cancellationToken);
+    }
+
+    private async Task<string> ExecuteAsync(StepSpec step, CaseDirectory dir, RunRecord run, RunState state, CancellationToken cancellationToken)
+    {
+        switch (step.Name)
+        {
+            case StepSpec.Snapshot:
+                var snap = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
+                    new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Option("unpause") == "true", LogTailLines = step.LogTail() },
+                    null, cancellationToken);
+                return $"evidence image {snap.EvidenceImageId}, {snap.Changes.Count} changes";
+            case StepSpec.Extract:
+                var extracted = await new ExtractWorkflow(engine, actor, clock, log).RunAsync(step.ExtractRequest(dir.Root), null, cancellationToken);
+                return $"{extracted.StoredMembers} members from {extracted.AfterSource}" + (extracted.Complete ? "" : $"; INCOMPLETE: {extracted.Gaps.Count} gaps");
+            case StepSpec.Bundle:
+                var bundle = await new BundleWorkflow(actor, clock, log).RunAsync(dir.Root, null, cancellationToken);
+                return $"{bundle.BundlePath} sha256 {bundle.Sha256}";
+            case StepSpec.Verify:
+                var where = File.Exists(BundlePath(dir)) ? BundlePath(dir) : dir.Root;
+                var verified = await VerifyWorkflow.RunAsync(where, cancellationToken);
+                return verified.Intact
+                    ? $"{where}: {verified.FilesChecked} files, {verified.MembersChecked} members intact"
+                    : throw new DockerIRException(FailureKind.VerificationFailed, $"{where} does not verify: {string.Join("; ", verified.Problems.Take(5))}");
+            case StepSpec.Contain:
+                var contained = await new ContainmentWorkflow(engine, actor, clock, log).ContainAsync(run.ContainerId, dir.Root, dir.Root, cancellationToken);
+                return string.Join(", ", contained.Actions.DefaultIfEmpty("already contained"));
+            case StepSpec.Redeploy:
+                var workflow = new RedeployWorkflow(engine, actor, clock, log, http);
+                var prepared = await workflow.PrepareAsync(new RedeployRequest(run.ContainerId) { CaseDir = dir.Root, Options = step.RedeployOptions() }, cancellationToken);
+                var result = await workflow.ExecuteAsync(prepared, null, cancellationToken);
+                state.ReplacementId = result.ReplacementId;
+                state.Probes.AddRange(result.Probes);
+                if (!result.Passed)
+                {
+                    var failed = result.Probes.First(p => !p.Passed);
+                    throw new DockerIRException(FailureKind.ProbeFailed,
+                        $"the replacement failed its probe ({failed.Probe}: {failed.Detail}); both containers and the evidence are left in place; its last log lines: {string.Join(" | ", result.ReplacementLogTail.TakeLast(5))}");
+                }
+
+                return $"replacement {result.ReplacementId} passed {string.Join(", ", result.Probes.Select(p => p.Probe))}";
+            case StepSpec.Probe:
+                var probe = step.ProbeOptions();
+                var probeResult = await new ReplacementProbe(engine, http).RunAsync(run.ContainerName, probe, cancellationToken);
+                state.Probes.Add(probeResult);
+                return probeResult.Passed ? $"{probeResult.Probe}: {probeResult.Detail}" : throw new DockerIRException(FailureKind.ProbeFailed, $"{probeResult.Probe}: {probeResult.Detail}");
+            case StepSpec.Wait:
+                await Task.Delay(step.WaitTime(), cancellationToken);
+                return $"waited {step.WaitTime().TotalSeconds:0} s";
+            default:
+                throw new DockerIRException(FailureKind.Usage, $"unknown step '{step.Name}'");
+        }
+    }
+
+    private async Task<CaseRunResult> SummarizeAsync(CaseDirectory dir, RunRecord run, RunState state, List<StepReport> reports, DockerIRException? failure,
+        CancellationToken cancellationToken)
+    {
+        var bundle = BundlePath(dir);
+        string? sha = null;
+        if (File.Exists(bundle) && File.Exists(bundle + ".sha256"))
+        {
+            sha = (await File.ReadAllTextAsync(bundle + ".sha256", cancellationToken)).Split(' ')[0];
+        }
+
+        var suspicious = new List<string>();
+        var changesPath = dir.PathOf(CaseDirectory.ChangesFile);
+        if (File.Exists(changesPath))
+        {
+            var changes = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(changesPath, cancellationToken), CoreJsonContext.Indented.IReadOnlyListClassifiedChange) ?? [];
+            suspicious.AddRange(changes.Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path));
+        }
+
+        var complete = File.Exists(dir.PathOf(Manifest.FileName))
+            && JsonSerializer.Deserialize(await File.ReadAllBytesAsync(dir.PathOf(Manifest.FileName), cancellationToken), CoreJsonContext.Compact.Manifest)?.Complete == true;
+        var replacement = state.ReplacementId ?? await FindReplacementAsync(run, cancellationToken);
+        return new CaseRunResult(run.CaseId, dir.Root, run.ContainerId, run.ContainerName, File.Exists(bundle) ? bundle : null, sha, complete,
+            suspicious, replacement, state.Probes, reports, failure is null, failure?.Message, failure?.Kind);
+    }
+
+    private async Task<string?> FindReplacementAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        var list = await engine.ListContainersAsync(new ContainerListFilter(All: true, Labels: [$"{RedeployPlanner.LabelReplacementCase}={run.CaseId}"]), cancellationToken);
+        return list.Count > 0 ? list[0].Id : null;
+    }
+
+    private static string BundlePath(CaseDirectory dir) => dir.Root.TrimEnd('/') + ".tar.gz";
+
+    private sealed class RunState
+    {
+        public string? ReplacementId { get; set; }
+
+        public List<ProbeResult> Probes { get; } = [];
+    }
+}

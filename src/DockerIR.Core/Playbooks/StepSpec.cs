@@ -1,0 +1,109 @@
+using System.Globalization;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Extraction;
+using DockerIR.Core.Redeploy;
+
+namespace DockerIR.Core.Playbooks;
+
+/// <summary>One step of a run, resolved: its name, whether a failure stops the run, and its options (variables already substituted).</summary>
+public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDictionary<string, string> With)
+{
+    public const string Snapshot = "snapshot";
+    public const string Extract = "extract";
+    public const string Bundle = "bundle";
+    public const string Verify = "verify";
+    public const string Contain = "contain";
+    public const string Redeploy = "redeploy";
+    public const string Probe = "probe";
+    public const string Wait = "wait";
+
+    /// <summary>Every step a run knows, with the options each takes.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Known = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+    {
+        [Snapshot] = ["unpause", "log_tail"],
+        [Extract] = ["source", "max_file_size", "max_total_size", "max_entries"],
+        [Bundle] = [],
+        [Verify] = [],
+        [Contain] = [],
+        [Redeploy] = ["profile", "probe", "probe_timeout", "tmpfs"],
+        [Probe] = ["url", "timeout"],
+        [Wait] = ["seconds"],
+    };
+
+    public static StepSpec Of(string name, params (string Key, string Value)[] with) =>
+        new(name, false, with.ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal));
+
+    public string Option(string key) => With.TryGetValue(key, out var v) ? v : "";
+
+    /// <summary>Reads every option of the step, so a bad value is reported before anything runs; throws a usage error naming it.</summary>
+    public void Check()
+    {
+        _ = Name switch
+        {
+            Redeploy => (object)RedeployOptions(),
+            Extract => ExtractRequest("."),
+            Probe => ProbeOptions(),
+            Wait => WaitTime(),
+            Snapshot => LogTail(),
+            _ => this,
+        };
+    }
+
+    public RedeployOptions RedeployOptions()
+    {
+        var timeout = TimeSpan.FromSeconds(Number("probe_timeout", 30, 1, 600));
+        var tmpfs = Option("tmpfs").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(RedeployPlanner.ValidateTmpfsPath).ToList();
+        return new RedeployOptions
+        {
+            Profile = Option("profile") switch
+            {
+                "" or "baseline" => HardeningProfile.Baseline,
+                "strict" => HardeningProfile.Strict,
+                var p => throw Bad("profile", p, "baseline or strict"),
+            },
+            ExtraTmpfs = tmpfs,
+            Probe = Option("probe") is { Length: > 0 } probe ? ProbeSpec.Parse(probe, timeout) : null,
+            ProbeTimeout = timeout,
+        };
+    }
+
+    public ExtractRequest ExtractRequest(string caseDir) => new(caseDir)
+    {
+        Source = Option("source") switch
+        {
+            "" or "auto" => SourceChoice.Auto,
+            "layer" => SourceChoice.Layer,
+            "archive" => SourceChoice.Archive,
+            var v => throw Bad("source", v, "auto, layer or archive"),
+        },
+        Limits = new ExtractionLimits(
+            Number("max_file_size", ExtractionLimits.Default.MaxFileSize, 0, long.MaxValue),
+            Number("max_total_size", ExtractionLimits.Default.MaxTotalSize, 0, long.MaxValue),
+            (int)Number("max_entries", ExtractionLimits.Default.MaxEntries, 1, int.MaxValue)),
+    };
+
+    public ProbeSpec ProbeOptions()
+    {
+        var timeout = TimeSpan.FromSeconds(Number("timeout", 30, 1, 600));
+        return Option("url") is { Length: > 0 } url ? ProbeSpec.Parse(url, timeout) : throw Bad("url", "", "an http(s) URL or tcp:PORT");
+    }
+
+    public TimeSpan WaitTime() => TimeSpan.FromSeconds(Number("seconds", 5, 0, 3600));
+
+    public int LogTail() => (int)Number("log_tail", 10_000, 1, 10_000_000);
+
+    private long Number(string key, long fallback, long min, long max)
+    {
+        var text = Option(key);
+        if (text.Length == 0)
+        {
+            return fallback;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n : throw Bad(key, text, $"a whole number from {min} to {max}");
+    }
+
+    private DockerIRException Bad(string key, string value, string expected) =>
+        new(FailureKind.Usage, $"step {Name}: {key} '{value}' must be {expected}");
+}
