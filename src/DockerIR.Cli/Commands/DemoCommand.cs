@@ -3,7 +3,8 @@ using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Extraction;
+using DockerIR.Core.Playbooks;
+using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
 using Spectre.Console;
 
@@ -72,7 +73,7 @@ internal static class DemoCommand
         var labels = new Dictionary<string, string>(extraLabels) { [DemoScenario.LabelDemo] = "1" };
         var tag = name == ContainerName ? "latest" : name.ToLowerInvariant();
         BreachedApp? app = null;
-        string? evidenceImage = null;
+        string? caseId = null;
         try
         {
             app = await scenario.StartAsync(name, tag, labels, ct);
@@ -86,35 +87,42 @@ internal static class DemoCommand
             console.MarkupLine("[bold]4. What changed[/] (dockerir diff):");
             Render.Changes(console, ChangeClassifier.Classify(await ctx.Engine.GetChangesAsync(app.ContainerId, ct)));
 
-            console.MarkupLine("[bold]5. Snapshot[/] (dockerir snapshot): volatile state, pause, change set, evidence commit");
-            var result = await new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log)
-                .RunAsync(new SnapshotRequest(app.ContainerId) { CaseDir = caseDir }, null, ct);
-            evidenceImage = result.EvidenceImageId;
-            console.MarkupLine($"   case {Render.Safe(result.CaseId)} in {Render.Safe(result.CaseDir)}");
-            console.MarkupLine($"   evidence image {Render.Safe(result.EvidenceImageTag)} ({Render.ShortId(result.EvidenceImageId)}); container left {(result.Paused ? "paused" : "running")}");
-            var suspicious = result.Changes.Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => $"{c.Path} ({string.Join(", ", c.Reasons)})");
-            console.MarkupLine($"   suspicious: {Render.Safe(string.Join("; ", suspicious))}");
+            console.MarkupLine("[bold]5. Respond[/] (dockerir respond --yes): snapshot → extract → bundle → verify → read-only redeploy");
+            using var probeHttp = RedeploySymbols.ProbeClient();
+            var redeploy = StepSpec.Of(StepSpec.Redeploy, ("probe", app.BaseAddress.ToString()));
+            string[] evidenceSteps = [StepSpec.Snapshot, StepSpec.Extract, StepSpec.Bundle, StepSpec.Verify];
+            var result = await new CaseRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, probeHttp).StartAsync(app.ContainerId, caseDir, CaseLocator.DefaultRoot, "respond",
+                [.. evidenceSteps.Select(s => StepSpec.Of(s)), redeploy], null, ct);
+            caseId = result.CaseId;
+            Render.RunSummary(console, result);
+            if (!result.Succeeded)
+            {
+                return await Render.RunExitCodeAsync(ctx, [result]);
+            }
 
-            console.MarkupLine("[bold]6. Evidence[/] (dockerir extract, bundle, verify)");
-            var extracted = await new ExtractWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log).RunAsync(new ExtractRequest(result.CaseDir), null, ct);
-            console.MarkupLine($"   stored {extracted.StoredMembers} entries from the {extracted.AfterSource} source in {extracted.Seconds:0.00} s ({extracted.Diffs} diff of a changed text file)");
-            var bundle = await new BundleWorkflow(ctx.Actor, ctx.Clock, ctx.Log).RunAsync(result.CaseDir, null, ct);
-            console.MarkupLine($"   bundle: {Render.Safe(bundle.BundlePath)}");
-            console.MarkupLine($"   sha256: {bundle.Sha256}");
-            var verified = await VerifyWorkflow.RunAsync(bundle.BundlePath, ct);
-            console.MarkupLine($"   verify: {(verified.Intact ? $"[green]OK[/], {verified.FilesChecked} files and {verified.MembersChecked} tar members match" : "[red]FAILED[/]")}");
-            var (record, manifest) = await ShowWorkflow.FindAsync(bundle.BundlePath, DemoAttacker.ShellPath, before: false, ct);
+            console.MarkupLine($"[bold]6. The evidence[/]: dockerir show {Render.Safe(Path.GetFileName(result.BundlePath!))} {DemoAttacker.ShellPath}");
+            var (record, manifest) = await ShowWorkflow.FindAsync(result.BundlePath!, DemoAttacker.ShellPath, before: false, ct);
             var shell = new MemoryStream();
-            await ShowWorkflow.CopyAsync(bundle.BundlePath, record, manifest, shell, ct);
-            console.MarkupLine($"   dockerir show {Render.Safe(Path.GetFileName(bundle.BundlePath))} {DemoAttacker.ShellPath}:");
+            await ShowWorkflow.CopyAsync(result.BundlePath!, record, manifest, shell, ct);
             console.MarkupLine($"     {Render.Safe(System.Text.Encoding.UTF8.GetString(shell.ToArray()).TrimEnd())}");
-            return verified.Intact ? ExitCode.Success : ExitCode.VerificationFailed;
+
+            var replacement = await ctx.Engine.InspectContainerAsync(app.ContainerName, ct);
+            console.MarkupLine($"[bold]7. The replacement[/] {Render.Safe(replacement.Name)} ({Render.ShortId(replacement.Id)}) runs the original image {Render.ShortId(replacement.ImageId)}: "
+                + $"read-only {replacement.HostConfig.ReadonlyRootfs}, tmpfs {Render.Safe(string.Join(", ", replacement.HostConfig.Tmpfs.Keys))}, "
+                + $"{Render.Safe(string.Join(", ", replacement.HostConfig.SecurityOpt))}, cap-drop {Render.Safe(string.Join(",", replacement.HostConfig.CapDrop))}");
+            console.MarkupLine($"   index.html: [green]{Render.Safe(FirstLine(await http.GetStringAsync(app.BaseAddress, ct)))}[/]");
+
+            var again = await new DemoAttacker(http).BreachAsync(app.BaseAddress, ct);
+            console.MarkupLine($"[bold]8. The attack again[/]: {Render.Safe(again.Split('\n')[0])}");
+            var blocked = again.Contains("Read-only file system", StringComparison.Ordinal);
+            console.MarkupLine(blocked ? "   [green]the attacker can no longer write a shell or deface the site[/]" : "   [red]the attack was not blocked[/]");
+            return blocked ? ExitCode.Success : ExitCode.ProbeFailed;
         }
         finally
         {
             if (!keep)
             {
-                await CleanUpAsync(ctx, app, evidenceImage);
+                await CleanUpAsync(ctx, app, caseId);
             }
             else
             {
@@ -123,19 +131,32 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task CleanUpAsync(CliContext ctx, BreachedApp? app, string? evidenceImage)
+    /// <summary>Removes what the demo made: its containers (the replacement and the kept suspect), the evidence image and the demo image.</summary>
+    private static async Task CleanUpAsync(CliContext ctx, BreachedApp? app, string? caseId)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
             if (app is not null)
             {
-                await ctx.Engine.RemoveContainerAsync(app.ContainerId, force: true, removeVolumes: true, cts.Token);
+                var ours = new List<string> { app.ContainerId };
+                if (caseId is not null)
+                {
+                    ours.AddRange((await ctx.Engine.ListContainersAsync(new ContainerListFilter(All: true, Labels: [$"{RedeployPlanner.LabelReplacementCase}={caseId}"]), cts.Token)).Select(c => c.Id));
+                }
+
+                foreach (var id in ours)
+                {
+                    await ctx.Engine.RemoveContainerAsync(id, force: true, removeVolumes: true, cts.Token);
+                }
             }
 
-            if (evidenceImage is not null)
+            if (caseId is not null)
             {
-                await ctx.Engine.RemoveImageAsync(evidenceImage, force: true, cts.Token);
+                foreach (var image in await ctx.Engine.ListImagesAsync([$"{SnapshotWorkflow.LabelCase}={caseId}"], cts.Token))
+                {
+                    await ctx.Engine.RemoveImageAsync(image.Id, force: true, cts.Token);
+                }
             }
 
             if (app is not null)
@@ -143,7 +164,7 @@ internal static class DemoCommand
                 await ctx.Engine.RemoveImageAsync(app.ImageId, force: true, cts.Token);
             }
 
-            ctx.Ansi.MarkupLine("Cleaned up the demo containers and images (the case directory stays).");
+            ctx.Ansi.MarkupLine("Cleaned up the demo containers and images (the case directory and the bundle stay).");
         }
         catch (DockerIRException e)
         {
