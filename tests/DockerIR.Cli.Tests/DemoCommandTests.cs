@@ -11,7 +11,7 @@ public sealed class DemoCommandTests(DemoCommandTests.Fixture fixture) : IClassF
     private readonly TestResources resources = fixture.Resources;
 
     [Fact]
-    public async Task Demo_BreachesSnapshotsAndCleansUp()
+    public async Task Demo_BreachesRespondsBlocksTheRepeatAttackAndCleansUp()
     {
         var name = resources.Name("demo");
 
@@ -20,10 +20,14 @@ public sealed class DemoCommandTests(DemoCommandTests.Fixture fixture) : IClassF
 
         CliAssert.Success(result);
         Assert.Contains("HACKED", result.StdOut, StringComparison.Ordinal);
-        Assert.Contains("/var/www/html/shell.php (web-root, web-script)", result.StdOut, StringComparison.Ordinal);
-        Assert.Contains("/var/www/html/index.html (web-root, web-index)", result.StdOut, StringComparison.Ordinal);
-        Assert.Contains("verify: OK", result.StdOut, StringComparison.Ordinal);
+        Assert.Matches(@"suspicious\s+/var/www/html/index.html, /var/www/html/shell.php", result.StdOut);
+        Assert.Matches($@"bundle\s+{System.Text.RegularExpressions.Regex.Escape(Path.Combine(workDir, "case.tar.gz"))}", result.StdOut);
+        Assert.Matches(@"bundle sha256\s+[0-9a-f]{64}", result.StdOut);
+        Assert.Matches(@"verify\s+done", result.StdOut);
+        Assert.Matches(@"probe\s+http http://127\.0\.0\.1:\d+/: passed \(HTTP 200\)", result.StdOut);
         Assert.Contains("system($_REQUEST", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("can't create /var/www/html/shell.php: Read-only file system", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Welcome to our store", result.StdOut, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(workDir, "case.tar.gz")));
         Assert.True(File.Exists(Path.Combine(workDir, "case", "case.json")));
         var selector = $"{TestResources.RunLabel}={resources.RunId}";

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Redeploy;
+using DockerIR.Core.Snapshot;
+using DockerIR.Testing;
+
+namespace DockerIR.Cli.Tests;
+
+/// <summary>`dockerir respond` through the built CLI, against the real engine.</summary>
+public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<DemoAppFixture>, IDisposable
+{
+    private readonly string workDir = Directory.CreateTempSubdirectory("dockerir-cli-respond-").FullName;
+
+    [Fact]
+    public async Task Respond_KilledDuringExtraction_ResumeFinishesWithOneCommitOneKillAndOneReplacement()
+    {
+        // A 400 MB dropped file keeps the extraction busy long enough to be killed in the middle of it.
+        var name = demo.Resources.Name("resume");
+        var spec = new ContainerSpec
+        {
+            Image = demo.ImageReference,
+            Cmd = ["/bin/sh", "-c", "dd if=/dev/urandom of=/tmp/big bs=1M count=400 2>/dev/null; touch /tmp/ready; exec sleep 600"],
+            Labels = demo.Resources.Labels,
+        };
+        var id = await demo.Engine.CreateContainerAsync(spec, name, CancellationToken.None);
+        await demo.Engine.StartAsync(id, CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await demo.Engine.GetChangesAsync(id, CancellationToken.None)).Any(c => c.Path == "/tmp/ready"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the container did not write its file");
+            await Task.Delay(200);
+        }
+
+        var outDir = Path.Combine(workDir, "out");
+        var killedIn = await KillDuringExtractionAsync(["respond", name, "--out", outDir, "--yes"], outDir);
+        var caseDir = Directory.GetDirectories(outDir).Single();
+        var caseId = Path.GetFileName(caseDir);
+
+        var resumed = await ProcessRunner.DockerIRAsync(["respond", "--resume", caseDir, "--yes", "--json"]);
+
+        CliAssert.Success(resumed);
+        var summary = JsonDocument.Parse(resumed.StdOut).RootElement;
+        var outcomes = summary.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("outcome").GetString()).ToList();
+        Assert.Equal(["done-before", "done", "done", "done", "done"], outcomes);
+        Assert.Contains("artifacts.partial-", killedIn, StringComparison.Ordinal);
+        CliAssert.Success(await ProcessRunner.DockerIRAsync(["verify", caseDir + ".tar.gz"]));
+        Assert.Single(await demo.Engine.ListImagesAsync([$"{SnapshotWorkflow.LabelCase}={caseId}"], CancellationToken.None));
+        Assert.Single(await demo.Engine.ListContainersAsync(new ContainerListFilter(All: true, Labels: [$"{RedeployPlanner.LabelReplacementCase}={caseId}"]), CancellationToken.None));
+        var custody = await File.ReadAllLinesAsync(Path.Combine(caseDir, "custody.jsonl"));
+        Assert.Single(custody, l => l.Contains("\"action\":\"container.commit\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"succeeded\"", StringComparison.Ordinal));
+        Assert.Single(custody, l => l.Contains("\"action\":\"container.kill\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"succeeded\"", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetDirectories(caseDir, "artifacts.partial-*"));
+    }
+
+    [Fact]
+    public async Task Respond_WithoutYesAndNoTerminal_RefusesBeforeCreatingAnything()
+    {
+        var app = await demo.StartAsync("noyes");
+        var outDir = Path.Combine(workDir, "noyes");
+
+        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out", outDir]);
+
+        var line = CliAssert.OneLineError(result, ExitCode.Refused);
+        Assert.Contains("--yes", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+        Assert.True((await demo.Engine.InspectContainerAsync(app.ContainerId, CancellationToken.None)).State.Running);
+    }
+
+    [Fact]
+    public async Task Respond_NoRedeploy_SealsTheEvidenceAndKillsNothing()
+    {
+        var app = await demo.StartBreachedAsync("evidence");
+        var outDir = Path.Combine(workDir, "evidence");
+
+        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out", outDir, "--no-redeploy", "--json"]);
+
+        CliAssert.Success(result);
+        var summary = JsonDocument.Parse(result.StdOut).RootElement;
+        Assert.Equal(4, summary.GetProperty("steps").GetArrayLength());
+        Assert.Contains("/var/www/html/shell.php", summary.GetProperty("suspicious").EnumerateArray().Select(e => e.GetString()));
+        var bundle = summary.GetProperty("bundlePath").GetString()!;
+        Assert.Equal((await File.ReadAllTextAsync(bundle + ".sha256")).Split(' ')[0], summary.GetProperty("bundleSha256").GetString());
+        var state = (await demo.Engine.InspectContainerAsync(app.ContainerId, CancellationToken.None)).State;
+        Assert.True(state.Running || state.Paused);
+    }
+
+    /// <summary>Starts dockerir, SIGKILLs it as soon as an extraction staging directory appears, and returns that directory.</summary>
+    private static async Task<string> KillDuringExtractionAsync(string[] args, string outDir)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dockerir.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            var staging = Directory.Exists(outDir) ? Directory.GetDirectories(outDir).SelectMany(d => Directory.GetDirectories(d, "artifacts.partial-*")).FirstOrDefault() : null;
+            if (staging is not null)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                return staging;
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new InvalidOperationException($"respond {(process.HasExited ? $"ended (exit {process.ExitCode})" : "ran on")} without an extraction to interrupt");
+    }
+
+    public void Dispose() => Directory.Delete(workDir, recursive: true);
+}
