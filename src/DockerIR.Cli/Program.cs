@@ -34,6 +34,7 @@ public static class Program
         root.Add(ContainCommand.Create(engineFactory));
         root.Add(RedeployCommand.Create(engineFactory));
         root.Add(RespondCommand.Create(engineFactory));
+        root.Add(PlaybookCommand.Create(engineFactory));
         root.Add(DemoCommand.Create(engineFactory));
         return root;
     }

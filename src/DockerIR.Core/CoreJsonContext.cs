@@ -26,7 +26,9 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ContainmentResult))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.RunRecord))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.CaseRunResult))]
-[JsonSerializable(typeof(IReadOnlyList<DockerIR.Core.Playbooks.CaseRunResult>))]
+[JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunRecord))]
+[JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunResult))]
+[JsonSerializable(typeof(IReadOnlyList<DockerIR.Core.Playbooks.PlannedTarget>))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {
     private static JsonSerializerOptions MakeOptions(bool indented) => new()

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using DockerIR.Core;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Playbooks;
+using Spectre.Console;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir playbook validate|run|resume`: scripted, repeatable recovery from a YAML playbook.</summary>
+internal static class PlaybookCommand
+{
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var command = new Command("playbook", "Run a YAML recovery playbook over one or many containers (see docs/playbooks.md)");
+        command.Add(Validate(engineFactory));
+        command.Add(Run(engineFactory));
+        command.Add(Resume(engineFactory));
+        return command;
+    }
+
+    private static Argument<string> FileArgument() => new("FILE") { Description = "The playbook (YAML)" };
+
+    private static Option<string[]> VarOption()
+    {
+        var option = new Option<string[]>("--var") { Description = "Set a playbook variable: KEY=VALUE (repeatable)", AllowMultipleArgumentsPerToken = false };
+        option.Validators.Add(r =>
+        {
+            foreach (var v in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (v.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    r.AddError($"--var '{v}' is not KEY=VALUE");
+                }
+            }
+        });
+        return option;
+    }
+
+    private static Dictionary<string, string> Vars(ParseResult parse, Option<string[]> option) =>
+        (parse.GetValue(option) ?? []).Select(v => v.Split('=', 2)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
+
+    private static Command Validate(Func<IContainerEngine>? engineFactory)
+    {
+        var file = FileArgument();
+        var vars = VarOption();
+        var command = new Command("validate", "Check a playbook without touching the engine; errors name FILE:LINE:COL") { file, vars };
+        CommandRunner.SetAction(command, engineFactory, (parse, ctx, ct) =>
+        {
+            var playbook = PlaybookLoader.Load(parse.GetRequiredValue(file), Vars(parse, vars));
+            ctx.Ansi.MarkupLine($"[green]valid[/]: playbook {Render.Safe(playbook.Name)}, {playbook.Steps.Count} steps ({Render.Safe(string.Join(" → ", playbook.Steps.Select(s => s.Name)))}), "
+                + $"targets {Render.Safe(playbook.Selector is null ? string.Join(", ", playbook.Containers) : $"selector {playbook.Selector}")}, parallel {playbook.Parallel}");
+            return Task.FromResult(ExitCode.Success);
+        });
+        return command;
+    }
+
+    private static Command Run(Func<IContainerEngine>? engineFactory)
+    {
+        var file = FileArgument();
+        var vars = VarOption();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the resolved plan for every target and change nothing" };
+        var outDir = new Option<string?>("--out") { Description = "The run directory (default ./cases/playbook-<name>-<time>); one case per target inside" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Allow the playbook's kills without asking (required without a terminal)" };
+        var json = CliSymbols.Json();
+        var command = new Command("run", "Run a playbook: each target's steps as a journaled, resumable case") { file, vars, dryRun, outDir, yes, json };
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            var playbook = PlaybookLoader.Load(parse.GetRequiredValue(file), Vars(parse, vars));
+            using var http = RedeploySymbols.ProbeClient();
+            var runner = new PlaybookRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
+            if (parse.GetValue(dryRun))
+            {
+                var planned = await runner.PlanAsync(playbook, ct);
+                if (parse.GetValue(json))
+                {
+                    await CliJson.WriteAsync(ctx.Out, planned, CoreJsonContext.Indented.IReadOnlyListPlannedTarget);
+                    return ExitCode.Success;
+                }
+
+                ctx.Ansi.MarkupLine($"[bold]Playbook {Render.Safe(playbook.Name)}[/] (dry run: nothing was changed), {planned.Count} targets, parallel {playbook.Parallel}");
+                foreach (var target in planned)
+                {
+                    ctx.Ansi.MarkupLine($"[bold]{Render.Safe(target.ContainerName)}[/] ({Render.ShortId(target.ContainerId)}): "
+                        + Render.Safe(string.Join(" → ", target.Steps.Select(s => s.Name + (s.With.Count == 0 ? "" : $"({string.Join(", ", s.With.Select(kv => $"{kv.Key}={kv.Value}"))})")))));
+                    if (target.Redeploy is not null)
+                    {
+                        Render.Plan(ctx.Ansi, target.Redeploy);
+                    }
+                }
+
+                return ExitCode.Success;
+            }
+
+            if (playbook.Steps.Any(s => s.Name == StepSpec.Redeploy))
+            {
+                Confirm.KillOrRefuse(ctx, parse.GetValue(yes), $"run playbook {playbook.Name}, which kills its targets and relaunches them read-only");
+            }
+
+            var runDir = parse.GetValue(outDir) ?? Path.Combine(CaseLocator.DefaultRoot, $"playbook-{playbook.Name}-{CaseDirectory.NewCaseId(ctx.Clock)}");
+            var result = await ctx.WithStatusAsync($"Playbook {playbook.Name}", progress => runner.RunAsync(playbook, runDir, progress, ct), parse.GetValue(json));
+            return await ReportAsync(ctx, result, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    private static Command Resume(Func<IContainerEngine>? engineFactory)
+    {
+        var runDir = new Argument<string>("RUN_DIR") { Description = "The run directory of an interrupted playbook run" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Allow the playbook's kills without asking (required without a terminal)" };
+        var json = CliSymbols.Json();
+        var command = new Command("resume", "Continue an interrupted playbook run from each target's first step not completed") { runDir, yes, json };
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            Confirm.KillOrRefuse(ctx, parse.GetValue(yes), "resume a playbook run, which may kill its targets");
+            using var http = RedeploySymbols.ProbeClient();
+            var runner = new PlaybookRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
+            var result = await ctx.WithStatusAsync("Playbook", progress => runner.ResumeAsync(parse.GetRequiredValue(runDir), progress, ct), parse.GetValue(json));
+            return await ReportAsync(ctx, result, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    private static async Task<ExitCode> ReportAsync(CliContext ctx, PlaybookRunResult result, bool json)
+    {
+        if (json)
+        {
+            await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.PlaybookRunResult);
+        }
+        else
+        {
+            ctx.Ansi.MarkupLine($"[bold]Playbook {Render.Safe(result.Playbook)}[/]: {result.Cases.Count} targets, run directory {Render.Safe(result.RunDir)}");
+            foreach (var c in result.Cases)
+            {
+                Render.RunSummary(ctx.Ansi, c);
+            }
+        }
+
+        return await Render.RunExitCodeAsync(ctx, result.Cases);
+    }
+}

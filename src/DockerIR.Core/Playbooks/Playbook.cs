@@ -1,0 +1,367 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace DockerIR.Core.Playbooks;
+
+/// <summary>A playbook as validated and resolved: its targets, how many at once, and its steps with variables substituted.</summary>
+public sealed record ResolvedPlaybook(
+    string Name,
+    string File,
+    IReadOnlyList<string> Containers,
+    string? Selector,
+    int Parallel,
+    IReadOnlyList<StepSpec> Steps,
+    IReadOnlyDictionary<string, string> Vars);
+
+/// <summary>
+/// Reads a recovery playbook (YAML) with our own schema checks, so every error names FILE:LINE:COL and what is
+/// wrong: unknown keys and steps (with a suggestion), wrong types, values out of range, undeclared, missing or
+/// cyclic variables. Variables are written ${name}; a variable with no value must be given with --var.
+/// </summary>
+public static partial class PlaybookLoader
+{
+    private static readonly string[] TopKeys = ["name", "description", "vars", "targets", "parallel", "steps"];
+    private static readonly string[] StepKeys = ["step", "with", "on_failure"];
+
+    public static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var errors = new List<string>();
+        YamlMappingNode root;
+        try
+        {
+            using var reader = new StreamReader(file, Encoding.UTF8);
+            var stream = new YamlStream();
+            stream.Load(reader);
+            root = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode m
+                ? m : throw new DockerIRException(FailureKind.Usage, $"{file}:1:1: a playbook is one YAML mapping (name, vars, targets, steps)");
+        }
+        catch (YamlException e)
+        {
+            throw new DockerIRException(FailureKind.Usage, $"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new DockerIRException(FailureKind.NotFound, $"cannot read playbook {file}: {e.Message}", e);
+        }
+
+        string At(YamlNode node) => $"{file}:{node.Start.Line}:{node.Start.Column}";
+
+        foreach (var key in root.Children.Keys)
+        {
+            if (!TopKeys.Contains(Scalar(key)))
+            {
+                errors.Add($"{At(key)}: unknown key '{Scalar(key)}'{Suggest(Scalar(key), TopKeys)}");
+            }
+        }
+
+        var name = Get(root, "name") is { } n ? ScalarOf(n, "name", At, errors) : Path.GetFileNameWithoutExtension(file);
+
+        var declared = new Dictionary<string, (string? Value, YamlNode Node)>(StringComparer.Ordinal);
+        if (Get(root, "vars") is { } varsNode)
+        {
+            if (varsNode is YamlMappingNode vars)
+            {
+                foreach (var (k, v) in vars.Children)
+                {
+                    var value = v is YamlScalarNode { Value: var s } && !(v is YamlScalarNode { Style: ScalarStyle.Plain } && s is "" or "~" or "null") ? s : null;
+                    if (v is not YamlScalarNode)
+                    {
+                        errors.Add($"{At(v)}: variable '{Scalar(k)}' must be a string, a number or empty");
+                    }
+
+                    declared[Scalar(k)] = (value, k);
+                }
+            }
+            else
+            {
+                errors.Add($"{At(varsNode)}: vars must be a mapping of name: value");
+            }
+        }
+
+        foreach (var key in overrides.Keys.Where(k => !declared.ContainsKey(k)))
+        {
+            errors.Add($"--var {key}: the playbook declares no variable '{key}'{Suggest(key, declared.Keys)}");
+        }
+
+        var values = ResolveVars(declared, overrides, At, errors);
+        string Subst(YamlNode node, string text) => Substitute(text, values, declared, node, At, errors);
+
+        var containers = new List<string>();
+        string? selector = null;
+        if (Get(root, "targets") is not YamlMappingNode targets)
+        {
+            errors.Add($"{file}:{root.Start.Line}:{root.Start.Column}: 'targets' is missing: give 'containers: [...]' or 'selector: key=value'");
+        }
+        else
+        {
+            foreach (var key in targets.Children.Keys.Where(k => Scalar(k) is not ("containers" or "selector")))
+            {
+                errors.Add($"{At(key)}: unknown key '{Scalar(key)}' in targets{Suggest(Scalar(key), ["containers", "selector"])}");
+            }
+
+            if (Get(targets, "containers") is { } list)
+            {
+                if (list is YamlSequenceNode seq && seq.Children.Count > 0)
+                {
+                    containers.AddRange(seq.Children.Select(c => Subst(c, ScalarOf(c, "a container", At, errors))).Where(c => c.Length > 0));
+                }
+                else
+                {
+                    errors.Add($"{At(list)}: containers must be a non-empty list of names");
+                }
+            }
+
+            if (Get(targets, "selector") is { } sel)
+            {
+                selector = Subst(sel, ScalarOf(sel, "selector", At, errors));
+                if (!LabelSelector().IsMatch(selector))
+                {
+                    errors.Add($"{At(sel)}: selector '{selector}' must be a label key or key=value");
+                }
+            }
+
+            if ((containers.Count > 0) == (selector is not null))
+            {
+                errors.Add($"{At(targets)}: targets needs exactly one of 'containers' or 'selector'");
+            }
+        }
+
+        var parallel = 1;
+        if (Get(root, "parallel") is { } par && (!int.TryParse(ScalarOf(par, "parallel", At, errors), out parallel) || parallel is < 1 or > 32))
+        {
+            errors.Add($"{At(par)}: parallel must be a whole number from 1 to 32");
+            parallel = 1;
+        }
+
+        var steps = new List<StepSpec>();
+        if (Get(root, "steps") is not YamlSequenceNode stepList || stepList.Children.Count == 0)
+        {
+            errors.Add($"{file}:{root.Start.Line}:{root.Start.Column}: 'steps' is missing or empty");
+        }
+        else
+        {
+            foreach (var node in stepList.Children)
+            {
+                if (ReadStep(node, At, Subst, errors) is { } step)
+                {
+                    steps.Add(step);
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new DockerIRException(FailureKind.Usage, errors[0] + (errors.Count > 1 ? $" (and {errors.Count - 1} more: {string.Join("; ", errors.Skip(1))})" : ""));
+        }
+
+        return new ResolvedPlaybook(name, Path.GetFullPath(file), containers, selector, parallel, steps, values);
+    }
+
+    private static StepSpec? ReadStep(YamlNode node, Func<YamlNode, string> at, Func<YamlNode, string, string> subst, List<string> errors)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            errors.Add($"{at(node)}: a step is a mapping with 'step:' and optionally 'with:' and 'on_failure:'");
+            return null;
+        }
+
+        foreach (var key in map.Children.Keys.Where(k => !StepKeys.Contains(Scalar(k))))
+        {
+            errors.Add($"{at(key)}: unknown key '{Scalar(key)}' in a step{Suggest(Scalar(key), StepKeys)}");
+        }
+
+        if (Get(map, "step") is not { } nameNode)
+        {
+            errors.Add($"{at(map)}: the step has no 'step:' name");
+            return null;
+        }
+
+        var name = ScalarOf(nameNode, "step", at, errors);
+        if (!StepSpec.Known.TryGetValue(name, out var allowed))
+        {
+            errors.Add($"{at(nameNode)}: unknown step '{name}'{Suggest(name, StepSpec.Known.Keys)}; steps are {string.Join(", ", StepSpec.Known.Keys)}");
+            return null;
+        }
+
+        var with = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Get(map, "with") is { } withNode)
+        {
+            if (withNode is not YamlMappingNode withMap)
+            {
+                errors.Add($"{at(withNode)}: 'with' must be a mapping of option: value");
+            }
+            else
+            {
+                foreach (var (k, v) in withMap.Children)
+                {
+                    var key = Scalar(k);
+                    if (!allowed.Contains(key))
+                    {
+                        errors.Add($"{at(k)}: step {name} takes no option '{key}'{Suggest(key, allowed)}{(allowed.Count == 0 ? "; it takes none" : $"; it takes {string.Join(", ", allowed)}")}");
+                        continue;
+                    }
+
+                    with[key] = v is YamlSequenceNode list
+                        ? string.Join(',', list.Children.Select(c => subst(c, ScalarOf(c, key, at, errors))))
+                        : subst(v, ScalarOf(v, key, at, errors));
+                }
+            }
+        }
+
+        var onFailure = Get(map, "on_failure") is { } of ? ScalarOf(of, "on_failure", at, errors) : "stop";
+        if (onFailure is not ("stop" or "continue"))
+        {
+            errors.Add($"{at(Get(map, "on_failure")!)}: on_failure must be stop or continue, not '{onFailure}'");
+        }
+
+        var step = new StepSpec(name, onFailure == "continue", with);
+        try
+        {
+            step.Check();
+        }
+        catch (DockerIRException e)
+        {
+            errors.Add($"{at(Get(map, "with") ?? nameNode)}: {e.Message}");
+        }
+
+        return step;
+    }
+
+    private static Dictionary<string, string> ResolveVars(Dictionary<string, (string? Value, YamlNode Node)> declared, IReadOnlyDictionary<string, string> overrides,
+        Func<YamlNode, string> at, List<string> errors)
+    {
+        var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
+        var visiting = new HashSet<string>(StringComparer.Ordinal);
+
+        string? Resolve(string name)
+        {
+            if (resolved.TryGetValue(name, out var done))
+            {
+                return done;
+            }
+
+            var (raw, node) = declared[name];
+            if (overrides.TryGetValue(name, out var given))
+            {
+                raw = given;
+            }
+
+            if (raw is null)
+            {
+                errors.Add($"{at(node)}: variable '{name}' has no value; give it with --var {name}=VALUE");
+                return null;
+            }
+
+            if (!visiting.Add(name))
+            {
+                errors.Add($"{at(node)}: variable '{name}' refers to itself through {string.Join(" → ", visiting)}");
+                return null;
+            }
+
+            var failed = false;
+            var value = VarReference().Replace(raw, m =>
+            {
+                var inner = m.Groups[1].Value;
+                if (!declared.ContainsKey(inner))
+                {
+                    errors.Add($"{at(node)}: variable '{name}' uses undeclared variable '{inner}'");
+                    failed = true;
+                    return "";
+                }
+
+                var v = Resolve(inner);
+                failed |= v is null;
+                return v ?? "";
+            });
+            visiting.Remove(name);
+            if (failed)
+            {
+                return null;
+            }
+
+            resolved[name] = value;
+            return value;
+        }
+
+        foreach (var name in declared.Keys)
+        {
+            Resolve(name);
+        }
+
+        return resolved;
+    }
+
+    private static string Substitute(string text, Dictionary<string, string> values, Dictionary<string, (string? Value, YamlNode Node)> declared, YamlNode node,
+        Func<YamlNode, string> at, List<string> errors) =>
+        VarReference().Replace(text, m =>
+        {
+            var name = m.Groups[1].Value;
+            if (values.TryGetValue(name, out var v))
+            {
+                return v;
+            }
+
+            if (!declared.ContainsKey(name))
+            {
+                errors.Add($"{at(node)}: undeclared variable '{name}'{Suggest(name, declared.Keys)}; declare it under vars");
+            }
+
+            return "";
+        });
+
+    private static YamlNode? Get(YamlMappingNode map, string key) =>
+        map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
+
+    private static string Scalar(YamlNode node) => node is YamlScalarNode s ? s.Value ?? "" : "";
+
+    private static string ScalarOf(YamlNode node, string what, Func<YamlNode, string> at, List<string> errors)
+    {
+        if (node is YamlScalarNode s)
+        {
+            return s.Value ?? "";
+        }
+
+        errors.Add($"{at(node)}: {what} must be a single value, not a {(node is YamlSequenceNode ? "list" : "mapping")}");
+        return "";
+    }
+
+    /// <summary>"; did you mean X?" for the nearest known word within two edits.</summary>
+    private static string Suggest(string word, IEnumerable<string> known)
+    {
+        var best = known.Select(k => (k, d: Distance(word, k))).Where(x => x.d <= 2).OrderBy(x => x.d).FirstOrDefault();
+        return best.k is null ? "" : $"; did you mean '{best.k}'?";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
+    private static partial Regex VarReference();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]*(=[^\s,]*)?$")]
+    private static partial Regex LabelSelector();
+}
