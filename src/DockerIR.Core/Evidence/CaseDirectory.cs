@@ -123,6 +123,26 @@ public sealed class CaseDirectory
         return full;
     }
 
+    /// <summary>The classified change set the snapshot stored; empty when there is none and <paramref name="required"/> is false.</summary>
+    public async Task<List<Snapshot.ClassifiedChange>> ReadChangesAsync(bool required, CancellationToken cancellationToken)
+    {
+        var path = PathOf(ChangesFile);
+        if (!required && !File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            return [.. await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken) ?? []];
+        }
+        catch (Exception e) when (e is JsonException or FileNotFoundException)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{path} is missing or corrupted: {e.Message}", e);
+        }
+    }
+
     public Task WriteJsonAsync<T>(string relative, T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
         WriteAtomicAsync(relative, (s, ct) => JsonSerializer.SerializeAsync(s, value, typeInfo, ct), cancellationToken);
 

@@ -60,7 +60,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         var (dir, record) = await CaseDirectory.OpenAsync(request.CaseDir, cancellationToken);
         var snapshot = record.Snapshot ?? throw new DockerIRException(FailureKind.Refused,
             $"case {record.CaseId} has no committed snapshot; run 'dockerir snapshot {record.Container.Name}' first");
-        var changes = await ReadChangesAsync(dir, cancellationToken);
+        var changes = await dir.ReadChangesAsync(required: true, cancellationToken);
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var target = $"{record.Container.Name} ({record.Container.Id})";
 
@@ -120,19 +120,6 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         {
             await custody.AppendAsync("extract", target, CustodyOutcome.Failed, e.Message, CancellationToken.None);
             throw;
-        }
-    }
-
-    private static async Task<List<ClassifiedChange>> ReadChangesAsync(CaseDirectory dir, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var stream = File.OpenRead(dir.PathOf(CaseDirectory.ChangesFile));
-            return [.. await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken) ?? []];
-        }
-        catch (Exception e) when (e is JsonException or FileNotFoundException)
-        {
-            throw new DockerIRException(FailureKind.VerificationFailed, $"{dir.PathOf(CaseDirectory.ChangesFile)} is missing or corrupted: {e.Message}", e);
         }
     }
 

@@ -216,13 +216,8 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             sha = (await File.ReadAllTextAsync(bundle + ".sha256", cancellationToken)).Split(' ')[0];
         }
 
-        var suspicious = new List<string>();
-        var changesPath = dir.PathOf(CaseDirectory.ChangesFile);
-        if (File.Exists(changesPath))
-        {
-            var changes = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(changesPath, cancellationToken), CoreJsonContext.Indented.IReadOnlyListClassifiedChange) ?? [];
-            suspicious.AddRange(changes.Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path));
-        }
+        var suspicious = (await dir.ReadChangesAsync(required: false, cancellationToken))
+            .Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path).ToList();
 
         var complete = File.Exists(dir.PathOf(Manifest.FileName))
             && JsonSerializer.Deserialize(await File.ReadAllBytesAsync(dir.PathOf(Manifest.FileName), cancellationToken), CoreJsonContext.Compact.Manifest)?.Complete == true;

@@ -67,7 +67,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
 
         var (dir, record) = await OpenCaseAsync(request, suspect, cancellationToken);
         var originalName = record.Container.Name;
-        var changes = await ReadChangesAsync(dir, cancellationToken);
+        var changes = await dir.ReadChangesAsync(required: false, cancellationToken);
         var users = ReadProcessUsers(dir);
         var asPlanned = suspect with { Name = originalName };
         if (suspect.PublishedPorts.Count == 0 && ReadStoredPorts(dir) is { Count: > 0 } held)
@@ -290,25 +290,6 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         }
 
         return await CaseLocator.OpenNewAsync(null, request.CasesRoot, suspect, engine.Endpoint, actor, clock, "redeploy --no-evidence (no snapshot taken)", cancellationToken);
-    }
-
-    private static async Task<IReadOnlyList<ClassifiedChange>> ReadChangesAsync(CaseDirectory dir, CancellationToken cancellationToken)
-    {
-        var path = dir.PathOf(CaseDirectory.ChangesFile);
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-
-        try
-        {
-            await using var stream = File.OpenRead(path);
-            return await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken) ?? [];
-        }
-        catch (JsonException e)
-        {
-            throw new DockerIRException(FailureKind.VerificationFailed, $"{path} is corrupted: {e.Message}", e);
-        }
     }
 
     /// <summary>The users the suspect's processes ran as, from the process list the snapshot stored.</summary>
