@@ -66,9 +66,7 @@ internal static class RedeployCommand
 
             if (!result.Passed)
             {
-                var failed = result.Probes.First(p => !p.Passed);
-                throw new DockerIRException(FailureKind.ProbeFailed,
-                    $"the replacement failed its probe ({failed.Probe}: {failed.Detail}); both containers and the evidence are left in place");
+                throw result.ProbeFailure(withLogs: false);
             }
 
             return ExitCode.Success;

@@ -187,9 +187,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                 state.Probes.AddRange(result.Probes);
                 if (!result.Passed)
                 {
-                    var failed = result.Probes.First(p => !p.Passed);
-                    throw new DockerIRException(FailureKind.ProbeFailed,
-                        $"the replacement failed its probe ({failed.Probe}: {failed.Detail}); both containers and the evidence are left in place; its last log lines: {string.Join(" | ", result.ReplacementLogTail.TakeLast(5))}");
+                    throw result.ProbeFailure(withLogs: true);
                 }
 
                 return $"replacement {result.ReplacementId} passed {string.Join(", ", result.Probes.Select(p => p.Probe))}";

@@ -33,7 +33,17 @@ public sealed record RedeployResult(
     string? SuspectKeptAs,
     IReadOnlyList<ProbeResult> Probes,
     bool Passed,
-    IReadOnlyList<string> ReplacementLogTail);
+    IReadOnlyList<string> ReplacementLogTail)
+{
+    /// <summary>The error a failed probe ends a redeploy with; <paramref name="withLogs"/> adds the replacement's last log lines when nothing else shows them.</summary>
+    public DockerIRException ProbeFailure(bool withLogs)
+    {
+        var failed = Probes.First(p => !p.Passed);
+        return new DockerIRException(FailureKind.ProbeFailed,
+            $"the replacement failed its probe ({failed.Probe}: {failed.Detail}); both containers and the evidence are left in place"
+            + (withLogs ? $"; its last log lines: {string.Join(" | ", ReplacementLogTail.TakeLast(5))}" : ""));
+    }
+}
 
 /// <summary>
 /// Contains and recovers: refuses without committed evidence, computes the plan, then kills the suspect,
@@ -94,8 +104,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         if (suspect.State.Running)
         {
             var top = await engine.GetProcessesAsync(suspect.Id, cancellationToken);
-            var column = top.Titles.ToList().FindIndex(t => t is "UID" or "USER");
-            users = column < 0 ? [] : top.Processes.Where(p => p.Count > column).Select(p => p[column]).ToList();
+            users = UsersOf(top.Titles, top.Processes);
         }
 
         return RedeployPlanner.Plan(new RedeployInput("<new case>", suspect, image, changes, users), options);
@@ -304,22 +313,22 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var titles = doc.RootElement.GetProperty("Titles").EnumerateArray().Select(t => t.GetString()).ToList();
-            var column = titles.FindIndex(t => t is "UID" or "USER");
-            if (column < 0)
-            {
-                return [];
-            }
-
-            return doc.RootElement.GetProperty("Processes").EnumerateArray()
-                .Select(p => p.EnumerateArray().ElementAtOrDefault(column).GetString() ?? "")
-                .Where(u => u.Length > 0)
-                .ToList();
+            var titles = doc.RootElement.GetProperty("Titles").EnumerateArray().Select(t => t.GetString() ?? "").ToList();
+            var rows = doc.RootElement.GetProperty("Processes").EnumerateArray()
+                .Select(p => (IReadOnlyList<string>)p.EnumerateArray().Select(c => c.GetString() ?? "").ToList());
+            return UsersOf(titles, rows);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             return [];
         }
+    }
+
+    /// <summary>The user column (UID or USER) of a process list, live or as the snapshot stored it.</summary>
+    private static List<string> UsersOf(IReadOnlyList<string> titles, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var column = titles.ToList().FindIndex(t => t is "UID" or "USER");
+        return column < 0 ? [] : rows.Where(p => p.Count > column).Select(p => p[column]).Where(u => u.Length > 0).ToList();
     }
 
     private static List<PortBinding> ReadStoredPorts(CaseDirectory dir)
