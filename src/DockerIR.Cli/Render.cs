@@ -54,16 +54,67 @@ internal static class Render
             + Safe(string.Join(", ", r.HostConfig.Ulimits.Select(u => $"{u.Name} {u.Soft}:{u.Hard}"))));
         grid.AddRow("probes", Safe(string.Join("; then ", plan.Probes.Select(p => p.ToString()))));
         console.Write(grid);
+        PlanChanges(console, plan.Changes, plan.Warnings);
+    }
+
+    /// <summary>A service redeploy plan: the service, its tmpfs, and every change to its spec with the reason.</summary>
+    public static void ServicePlan(IAnsiConsole console, ServicePlan plan)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("service", $"{Safe(plan.ServiceName)} ({ShortId(plan.ServiceId)}), version {plan.Version}");
+        grid.AddRow("profile", plan.Profile.ToString().ToLowerInvariant());
+        grid.AddRow("engine API", Safe(plan.ApiVersion));
+        grid.AddRow("tmpfs", Safe(string.Join(", ", plan.Tmpfs.Select(t => t.Path).DefaultIfEmpty("none"))));
+        console.Write(grid);
+        PlanChanges(console, plan.Changes, plan.Warnings);
+    }
+
+    /// <summary>Every change of a plan with its reason, then its warnings.</summary>
+    private static void PlanChanges(IAnsiConsole console, IReadOnlyList<PlanChange> changes, IReadOnlyList<string> warnings)
+    {
         var table = new Table().Border(TableBorder.Simple).AddColumn("SETTING").AddColumn("BEFORE").AddColumn("AFTER").AddColumn("WHY");
-        foreach (var c in plan.Changes)
+        foreach (var c in changes)
         {
             table.AddRow(Safe(c.Setting), Safe(c.Before), Safe(c.After), Safe(c.Reason));
         }
 
         console.Write(table);
-        foreach (var w in plan.Warnings)
+        foreach (var w in warnings)
         {
             console.MarkupLine($"[yellow]warning[/]: {Safe(w)}");
+        }
+    }
+
+    /// <summary>What a service redeploy did: each old task's evidence, the update, and each new task.</summary>
+    public static void ServiceOutcome(IAnsiConsole console, ServiceRedeployResult result)
+    {
+        foreach (var e in result.Evidence)
+        {
+            console.MarkupLine(e.CaseDir is null
+                ? $"task {Safe(e.ContainerName)}: [yellow]no snapshot (--no-evidence)[/]"
+                : $"task {Safe(e.ContainerName)}: case {Safe(e.CaseId)}{(e.Adopted ? " (existing)" : "")}, evidence image {ShortId(e.EvidenceImageId ?? "")}");
+        }
+
+        foreach (var w in result.EngineWarnings)
+        {
+            console.MarkupLine($"[yellow]engine warning[/]: {Safe(w)}");
+        }
+
+        console.MarkupLine($"update: {Safe(result.UpdateState ?? "no state reported")}");
+        foreach (var t in result.Tasks)
+        {
+            console.MarkupLine($"new task {Safe(t.Name)} ({ShortId(t.ContainerId)}): {(t.Running ? "running" : "[red]not running[/]")}, "
+                + $"{(t.ReadonlyRootfs ? "read-only" : "[red]WRITABLE[/]")}, tmpfs {Safe(string.Join(", ", t.Tmpfs.DefaultIfEmpty("none")))}");
+        }
+
+        foreach (var p in result.Probes)
+        {
+            console.MarkupLine($"probe {Safe(p.Probe)}: {(p.Passed ? "[green]passed[/]" : "[red]FAILED[/]")} ({Safe(p.Detail)})");
+        }
+
+        if (result.Detail.Length > 0)
+        {
+            console.MarkupLine($"[red]{Safe(result.Detail)}[/]");
         }
     }
 

@@ -323,6 +323,9 @@ internal sealed record ErrorContext(string Operation, string Reference, Func<str
             ? new ContainerNotFoundException(container, m)
             : new EngineObjectNotFoundException($"no such network: {network} ({m})"));
 
+    public static ErrorContext Service(string operation, string reference) =>
+        new(operation, reference, m => new EngineObjectNotFoundException($"no such service: {reference} ({m})"));
+
     public static ErrorContext General(string operation) =>
         new(operation, "", m => new EngineObjectNotFoundException(m));
 }

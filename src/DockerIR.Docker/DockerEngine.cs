@@ -11,6 +11,7 @@ internal sealed class DockerEngine : IContainerEngine
     private readonly ContainersApi containers;
     private readonly ImagesApi images;
     private readonly NetworksApi networks;
+    private readonly ServicesApi services;
 
     public DockerEngine(DockerClientOptions options)
     {
@@ -18,6 +19,7 @@ internal sealed class DockerEngine : IContainerEngine
         containers = new ContainersApi(client);
         images = new ImagesApi(client);
         networks = new NetworksApi(client);
+        services = new ServicesApi(client);
     }
 
     public string Endpoint => client.Endpoint;
@@ -150,6 +152,28 @@ internal sealed class DockerEngine : IContainerEngine
 
     public Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken) =>
         networks.DisconnectAsync(network, containerId, force, cancellationToken);
+
+    public async Task<ServiceInspection> InspectServiceAsync(string reference, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reference);
+        var (value, spec, raw) = await services.InspectAsync(reference, cancellationToken);
+        return new ServiceInspection(value.ID, value.Spec?.Name ?? "", value.Version!.Index, spec, value.UpdateStatus?.State, value.UpdateStatus?.Message, raw);
+    }
+
+    public async Task<IReadOnlyList<string>> UpdateServiceAsync(string serviceId, ulong version, string specJson, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceId);
+        ArgumentNullException.ThrowIfNull(specJson);
+        return await services.UpdateAsync(serviceId, version, specJson, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ServiceTask>> ListServiceTasksAsync(string serviceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceId);
+        var tasks = await services.ListTasksAsync(serviceId, cancellationToken);
+        return tasks.Select(t => new ServiceTask(t.ID, t.NodeID ?? "", t.DesiredState ?? "", t.Status?.State ?? "",
+            t.Status?.ContainerStatus?.ContainerID is { Length: > 0 } c ? c : null)).ToList();
+    }
 
     public void Dispose() => client.Dispose();
 }

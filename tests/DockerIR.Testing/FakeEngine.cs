@@ -134,6 +134,15 @@ public sealed class FakeEngine : IContainerEngine
     public Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken) =>
         Record("disconnect", () => true);
 
+    public Task<ServiceInspection> InspectServiceAsync(string reference, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("FakeEngine has no Swarm services");
+
+    public Task<IReadOnlyList<string>> UpdateServiceAsync(string serviceId, ulong version, string specJson, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("FakeEngine has no Swarm services");
+
+    public Task<IReadOnlyList<ServiceTask>> ListServiceTasksAsync(string serviceId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("FakeEngine has no Swarm services");
+
     public void Dispose()
     {
     }

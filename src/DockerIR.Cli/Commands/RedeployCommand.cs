@@ -11,6 +11,9 @@ internal static class RedeployCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var container = CliSymbols.Container();
+        container.Arity = ArgumentArity.ZeroOrOne;
+        var service = new Option<string?>("--service") { Description = "Relaunch a Swarm service read-only instead: snapshot its running tasks on this node, then update its spec" };
+        var outDir = new Option<string?>("--out") { Description = "Where the cases of --service's tasks go (default ./cases)" };
         var caseDir = CliSymbols.CaseDir("The case holding the suspect's committed snapshot (default: the latest under ./cases)");
         var options = new RedeploySymbols();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and change nothing" };
@@ -18,12 +21,40 @@ internal static class RedeployCommand
         var json = CliSymbols.Json("Print the plan (and with execution, the outcome) as JSON");
         var command = new Command("redeploy", "Kill the suspect (kept, renamed) and relaunch its ORIGINAL image read-only, hardened, and probed")
         {
-            container, caseDir, dryRun, noEvidence, json,
+            container, service, caseDir, outDir, dryRun, noEvidence, json,
         };
+        command.Validators.Add(r =>
+        {
+            var hasContainer = r.GetValue(container) is not null;
+            var hasService = r.GetValue(service) is not null;
+            if (hasContainer == hasService)
+            {
+                r.AddError("give either CONTAINER or --service NAME");
+            }
+            else if (hasService && r.GetValue(caseDir) is not null)
+            {
+                r.AddError("--case-dir names one container's case; with --service, each task gets its own case under --out");
+            }
+            else if (hasContainer && r.GetValue(outDir) is not null)
+            {
+                r.AddError("--out is for --service; a container's case is found under ./cases or named with --case-dir");
+            }
+        });
         options.AddTo(command);
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var request = new RedeployRequest(parse.GetRequiredValue(container))
+            if (parse.GetValue(service) is { } serviceName)
+            {
+                var serviceRequest = new ServiceRedeployRequest(serviceName)
+                {
+                    CasesRoot = parse.GetValue(outDir) ?? Core.Evidence.CaseLocator.DefaultRoot,
+                    NoEvidence = parse.GetValue(noEvidence),
+                    Options = options.Read(parse),
+                };
+                return await RedeployServiceAsync(ctx, serviceRequest, parse.GetValue(dryRun), parse.GetValue(json), options.Yes(parse), ct);
+            }
+
+            var request = new RedeployRequest(parse.GetValue(container)!)
             {
                 CaseDir = parse.GetValue(caseDir),
                 NoEvidence = parse.GetValue(noEvidence),
@@ -72,6 +103,47 @@ internal static class RedeployCommand
             return ExitCode.Success;
         });
         return command;
+    }
+
+    private static async Task<ExitCode> RedeployServiceAsync(CliContext ctx, ServiceRedeployRequest request, bool dryRun, bool asJson, bool yes, CancellationToken ct)
+    {
+        using var http = RedeploySymbols.ProbeClient();
+        var workflow = new ServiceRedeployWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
+        if (dryRun)
+        {
+            var plan = await workflow.PreviewAsync(request, ct);
+            if (asJson)
+            {
+                await CliJson.WriteAsync(ctx.Out, plan, CoreJsonContext.Indented.ServicePlan);
+            }
+            else
+            {
+                ctx.Ansi.MarkupLine("[bold]Service redeploy plan[/] (dry run: nothing was changed)");
+                Render.ServicePlan(ctx.Ansi, plan);
+            }
+
+            return ExitCode.Success;
+        }
+
+        Confirm.KillOrRefuse(ctx, yes, $"snapshot the tasks of service {request.Service} and replace them with read-only ones");
+        var result = await ctx.WithStatusAsync("Redeploy service", progress => workflow.ExecuteAsync(request, progress, ct), asJson);
+        if (asJson)
+        {
+            await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.ServiceRedeployResult);
+        }
+        else
+        {
+            Render.ServicePlan(ctx.Ansi, result.Plan);
+            Render.ServiceOutcome(ctx.Ansi, result);
+        }
+
+        if (!result.Passed)
+        {
+            throw new DockerIRException(FailureKind.ProbeFailed,
+                $"service {result.Plan.ServiceName} was updated but its new tasks did not pass: {result.Detail}; the evidence of the old tasks is in place");
+        }
+
+        return ExitCode.Success;
     }
 }
 

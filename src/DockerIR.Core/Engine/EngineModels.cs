@@ -230,3 +230,19 @@ public sealed record ContainerSpec
 
 /// <summary>Filters for a container listing.</summary>
 public sealed record ContainerListFilter(bool All = true, IReadOnlyList<string>? Labels = null, string? Name = null);
+
+/// <summary>
+/// A Swarm service as inspected: its id, name and version (an update must name it), its spec as the engine's own
+/// JSON (kept whole, so an update changes only what it means to), and the state of its last update.
+/// </summary>
+public sealed record ServiceInspection(
+    string Id,
+    string Name,
+    ulong Version,
+    string SpecJson,
+    string? UpdateState,
+    string? UpdateMessage,
+    ReadOnlyMemory<byte> RawJson);
+
+/// <summary>One task of a Swarm service: where it runs, its state and its container (when it has one yet).</summary>
+public sealed record ServiceTask(string Id, string NodeId, string DesiredState, string State, string? ContainerId);

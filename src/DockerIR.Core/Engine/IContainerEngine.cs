@@ -69,4 +69,13 @@ public interface IContainerEngine : IDisposable
     Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken cancellationToken);
 
     Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken);
+
+    /// <summary>Inspects a Swarm service by name, id or id prefix (the engine must be a swarm manager).</summary>
+    Task<ServiceInspection> InspectServiceAsync(string reference, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a service's spec (the whole spec, as JSON) at the version read; returns the engine's warnings.</summary>
+    Task<IReadOnlyList<string>> UpdateServiceAsync(string serviceId, ulong version, string specJson, CancellationToken cancellationToken);
+
+    /// <summary>The tasks of a service whose desired state is running, on every node.</summary>
+    Task<IReadOnlyList<ServiceTask>> ListServiceTasksAsync(string serviceId, CancellationToken cancellationToken);
 }

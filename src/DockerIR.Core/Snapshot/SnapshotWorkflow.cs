@@ -8,8 +8,10 @@ namespace DockerIR.Core.Snapshot;
 /// <summary>What to snapshot and where to put the case.</summary>
 public sealed record SnapshotRequest(string Container)
 {
-    /// <summary>The case directory; null for ./cases/&lt;case-id&gt;.</summary>
+    /// <summary>The case directory; null for &lt;CasesRoot&gt;/&lt;case-id&gt;.</summary>
     public string? CaseDir { get; init; }
+
+    public string CasesRoot { get; init; } = CaseLocator.DefaultRoot;
 
     /// <summary>Resume the container after the commit instead of leaving it paused.</summary>
     public bool Unpause { get; init; }
@@ -58,7 +60,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var inspect = await engine.InspectContainerAsync(request.Container, cancellationToken);
 
         var caseId = request.ResumeCaseId ?? CaseDirectory.NewCaseId(clock);
-        var path = request.CaseDir ?? Path.Combine(CaseLocator.DefaultRoot, caseId);
+        var path = request.CaseDir ?? Path.Combine(request.CasesRoot, caseId);
         var dir = request.ResumeCaseId is null ? CaseDirectory.CreateNew(path) : CaseDirectory.Attach(path);
         var custody = new CustodyLog(dir.CustodyPath, caseId, actor, clock);
         var target = $"{inspect.Name} ({inspect.Id})";

@@ -24,4 +24,7 @@ namespace DockerIR.Docker.Wire;
 [JsonSerializable(typeof(NetworkConnectRequest))]
 [JsonSerializable(typeof(NetworkDisconnectRequest))]
 [JsonSerializable(typeof(Dictionary<string, List<string>>))]
+[JsonSerializable(typeof(ServiceInspectWire))]
+[JsonSerializable(typeof(ServiceUpdateResponse))]
+[JsonSerializable(typeof(List<TaskWire>))]
 internal sealed partial class DockerJsonContext : JsonSerializerContext;
