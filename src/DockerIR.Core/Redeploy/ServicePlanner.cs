@@ -137,7 +137,7 @@ public static class ServicePlanner
         var targets = mounts.OfType<JsonObject>().Select(m => Text(m, "Target", "")).ToHashSet(StringComparer.Ordinal);
         foreach (var t in tmpfs.Where(t => !targets.Contains(t.Path)))
         {
-            mounts.Add(new JsonObject
+            mounts.Add((JsonNode)new JsonObject
             {
                 ["Type"] = "tmpfs",
                 ["Target"] = t.Path,
@@ -160,7 +160,7 @@ public static class ServicePlanner
         var present = ulimits.OfType<JsonObject>().Select(u => Text(u, "Name", "")).ToHashSet(StringComparer.Ordinal);
         foreach (var u in wanted.Where(u => !present.Contains(u.Name)))
         {
-            ulimits.Add(new JsonObject { ["Name"] = u.Name, ["Soft"] = u.Soft, ["Hard"] = u.Hard });
+            ulimits.Add((JsonNode)new JsonObject { ["Name"] = u.Name, ["Soft"] = u.Soft, ["Hard"] = u.Hard });
             changes.Add(new PlanChange($"Ulimit {u.Name}", "the engine's default", $"{u.Soft}:{u.Hard}", "CIS 5.18: bounded open files and processes"));
         }
 
