@@ -15,6 +15,7 @@ public enum ExitCode
     VerificationFailed = 7,
     ProbeFailed = 8,
     Refused = 9,
+    AuditFailed = 10,
     Internal = 70,
     Interrupted = 130,
 }

@@ -31,6 +31,7 @@ public static class Program
         root.Add(BundleCommand.Create(engineFactory));
         root.Add(VerifyCommand.Create(engineFactory));
         root.Add(ShowCommand.Create(engineFactory));
+        root.Add(AuditCommand.Create(engineFactory));
         root.Add(ContainCommand.Create(engineFactory));
         root.Add(RedeployCommand.Create(engineFactory));
         root.Add(RespondCommand.Create(engineFactory));

@@ -53,8 +53,40 @@ internal static class Render
         grid.AddRow("limits", $"memory {r.HostConfig.Memory >> 20} MiB, cpus {(r.HostConfig.NanoCpus > 0 ? r.HostConfig.NanoCpus / 1e9 : (double)r.HostConfig.CpuQuota / Math.Max(1, r.HostConfig.CpuPeriod)):0.##}, pids {r.HostConfig.PidsLimit}, "
             + Safe(string.Join(", ", r.HostConfig.Ulimits.Select(u => $"{u.Name} {u.Soft}:{u.Hard}"))));
         grid.AddRow("probes", Safe(string.Join("; then ", plan.Probes.Select(p => p.ToString()))));
+        grid.AddRow("audit fixes", Safe(string.Join(", ", plan.Fixes.Select(f => $"{f.Id} {f.Title}").DefaultIfEmpty("none"))));
         console.Write(grid);
         PlanChanges(console, plan.Changes, plan.Warnings);
+    }
+
+    /// <summary>An audit: one table of findings per container, most severe first, then a count.</summary>
+    public static void Audit(IAnsiConsole console, Core.Audit.AuditReport report)
+    {
+        foreach (var c in report.Containers)
+        {
+            console.MarkupLine($"[bold]{Safe(c.Name)}[/] ({ShortId(c.Id)}, image {Safe(c.Image)}): {c.Findings.Count} findings");
+            if (c.Findings.Count == 0)
+            {
+                continue;
+            }
+
+            var table = new Table().Border(TableBorder.Simple).AddColumn("ID").AddColumn("SEVERITY").AddColumn("FINDING").AddColumn("EVIDENCE").AddColumn("FIX");
+            foreach (var f in c.Findings.OrderByDescending(f => f.Severity))
+            {
+                var severity = f.Severity switch
+                {
+                    Core.Audit.Severity.High => "[red]high[/]",
+                    Core.Audit.Severity.Medium => "[yellow]medium[/]",
+                    _ => "low",
+                };
+                table.AddRow(Safe(f.Id), severity, Safe(f.Title), Safe(f.Evidence), Safe(f.Remediation));
+            }
+
+            console.Write(table);
+        }
+
+        var all = report.AllFindings.ToList();
+        console.MarkupLine($"{report.Containers.Count} containers, {all.Count} findings: [red]{all.Count(f => f.Severity == Core.Audit.Severity.High)} high[/], "
+            + $"[yellow]{all.Count(f => f.Severity == Core.Audit.Severity.Medium)} medium[/], {all.Count(f => f.Severity == Core.Audit.Severity.Low)} low");
     }
 
     /// <summary>A service redeploy plan: the service, its tmpfs, and every change to its spec with the reason.</summary>

@@ -76,6 +76,20 @@ public sealed class RedeployCommandTests(DemoAppFixture demo) : IClassFixture<De
         Assert.Equal(DemoWebApp.OriginalIndex, await demo.Http.GetStringAsync(app.BaseAddress));
         var attack = await new DemoAttacker(demo.Http).BreachAsync(app.BaseAddress, CancellationToken.None);
         Assert.Contains("Read-only file system", attack, StringComparison.Ordinal);
+        // Auditing the replacement shows what the plan fixed: no read-only, no-new-privileges, memory or pids finding.
+        var audit = await ProcessRunner.DockerIRAsync(["audit", app.ContainerName, "--json"]);
+        CliAssert.Success(audit);
+        var auditIds = JsonDocument.Parse(audit.StdOut).RootElement.GetProperty("containers")[0].GetProperty("findings").EnumerateArray()
+            .Select(f => f.GetProperty("id").GetString()).ToList();
+        Assert.DoesNotContain("5.12", auditIds);
+        Assert.DoesNotContain("5.25", auditIds);
+        Assert.DoesNotContain("5.10", auditIds);
+        Assert.DoesNotContain("5.28", auditIds);
+        var suspectAudit = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "audit.json"))).RootElement.GetProperty("containers")[0]
+            .GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToList();
+        Assert.Contains("5.12", suspectAudit);
+        Assert.Contains("5.25", suspectAudit);
+
         var diff = await ProcessRunner.DockerAsync("diff", app.ContainerName);
         Assert.Equal(0, diff.ExitCode);
         Assert.All(diff.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.StartsWith("C /var/run", line, StringComparison.Ordinal));

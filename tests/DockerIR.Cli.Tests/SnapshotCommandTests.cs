@@ -80,7 +80,7 @@ public sealed class SnapshotCommandTests(DemoAppFixture demo) : IClassFixture<De
         Assert.True((await demo.Engine.InspectContainerAsync(app.ContainerId, CancellationToken.None)).State.Paused);
         var custody = await CustodyLog.ReadAsync(Path.Combine(caseDir, "custody.jsonl"), CancellationToken.None);
         Assert.Equal(
-            ["case.open", "container.inspect", "container.top", "container.logs", "image.inspect", "container.pause", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
+            ["case.open", "container.inspect", "container.audit", "container.top", "container.logs", "image.inspect", "container.pause", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
             custody.Select(c => c.Action));
         Assert.All(custody, c => Assert.Equal("responder-7", c.Operator));
         Assert.All(custody, c => Assert.NotEqual(CustodyOutcome.Failed, c.Outcome));

@@ -259,4 +259,18 @@ public sealed class RedeployPlannerTests
     [InlineData("/etc/nginx", false)]
     [InlineData("/srv/data", false)]
     public void HostExposure_IsSensitive(string path, bool expected) => Assert.Equal(expected, HostExposure.IsSensitive(path));
+
+    [Fact]
+    public void Plan_Fixes_ListTheAuditFindingsTheReplacementNoLongerHas()
+    {
+        var suspect = Suspect(h => h with { Privileged = true },
+            [new MountInfo("bind", null, "/var/run/docker.sock", "/var/run/docker.sock", true, "", "rprivate")]);
+
+        var plan = Plan(suspect);
+
+        var fixedIds = plan.Fixes.Select(f => f.Id).ToList();
+        Assert.Subset(fixedIds.ToHashSet(), new HashSet<string> { "5.4", "5.31", "5.12", "5.25", "5.10", "5.11", "5.28", "5.18" });
+        Assert.DoesNotContain("4.1", fixedIds); // the baseline profile keeps the suspect's root user
+        Assert.DoesNotContain("5.29", fixedIds); // and its default bridge
+    }
 }

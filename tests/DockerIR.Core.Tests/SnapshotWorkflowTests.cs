@@ -53,14 +53,14 @@ public sealed class SnapshotWorkflowTests : IDisposable
 
         var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
 
-        foreach (var file in new[] { "case.json", "changes.json", "custody.jsonl", "container/inspect.json", "container/top.json", "container/logs.txt", "container/image-inspect.json" })
+        foreach (var file in new[] { "case.json", "changes.json", "custody.jsonl", "audit.json", "container/inspect.json", "container/top.json", "container/logs.txt", "container/image-inspect.json" })
         {
             Assert.True(File.Exists(Path.Combine(root, file)), $"{file} missing");
         }
 
         var custody = await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None);
         Assert.Equal(
-            ["case.open", "container.inspect", "container.top", "container.logs", "image.inspect", "container.pause", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
+            ["case.open", "container.inspect", "container.audit", "container.top", "container.logs", "image.inspect", "container.pause", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
             custody.Select(c => c.Action));
         Assert.All(custody, c =>
         {

@@ -107,4 +107,8 @@ public sealed record RedeployPlan(
     IReadOnlyList<TmpfsMount> Tmpfs,
     IReadOnlyList<PlanChange> Changes,
     IReadOnlyList<ProbeSpec> Probes,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>The audit findings of the suspect that the replacement no longer has.</summary>
+    public IReadOnlyList<Audit.AuditFinding> Fixes { get; init; } = [];
+}

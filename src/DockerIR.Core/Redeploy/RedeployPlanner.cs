@@ -189,7 +189,26 @@ public static class RedeployPlanner
         }
 
         return new RedeployPlan(input.CaseId, suspect.Id, suspect.Name, QuarantineName(suspect.Name, input.CaseId), suspect.ImageId,
-            suspect.ImageReference, options.Profile, spec, extra, tmpfs, changes, probes, warnings);
+            suspect.ImageReference, options.Profile, spec, extra, tmpfs, changes, probes, warnings)
+        {
+            Fixes = Fixes(suspect, spec),
+        };
+    }
+
+    /// <summary>The suspect's audit findings that the replacement, as configured by the plan, no longer has.</summary>
+    private static List<Audit.AuditFinding> Fixes(ContainerInspection suspect, ContainerSpec replacement)
+    {
+        var asRelaunched = suspect with
+        {
+            HostConfig = replacement.HostConfig,
+            Config = suspect.Config with { User = replacement.User, Healthcheck = replacement.Healthcheck },
+            Mounts = suspect.Mounts
+                .Where(m => m.Type != "bind" || m.Source is null || !HostExposure.IsSensitive(m.Source))
+                .Select(m => m.Propagation is "shared" or "rshared" ? m with { Propagation = "rprivate" } : m)
+                .ToList(),
+        };
+        var remaining = Audit.ContainerAudit.Check(asRelaunched).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        return Audit.ContainerAudit.Check(suspect).Where(f => !remaining.Contains(f.Id)).ToList();
     }
 
     /// <summary>The name the suspect is kept under once killed.</summary>

@@ -75,6 +75,10 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         {
             await dir.WriteBytesAsync("container/inspect.json", inspect.RawJson, cancellationToken);
             await custody.AppendAsync("container.inspect", target, CustodyOutcome.Succeeded, $"state {inspect.State.Status}", cancellationToken);
+            var audit = Audit.AuditReport.Of([inspect], clock.GetUtcNow(), actor.ToolVersion);
+            await dir.WriteJsonAsync(Audit.AuditReport.FileName, audit, CoreJsonContext.Indented.AuditReport, cancellationToken);
+            await custody.AppendAsync("container.audit", target, CustodyOutcome.Succeeded,
+                $"{audit.AllFindings.Count()} findings ({audit.AllFindings.Count(f => f.Severity == Audit.Severity.High)} high): {string.Join(", ", audit.AllFindings.Select(f => f.Id))}", cancellationToken);
             await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
 
             progress?.Report("processes");
