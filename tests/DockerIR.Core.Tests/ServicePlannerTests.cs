@@ -123,4 +123,16 @@ public sealed class ServicePlannerTests
 
         Assert.Equal(FailureKind.Refused, e.Kind);
     }
+
+    [Fact]
+    public void Plan_SharedPropagation_IsMadePrivateAndTheChangeNamesWhatItWas()
+    {
+        var spec = Spec.Replace("\"Target\":\"/data\"}", "\"Target\":\"/data\",\"BindOptions\":{\"Propagation\":\"rshared\"}}", StringComparison.Ordinal);
+
+        var plan = ServicePlanner.Plan(Service(spec), TaskPlan(), "1.41");
+
+        var data = ContainerSpec(plan).GetProperty("Mounts").EnumerateArray().Single(m => m.GetProperty("Target").GetString() == "/data");
+        Assert.False(data.GetProperty("BindOptions").TryGetProperty("Propagation", out _));
+        Assert.Contains(plan.Changes, c => c.Setting == "mount /data propagation" && c.Before == "rshared" && c.After == "rprivate");
+    }
 }

@@ -93,8 +93,8 @@ public static class ServicePlanner
 
         if (taskPlan.Changes.FirstOrDefault(c => c.Setting == "User") is { } user)
         {
-            container["User"] = user.After;
             changes.Add(new PlanChange("User", Text(container, "User", "root"), user.After, user.Reason));
+            container["User"] = user.After;
         }
 
         PlanLimits(Obj(task, "Resources"), api, changes);
@@ -129,8 +129,8 @@ public static class ServicePlanner
             }
             else if (mount["BindOptions"] is JsonObject bind && Text(bind, "Propagation", "") is "shared" or "rshared")
             {
+                changes.Add(new PlanChange($"mount {target} propagation", Text(bind, "Propagation", ""), "rprivate", "CIS 5.19: shared propagation lets mounts leak to the host"));
                 bind.Remove("Propagation");
-                changes.Add(new PlanChange($"mount {target} propagation", Text(bind, "Propagation", "shared"), "rprivate", "CIS 5.19: shared propagation lets mounts leak to the host"));
             }
         }
 
