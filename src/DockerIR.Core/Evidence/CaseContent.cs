@@ -65,7 +65,9 @@ public abstract class CaseContent
         {
             await using var file = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
             await using var gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
-            using var reader = new TarStreamReader(gzip);
+            // A damaged gzip can fail in a member's data as well as between members: either way the bundle is corrupted.
+            await using var guarded = new CorruptionGuardStream(gzip, Location);
+            using var reader = new TarStreamReader(guarded);
             string? top = null;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             while (true)
@@ -110,4 +112,37 @@ public abstract class CaseContent
 
     /// <summary>True for a bundle file, false for a case directory.</summary>
     public virtual bool IsBundle => false;
+
+    /// <summary>Turns a read failure of the decompressed bundle into a verification failure that names the bundle.</summary>
+    private sealed class CorruptionGuardStream(Stream inner, string location) : ReadOnlyStream
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return inner.Read(buffer, offset, count);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+            {
+                throw Corrupted(e);
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.ReadAsync(buffer, cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+            {
+                throw Corrupted(e);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private DockerIRException Corrupted(Exception e) => new(FailureKind.VerificationFailed, $"the bundle {location} is corrupted: {e.Message}", e);
+    }
 }
