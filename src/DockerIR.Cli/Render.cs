@@ -101,6 +101,9 @@ internal static class Render
         PlanChanges(console, plan.Changes, plan.Warnings);
     }
 
+    /// <summary>One probe's outcome: what was probed, passed or FAILED, and what it saw.</summary>
+    private static string Probe(ProbeResult p) => $"{Safe(p.Probe)}: {(p.Passed ? "[green]passed[/]" : "[red]FAILED[/]")} ({Safe(p.Detail)})";
+
     /// <summary>Every change of a plan with its reason, then its warnings.</summary>
     private static void PlanChanges(IAnsiConsole console, IReadOnlyList<PlanChange> changes, IReadOnlyList<string> warnings)
     {
@@ -141,7 +144,7 @@ internal static class Render
 
         foreach (var p in result.Probes)
         {
-            console.MarkupLine($"probe {Safe(p.Probe)}: {(p.Passed ? "[green]passed[/]" : "[red]FAILED[/]")} ({Safe(p.Detail)})");
+            console.MarkupLine($"probe {Probe(p)}");
         }
 
         if (result.Detail.Length > 0)
@@ -161,7 +164,7 @@ internal static class Render
         console.MarkupLine($"replacement [bold]{Safe(result.Plan.SuspectName)}[/] ({ShortId(result.ReplacementId ?? "")}) runs from {ShortId(result.Plan.ImageId)}, read-only");
         foreach (var p in result.Probes)
         {
-            console.MarkupLine($"probe {Safe(p.Probe)}: {(p.Passed ? "[green]passed[/]" : "[red]FAILED[/]")} ({Safe(p.Detail)})");
+            console.MarkupLine($"probe {Probe(p)}");
         }
 
         if (result.ReplacementLogTail.Count > 0)
@@ -187,7 +190,7 @@ internal static class Render
         grid.AddRow("replacement", r.ReplacementId is null ? "none" : $"{Safe(r.ContainerName)} ({ShortId(r.ReplacementId)}), read-only");
         foreach (var p in r.Probes)
         {
-            grid.AddRow("probe", $"{Safe(p.Probe)}: {(p.Passed ? "[green]passed[/]" : "[red]FAILED[/]")} ({Safe(p.Detail)})");
+            grid.AddRow("probe", Probe(p));
         }
 
         console.Write(grid);

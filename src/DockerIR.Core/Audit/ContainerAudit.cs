@@ -61,7 +61,6 @@ public static class ContainerAudit
     ];
 
     private static readonly string[] AttackerCapabilities = ["NET_RAW", "MKNOD", "AUDIT_WRITE"];
-    private static readonly string[] BoundedUlimits = ["nofile", "nproc"];
 
     public static IReadOnlyList<AuditFinding> Check(ContainerInspection container)
     {
@@ -134,7 +133,7 @@ public static class ContainerAudit
             Add(NoPidsLimit, $"HostConfig.PidsLimit={(h.PidsLimit?.ToString(CultureInfo.InvariantCulture) ?? "null")}");
         }
 
-        var missingUlimits = BoundedUlimits.Where(n => !h.Ulimits.Any(u => u.Name == n)).ToList();
+        var missingUlimits = RedeployPlanner.DefaultUlimits.Select(d => d.Name).Where(n => !h.Ulimits.Any(u => u.Name == n)).ToList();
         if (missingUlimits.Count > 0)
         {
             Add(NoUlimits, $"HostConfig.Ulimits has no {string.Join(", ", missingUlimits)}");
@@ -146,7 +145,7 @@ public static class ContainerAudit
         }
 
         var opts = h.SecurityOpt.Select(o => o.Replace(':', '=').ToLowerInvariant()).ToList();
-        if (!opts.Any(o => o is "no-new-privileges" or "no-new-privileges=true"))
+        if (!HostExposure.HasNoNewPrivileges(h.SecurityOpt))
         {
             Add(NoNewPrivileges, $"HostConfig.SecurityOpt=[{string.Join(",", h.SecurityOpt)}]");
         }

@@ -36,6 +36,10 @@ public static class HostExposure
             || SensitiveTrees.Any(t => normalized.StartsWith(t + "/", StringComparison.Ordinal));
     }
 
+    /// <summary>True when the security options turn no-new-privileges on, in any of the forms the engine accepts.</summary>
+    public static bool HasNoNewPrivileges(IEnumerable<string> securityOpt) =>
+        securityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true");
+
     /// <summary>A capability name as the engine writes it, without a CAP_ prefix, upper case.</summary>
     public static string NormalizeCapability(string cap)
     {

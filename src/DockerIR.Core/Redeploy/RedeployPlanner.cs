@@ -61,7 +61,7 @@ public static class RedeployPlanner
 
         if (!h.ReadonlyRootfs)
         {
-            changes.Add(new PlanChange("ReadonlyRootfs", "false", "true", "CIS 5.12: a read-only root filesystem, so the attacker cannot write a web shell or deface the site again"));
+            changes.Add(new PlanChange("ReadonlyRootfs", "false", "true", HardeningReasons.ReadOnly));
         }
 
         if (h.Privileged)
@@ -82,27 +82,27 @@ public static class RedeployPlanner
         var memory = h.Memory > 0 ? h.Memory : DefaultMemory;
         if (h.Memory <= 0)
         {
-            changes.Add(new PlanChange("Memory", "unlimited", Bytes(memory), "CIS 5.10: a memory limit, so the container cannot exhaust the host"));
+            changes.Add(new PlanChange("Memory", "unlimited", Bytes(memory), HardeningReasons.Memory));
         }
 
         long nanoCpus = h.NanoCpus, cpuQuota = h.CpuQuota;
         if (h.NanoCpus <= 0 && h.CpuQuota <= 0)
         {
             nanoCpus = DefaultNanoCpus;
-            changes.Add(new PlanChange("NanoCpus", "unlimited", "1 CPU", "CIS 5.11: a CPU limit, so a miner or a loop cannot starve the host"));
+            changes.Add(new PlanChange("NanoCpus", "unlimited", "1 CPU", HardeningReasons.Cpu));
         }
 
         var pids = h.PidsLimit is > 0 ? h.PidsLimit.Value : DefaultPids;
         if (h.PidsLimit is not > 0)
         {
-            changes.Add(new PlanChange("PidsLimit", "unlimited", pids.ToString(CultureInfo.InvariantCulture), "CIS 5.28: a pids limit stops fork bombs"));
+            changes.Add(new PlanChange("PidsLimit", "unlimited", pids.ToString(CultureInfo.InvariantCulture), HardeningReasons.Pids));
         }
 
         var ulimits = h.Ulimits.ToList();
         foreach (var u in DefaultUlimits.Where(d => !h.Ulimits.Any(x => x.Name == d.Name)))
         {
             ulimits.Add(u);
-            changes.Add(new PlanChange($"Ulimit {u.Name}", "the engine's default", $"{u.Soft}:{u.Hard}", "CIS 5.18: bounded open files and processes"));
+            changes.Add(new PlanChange($"Ulimit {u.Name}", "the engine's default", $"{u.Soft}:{u.Hard}", HardeningReasons.Ulimits));
         }
 
         if (h.AutoRemove)
@@ -283,10 +283,7 @@ public static class RedeployPlanner
                 case "bind" when m.Source is { Length: > 0 } source:
                     if (HostExposure.IsSensitive(source))
                     {
-                        var engine = HostExposure.IsEngineSocket(source);
-                        changes.Add(new PlanChange($"mount {m.Destination}", $"bind {source}", "removed",
-                            engine ? "CIS 5.31: the engine's socket gives whoever holds it root on the host"
-                                   : "CIS 5.5: a sensitive host directory gives the container the host"));
+                        changes.Add(new PlanChange($"mount {m.Destination}", $"bind {source}", "removed", HardeningReasons.HostMount(source)));
                         continue;
                     }
 
@@ -298,7 +295,7 @@ public static class RedeployPlanner
 
                     if (m.Propagation is "shared" or "rshared")
                     {
-                        changes.Add(new PlanChange($"mount {m.Destination} propagation", m.Propagation, "rprivate", "CIS 5.19: shared propagation lets mounts leak to the host"));
+                        changes.Add(new PlanChange($"mount {m.Destination} propagation", m.Propagation, "rprivate", HardeningReasons.SharedPropagation));
                     }
                     else if (m.Propagation is { Length: > 0 } propagation && propagation != "rprivate")
                     {
@@ -464,9 +461,9 @@ public static class RedeployPlanner
         }
 
         result.Add("no-new-privileges:true");
-        if (!suspectOptions.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"))
+        if (!HostExposure.HasNoNewPrivileges(suspectOptions))
         {
-            changes.Add(new PlanChange("SecurityOpt no-new-privileges", "off", "on", "CIS 5.25: setuid binaries cannot raise a process's privileges"));
+            changes.Add(new PlanChange("SecurityOpt no-new-privileges", "off", "on", HardeningReasons.NoNewPrivileges));
         }
 
         return result;

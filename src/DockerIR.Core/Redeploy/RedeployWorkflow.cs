@@ -142,20 +142,9 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                 log.Information("Started replacement {Container} as {Name}", EngineIds.Abbreviate(replacementId), plan.SuspectName);
             }
 
-            var probes = new List<ProbeResult>();
-            var prober = new ReplacementProbe(engine, http);
-            foreach (var probe in plan.Probes)
-            {
-                progress?.Report($"probe {probe}");
-                var result = await prober.RunAsync(replacementId, probe, cancellationToken);
-                probes.Add(result);
-                await custody.AppendAsync("replacement.probe", replacementTarget, result.Passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
-                    $"{result.Probe}: {result.Detail}", cancellationToken);
-                if (!result.Passed)
-                {
-                    break;
-                }
-            }
+            var probes = await new ReplacementProbe(engine, http).RunAllAsync(replacementId, plan.Probes, progress,
+                result => custody.AppendAsync("replacement.probe", replacementTarget, result.Passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
+                    $"{result.Probe}: {result.Detail}", cancellationToken), cancellationToken);
 
             var passed = probes.All(p => p.Passed);
             var logs = passed ? [] : await LogTailAsync(replacementId, cancellationToken);

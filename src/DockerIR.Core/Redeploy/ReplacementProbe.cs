@@ -14,6 +14,28 @@ public sealed class ReplacementProbe(IContainerEngine engine, HttpClient http)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Runs the probes in order, recording each, and stops at the first that fails.</summary>
+    public async Task<List<ProbeResult>> RunAllAsync(string containerId, IReadOnlyList<ProbeSpec> probes, IProgress<string>? progress,
+        Func<ProbeResult, Task> record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(probes);
+        ArgumentNullException.ThrowIfNull(record);
+        var results = new List<ProbeResult>();
+        foreach (var probe in probes)
+        {
+            progress?.Report($"probe {probe}");
+            var result = await RunAsync(containerId, probe, cancellationToken);
+            results.Add(result);
+            await record(result);
+            if (!result.Passed)
+            {
+                break;
+            }
+        }
+
+        return results;
+    }
+
     public async Task<ProbeResult> RunAsync(string containerId, ProbeSpec probe, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(probe);

@@ -59,7 +59,7 @@ public static class ServicePlanner
         if (container["ReadOnly"]?.GetValue<bool>() != true)
         {
             container["ReadOnly"] = true;
-            changes.Add(new PlanChange("ReadOnly", "false", "true", "CIS 5.12: a read-only root filesystem, so the attacker cannot write a web shell or deface the site again"));
+            changes.Add(new PlanChange("ReadOnly", "false", "true", HardeningReasons.ReadOnly));
         }
 
         PlanMounts(container, taskPlan.Tmpfs, changes, warnings);
@@ -83,7 +83,7 @@ public static class ServicePlanner
             if (privileges["NoNewPrivileges"]?.GetValue<bool>() != true)
             {
                 privileges["NoNewPrivileges"] = true;
-                changes.Add(new PlanChange("Privileges.NoNewPrivileges", "false", "true", "CIS 5.25: setuid binaries cannot raise a process's privileges"));
+                changes.Add(new PlanChange("Privileges.NoNewPrivileges", "false", "true", HardeningReasons.NoNewPrivileges));
             }
         }
         else
@@ -123,13 +123,11 @@ public static class ServicePlanner
             if (type == "bind" && HostExposure.IsSensitive(source))
             {
                 mounts.Remove(mount);
-                changes.Add(new PlanChange($"mount {target}", $"bind {source}", "removed",
-                    HostExposure.IsEngineSocket(source) ? "CIS 5.31: the engine's socket gives whoever holds it root on the host"
-                                                       : "CIS 5.5: a sensitive host directory gives the container the host"));
+                changes.Add(new PlanChange($"mount {target}", $"bind {source}", "removed", HardeningReasons.HostMount(source)));
             }
             else if (mount["BindOptions"] is JsonObject bind && Text(bind, "Propagation", "") is "shared" or "rshared")
             {
-                changes.Add(new PlanChange($"mount {target} propagation", Text(bind, "Propagation", ""), "rprivate", "CIS 5.19: shared propagation lets mounts leak to the host"));
+                changes.Add(new PlanChange($"mount {target} propagation", Text(bind, "Propagation", ""), "rprivate", HardeningReasons.SharedPropagation));
                 bind.Remove("Propagation");
             }
         }
@@ -161,7 +159,7 @@ public static class ServicePlanner
         foreach (var u in wanted.Where(u => !present.Contains(u.Name)))
         {
             ulimits.Add((JsonNode)new JsonObject { ["Name"] = u.Name, ["Soft"] = u.Soft, ["Hard"] = u.Hard });
-            changes.Add(new PlanChange($"Ulimit {u.Name}", "the engine's default", $"{u.Soft}:{u.Hard}", "CIS 5.18: bounded open files and processes"));
+            changes.Add(new PlanChange($"Ulimit {u.Name}", "the engine's default", $"{u.Soft}:{u.Hard}", HardeningReasons.Ulimits));
         }
 
         if (ulimits.Count > 0)
@@ -176,19 +174,19 @@ public static class ServicePlanner
         if ((limits["MemoryBytes"]?.GetValue<long>() ?? 0) <= 0)
         {
             limits["MemoryBytes"] = RedeployPlanner.DefaultMemory;
-            changes.Add(new PlanChange("Limits.MemoryBytes", "unlimited", $"{RedeployPlanner.DefaultMemory >> 20} MiB", "CIS 5.10: a memory limit, so the container cannot exhaust the host"));
+            changes.Add(new PlanChange("Limits.MemoryBytes", "unlimited", $"{RedeployPlanner.DefaultMemory >> 20} MiB", HardeningReasons.Memory));
         }
 
         if ((limits["NanoCPUs"]?.GetValue<long>() ?? 0) <= 0)
         {
             limits["NanoCPUs"] = RedeployPlanner.DefaultNanoCpus;
-            changes.Add(new PlanChange("Limits.NanoCPUs", "unlimited", "1 CPU", "CIS 5.11: a CPU limit, so a miner or a loop cannot starve the host"));
+            changes.Add(new PlanChange("Limits.NanoCPUs", "unlimited", "1 CPU", HardeningReasons.Cpu));
         }
 
         if (api >= CapabilitiesApi && (limits["Pids"]?.GetValue<long>() ?? 0) <= 0)
         {
             limits["Pids"] = RedeployPlanner.DefaultPids;
-            changes.Add(new PlanChange("Limits.Pids", "unlimited", RedeployPlanner.DefaultPids.ToString(CultureInfo.InvariantCulture), "CIS 5.28: a pids limit stops fork bombs"));
+            changes.Add(new PlanChange("Limits.Pids", "unlimited", RedeployPlanner.DefaultPids.ToString(CultureInfo.InvariantCulture), HardeningReasons.Pids));
         }
     }
 

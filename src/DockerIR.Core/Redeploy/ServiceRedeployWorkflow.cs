@@ -115,23 +115,16 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
             await AppendAllAsync(cases, "service.tasks", target, passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
                 passed ? $"{updated.Count} new task(s) running read-only: {string.Join(", ", updated.Select(t => t.Name))}" : detail, cancellationToken);
 
-            var probes = new List<ProbeResult>();
+            List<ProbeResult> probes = [];
             if (passed)
             {
-                var prober = new ReplacementProbe(engine, http);
-                foreach (var probe in prepared.Plan.Probes)
+                probes = await new ReplacementProbe(engine, http).RunAllAsync(updated[0].ContainerId, prepared.Plan.Probes, progress,
+                    result => AppendAllAsync(cases, "service.probe", $"{updated[0].Name} ({updated[0].ContainerId})",
+                        result.Passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed, $"{result.Probe}: {result.Detail}", cancellationToken), cancellationToken);
+                if (probes.FirstOrDefault(p => !p.Passed) is { } failed)
                 {
-                    progress?.Report($"probe {probe}");
-                    var result = await prober.RunAsync(updated[0].ContainerId, probe, cancellationToken);
-                    probes.Add(result);
-                    await AppendAllAsync(cases, "service.probe", $"{updated[0].Name} ({updated[0].ContainerId})",
-                        result.Passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed, $"{result.Probe}: {result.Detail}", cancellationToken);
-                    if (!result.Passed)
-                    {
-                        passed = false;
-                        detail = $"probe {result.Probe} failed: {result.Detail}";
-                        break;
-                    }
+                    passed = false;
+                    detail = $"probe {failed.Probe} failed: {failed.Detail}";
                 }
             }
 
@@ -155,10 +148,7 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
     {
         var service = await engine.InspectServiceAsync(request.Service, cancellationToken);
         var tasks = await engine.ListServiceTasksAsync(service.Id, cancellationToken);
-        var local = (await engine.ListContainersAsync(new ContainerListFilter(All: false, Labels: [$"{LabelServiceId}={service.Id}"]), cancellationToken))
-            .Where(c => c.State == "running")
-            .OrderBy(NameOf, StringComparer.Ordinal)
-            .ToList();
+        var local = (await RunningTaskContainersAsync(service.Id, cancellationToken)).OrderBy(NameOf, StringComparer.Ordinal).ToList();
         var localIds = local.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         var remote = tasks.Where(t => t.State == "running" && (t.ContainerId is null || !localIds.Contains(t.ContainerId))).ToList();
         if (remote.Count > 0 && !request.NoEvidence)
@@ -215,8 +205,7 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
                 return (state, [], $"Swarm stopped the update ({state}): {service.UpdateMessage}");
             }
 
-            var running = (await engine.ListContainersAsync(new ContainerListFilter(All: false, Labels: [$"{LabelServiceId}={serviceId}"]), cancellationToken))
-                .Where(c => c.State == "running").ToList();
+            var running = await RunningTaskContainersAsync(serviceId, cancellationToken);
             var stale = running.Where(c => oldTasks.Contains(c.Labels.GetValueOrDefault(LabelTaskId) ?? "")).ToList();
             if (state is null or "completed" && stale.Count == 0 && running.Count > 0)
             {
@@ -240,6 +229,11 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
             await Task.Delay(Poll, cancellationToken);
         }
     }
+
+    /// <summary>The service's task containers running on this node.</summary>
+    private async Task<List<ContainerSummary>> RunningTaskContainersAsync(string serviceId, CancellationToken cancellationToken) =>
+        (await engine.ListContainersAsync(new ContainerListFilter(All: false, Labels: [$"{LabelServiceId}={serviceId}"]), cancellationToken))
+            .Where(c => c.State == "running").ToList();
 
     private static string NameOf(ContainerSummary c) => c.Names.Count > 0 ? c.Names[0] : c.Id;
 
