@@ -7,7 +7,10 @@ using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core;
 
-/// <summary>Source-generated JSON for everything Core writes into a case or prints for scripts.</summary>
+/// <summary>
+/// Source-generated JSON for everything Core writes into a case or prints for scripts. A case file read back may
+/// have been damaged or shaped by someone else, so a null where the type has none is a JSON error, not a null.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(CustodyRecord))]
@@ -39,6 +42,7 @@ public sealed partial class CoreJsonContext : JsonSerializerContext
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = indented,
+        RespectNullableAnnotations = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         // Evidence files are read by people and tools, never embedded in HTML; control characters stay escaped.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

@@ -33,6 +33,20 @@ public static class ManifestFile
             throw new DockerIRException(FailureKind.Usage, $"{what} has manifest format {manifest.FormatVersion}; this dockerir reads up to {Manifest.CurrentFormatVersion}: upgrade dockerir");
         }
 
+        if (!IsWhole(manifest))
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{what} is corrupted: a list is missing or holds null");
+        }
+
         return manifest;
     }
+
+    /// <summary>
+    /// A list the JSON leaves out is null after reading, and the serializer checks no list's items: a manifest with
+    /// either is damaged, not empty.
+    /// </summary>
+    private static bool IsWhole(Manifest manifest) =>
+        manifest.Entries is not null && manifest.DeletedContents is not null && manifest.Gaps is not null
+        && manifest.Entries.All(e => e is not null && e.Reasons is not null)
+        && manifest.DeletedContents.All(d => d is not null) && manifest.Gaps.All(g => g is not null);
 }
