@@ -31,6 +31,9 @@ public static class Program
         root.Add(BundleCommand.Create(engineFactory));
         root.Add(VerifyCommand.Create(engineFactory));
         root.Add(ShowCommand.Create(engineFactory));
+        root.Add(FindingsCommand.Create(engineFactory));
+        root.Add(TimelineCommand.Create(engineFactory));
+        root.Add(ReportCommand.Create(engineFactory));
         root.Add(AuditCommand.Create(engineFactory));
         root.Add(ContainCommand.Create(engineFactory));
         root.Add(RedeployCommand.Create(engineFactory));

@@ -72,13 +72,7 @@ internal static class Render
             var table = new Table().Border(TableBorder.Simple).AddColumn("ID").AddColumn("SEVERITY").AddColumn("FINDING").AddColumn("EVIDENCE").AddColumn("FIX");
             foreach (var f in c.Findings.OrderByDescending(f => f.Severity))
             {
-                var severity = f.Severity switch
-                {
-                    Core.Audit.Severity.High => "[red]high[/]",
-                    Core.Audit.Severity.Medium => "[yellow]medium[/]",
-                    _ => "low",
-                };
-                table.AddRow(Safe(f.Id), severity, Safe(f.Title), Safe(f.Evidence), Safe(f.Remediation));
+                table.AddRow(Safe(f.Id), Severity(f.Severity), Safe(f.Title), Safe(f.Evidence), Safe(f.Remediation));
             }
 
             console.Write(table);
@@ -87,6 +81,33 @@ internal static class Render
         var all = report.AllFindings.ToList();
         console.MarkupLine($"{report.Containers.Count} containers, {all.Count} findings: [red]{all.Count(f => f.Severity == Core.Audit.Severity.High)} high[/], "
             + $"[yellow]{all.Count(f => f.Severity == Core.Audit.Severity.Medium)} medium[/], {all.Count(f => f.Severity == Core.Audit.Severity.Low)} low");
+    }
+
+    /// <summary>A severity in its colour.</summary>
+    public static string Severity(Core.Audit.Severity severity) => severity switch
+    {
+        Core.Audit.Severity.High => "[red]high[/]",
+        Core.Audit.Severity.Medium => "[yellow]medium[/]",
+        _ => "low",
+    };
+
+    /// <summary>Triage findings: the file findings as a table, worst first, then the container-level risks.</summary>
+    public static void Findings(IAnsiConsole console, IReadOnlyList<Core.Triage.TriageFinding> findings)
+    {
+        if (findings.Count == 0)
+        {
+            console.MarkupLine("[green]triage: no findings[/]");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Simple).AddColumn("SEVERITY").AddColumn("RULE").AddColumn("PATH").AddColumn("MATCHED").AddColumn("WHY");
+        foreach (var f in findings.OrderByDescending(f => f.Severity))
+        {
+            table.AddRow(Severity(f.Severity), Safe(f.Rule), f.Path is null ? "(container)" : Safe(f.Path), Safe(f.Excerpt), Safe(f.Why));
+        }
+
+        console.Write(table);
+        console.MarkupLine($"triage: {Safe(Core.Triage.TriageScan.Summary(findings))}");
     }
 
     /// <summary>A service redeploy plan: the service, its tmpfs, and every change to its spec with the reason.</summary>

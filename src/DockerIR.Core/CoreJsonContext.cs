@@ -26,6 +26,8 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployPlan))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployResult))]
 [JsonSerializable(typeof(DockerIR.Core.Audit.AuditReport))]
+[JsonSerializable(typeof(DockerIR.Core.Triage.TriageReport))]
+[JsonSerializable(typeof(DockerIR.Core.Triage.TimelineEvent))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ServicePlan))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ServiceRedeployResult))]
 [JsonSerializable(typeof(JsonElement))]

@@ -142,5 +142,14 @@ internal static class ExtractCommand
         {
             console.MarkupLine($"[yellow]... and {r.Gaps.Count - 20} more gaps in manifest.json[/]");
         }
+
+        if (r.Findings is { } findings)
+        {
+            Render.Findings(console, findings);
+        }
+        else
+        {
+            console.MarkupLine("[yellow]triage did not run (see custody.jsonl); the evidence is stored[/]");
+        }
     }
 }

@@ -28,6 +28,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log)
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var incomplete = await IncompleteReasonAsync(dir, cancellationToken);
         await custody.AppendAsync("bundle.start", bundlePath, CustodyOutcome.Started, incomplete ?? "manifest complete", cancellationToken);
+        await Triage.CaseViews.TryWriteAsync(dir, custody, $"{record.Container.Name} ({record.Container.Id})", clock.GetUtcNow(), log, cancellationToken);
 
         var files = await CaseFiles.WriteSumsAsync(dir, cancellationToken);
         log.Information("Hashed {Count} files of case {CaseId} into SHA256SUMS", files.Count, record.CaseId);

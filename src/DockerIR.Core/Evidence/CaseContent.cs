@@ -36,6 +36,53 @@ public abstract class CaseContent
 
     public abstract IAsyncEnumerable<CaseFile> FilesAsync(CancellationToken cancellationToken);
 
+    /// <summary>The largest record file read whole (a manifest of a million entries fits).</summary>
+    public const long MaxRecordBytes = 512L << 20;
+
+    /// <summary>
+    /// The named record files of the case (manifest, findings, custody, inspect; never the tars), read whole; a
+    /// name the case lacks is absent from the result. Stops reading as soon as all are found.
+    /// </summary>
+    public async Task<Dictionary<string, byte[]>> ReadRecordsAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await foreach (var file in FilesAsync(cancellationToken))
+        {
+            if (CaseFiles.IsEvidenceTar(file.Name))
+            {
+                // The tars come last in a case's order: every record has been seen.
+                break;
+            }
+
+            if (!names.Contains(file.Name))
+            {
+                continue;
+            }
+
+            using var buffer = new MemoryStream();
+            var chunk = new byte[1 << 16];
+            int read;
+            while ((read = await file.Content.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > MaxRecordBytes)
+                {
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"{Location}: {file.Name} is over {MaxRecordBytes >> 20} MiB, larger than any record dockerir writes");
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            found[file.Name] = buffer.ToArray();
+            if (found.Count == names.Count)
+            {
+                break;
+            }
+        }
+
+        return found;
+    }
+
     private sealed class DirectoryContent : CaseContent
     {
         public override async IAsyncEnumerable<CaseFile> FilesAsync([EnumeratorCancellation] CancellationToken cancellationToken)

@@ -14,6 +14,7 @@ public sealed class CaseDirectory
     public const string CustodyFile = "custody.jsonl";
     public const string ChangesFile = "changes.json";
     public const string ContainerDir = "container";
+    public const string InspectFile = "container/inspect.json";
 
     private CaseDirectory(string root) => Root = root;
 
@@ -126,20 +127,31 @@ public sealed class CaseDirectory
     /// <summary>The classified change set the snapshot stored; empty when there is none and <paramref name="required"/> is false.</summary>
     public async Task<List<Snapshot.ClassifiedChange>> ReadChangesAsync(bool required, CancellationToken cancellationToken)
     {
-        var path = PathOf(ChangesFile);
-        if (!required && !File.Exists(path))
+        var changes = await ReadJsonAsync(ChangesFile, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
+        if (changes is null && required)
         {
-            return [];
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{PathOf(ChangesFile)} is missing: the snapshot did not finish");
         }
 
+        return [.. changes ?? []];
+    }
+
+    /// <summary>A JSON file of the case, or null when it is absent; a damaged one is a verification failure that names it.</summary>
+    public async Task<T?> ReadJsonAsync<T>(string relative, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        var path = PathOf(relative);
         try
         {
             await using var stream = File.OpenRead(path);
-            return [.. await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken) ?? []];
+            return await JsonSerializer.DeserializeAsync(stream, typeInfo, cancellationToken);
         }
-        catch (Exception e) when (e is JsonException or FileNotFoundException)
+        catch (FileNotFoundException)
         {
-            throw new DockerIRException(FailureKind.VerificationFailed, $"{path} is missing or corrupted: {e.Message}", e);
+            return default;
+        }
+        catch (JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{path} is corrupted: {e.Message}", e);
         }
     }
 

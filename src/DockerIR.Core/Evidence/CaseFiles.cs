@@ -29,11 +29,18 @@ public static class CaseFiles
         int Rank(string p)
         {
             var i = Array.IndexOf(Leading, p);
-            return i >= 0 ? i : p.StartsWith("artifacts/", StringComparison.Ordinal) && p.EndsWith(".tar", StringComparison.Ordinal) ? 100 : 50;
+            return i >= 0 ? i : IsEvidenceTar(p) ? 100 : 50;
         }
 
         var r = Rank(a).CompareTo(Rank(b));
         return r != 0 ? r : string.CompareOrdinal(a, b);
+    }
+
+    /// <summary>True for the stored change set (artifacts/*.tar), which comes after every record in a case's order.</summary>
+    public static bool IsEvidenceTar(string relative)
+    {
+        ArgumentNullException.ThrowIfNull(relative);
+        return relative.StartsWith("artifacts/", StringComparison.Ordinal) && relative.EndsWith(".tar", StringComparison.Ordinal);
     }
 
     /// <summary>True for a name this tool writes into a case: letters, digits, '.', '_', '-' and '/' between parts, nothing hidden.</summary>

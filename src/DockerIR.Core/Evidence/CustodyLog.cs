@@ -63,18 +63,30 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
     }
 
     /// <summary>Reads every record of a custody log (for verification and reports).</summary>
-    public static async Task<IReadOnlyList<CustodyRecord>> ReadAsync(string path, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<CustodyRecord>> ReadAsync(string path, CancellationToken cancellationToken) =>
+        Parse(await File.ReadAllTextAsync(path, Encoding.UTF8, cancellationToken), path);
+
+    /// <summary>The records of a custody log's text; a damaged line is a verification failure naming <paramref name="what"/>.</summary>
+    public static IReadOnlyList<CustodyRecord> Parse(string text, string what)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var records = new List<CustodyRecord>();
-        foreach (var line in await File.ReadAllLinesAsync(path, Encoding.UTF8, cancellationToken))
+        foreach (var line in text.Split('\n'))
         {
             if (line.Length == 0)
             {
                 continue;
             }
 
-            records.Add(JsonSerializer.Deserialize(line, CoreJsonContext.Compact.CustodyRecord)
-                ?? throw new DockerIRException(FailureKind.VerificationFailed, $"custody log {path} holds an empty record"));
+            try
+            {
+                records.Add(JsonSerializer.Deserialize(line, CoreJsonContext.Compact.CustodyRecord)
+                    ?? throw new DockerIRException(FailureKind.VerificationFailed, $"custody log {what} holds an empty record"));
+            }
+            catch (JsonException e)
+            {
+                throw new DockerIRException(FailureKind.VerificationFailed, $"custody log {what} holds a damaged line: {e.Message}", e);
+            }
         }
 
         return records;

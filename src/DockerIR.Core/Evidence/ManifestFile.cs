@@ -23,6 +23,28 @@ public static class ManifestFile
             throw new DockerIRException(FailureKind.VerificationFailed, $"{what} is corrupted: {e.Message}", e);
         }
 
+        return Checked(manifest, what);
+    }
+
+    /// <summary>A manifest from bytes already read.</summary>
+    public static Manifest Read(byte[] json, string what)
+    {
+        Manifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(json, CoreJsonContext.Indented.Manifest);
+        }
+        catch (JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{what} is corrupted: {e.Message}", e);
+        }
+
+        return Checked(manifest, what);
+    }
+
+    private static Manifest Checked(Manifest? manifest, string what)
+    {
+
         if (manifest is null)
         {
             throw new DockerIRException(FailureKind.VerificationFailed, $"{what} is empty");

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using DiffPlex.Renderer;
+using DockerIR.Core.Audit;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Snapshot;
+using DockerIR.Core.Triage;
 using Serilog;
 
 namespace DockerIR.Core.Extraction;
@@ -36,7 +38,11 @@ public sealed record ExtractResult(
     int Diffs,
     bool Complete,
     IReadOnlyList<string> Gaps,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>What triage found (findings.json), or null when it could not run.</summary>
+    public IReadOnlyList<TriageFinding>? Findings { get; init; }
+}
 
 /// <summary>Progress of an extraction: entries handled and content bytes stored so far.</summary>
 public sealed record ExtractProgress(string Phase, int Entries, int Total, long Bytes);
@@ -75,6 +81,10 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         {
             var run = new Run(request.Limits, changes, progress);
             Delete(dir.PathOf(Manifest.FileName));
+            foreach (var derived in (string[])[TriageReport.FileName, Timeline.FileName, CaseReport.MarkdownFile, CaseReport.HtmlFile])
+            {
+                Delete(dir.PathOf(derived));
+            }
             var staging = dir.PathOf($"{ArtifactsDir}.partial-{Environment.ProcessId}");
             // Left by an earlier run that was killed: never evidence, never bundled, only in the way.
             foreach (var stale in Directory.EnumerateDirectories(dir.Root, $"{ArtifactsDir}.partial-*").Concat(Directory.EnumerateDirectories(dir.Root, $"{ArtifactsDir}.old-*")))
@@ -106,10 +116,15 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             await custody.AppendAsync("extract.manifest", target, manifest.Complete ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
                 manifest.Complete ? $"{manifest.Entries.Count} entries, complete" : $"{manifest.Gaps.Count} gaps: {string.Join("; ", manifest.Gaps.Take(5))}",
                 cancellationToken);
+            var triage = await TriageAsync(dir, manifest, custody, target, cancellationToken);
+            await CaseViews.TryWriteAsync(dir, custody, target, clock.GetUtcNow(), log, cancellationToken);
             log.Information("Stored {Members} members ({Bytes} bytes), {Diffs} diffs in {Seconds:0.00} s",
                 run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, watch.Elapsed.TotalSeconds);
             return new ExtractResult(dir.Root, record.CaseId, after.Name, before?.Name ?? "none", manifest.Entries.Count,
-                run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, manifest.Complete, manifest.Gaps, watch.Elapsed.TotalSeconds);
+                run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, manifest.Complete, manifest.Gaps, watch.Elapsed.TotalSeconds)
+            {
+                Findings = triage?.Findings,
+            };
         }
         catch (OperationCanceledException)
         {
@@ -120,6 +135,30 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         {
             await custody.AppendAsync("extract", target, CustodyOutcome.Failed, e.Message, CancellationToken.None);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the triage rules over the stored case and writes findings.json. Triage reads evidence, it is not
+    /// evidence: when it fails, the extraction stands and the custody log says why there are no findings.
+    /// </summary>
+    private async Task<TriageReport?> TriageAsync(CaseDirectory dir, Manifest manifest, CustodyLog custody, string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var audit = File.Exists(dir.PathOf(AuditReport.FileName))
+                ? await dir.ReadJsonAsync(AuditReport.FileName, CoreJsonContext.Indented.AuditReport, cancellationToken)
+                : null;
+            var report = await TriageScan.RunAsync(dir.Root, manifest, audit, clock.GetUtcNow(), actor.ToolVersion, cancellationToken);
+            await dir.WriteJsonAsync(TriageReport.FileName, report, CoreJsonContext.Indented.TriageReport, cancellationToken);
+            await custody.AppendAsync("triage.findings", target, CustodyOutcome.Succeeded, TriageScan.Summary(report.Findings), cancellationToken);
+            return report;
+        }
+        catch (Exception e) when (e is DockerIRException or IOException or InvalidDataException or JsonException)
+        {
+            log.Warning("Triage failed, no findings.json: {Error}", e.Message);
+            await custody.AppendAsync("triage.findings", target, CustodyOutcome.Failed, e.Message, cancellationToken);
+            return null;
         }
     }
 

@@ -322,7 +322,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
 
     private static List<PortBinding> ReadStoredPorts(CaseDirectory dir)
     {
-        var path = dir.PathOf("container/inspect.json");
+        var path = dir.PathOf(CaseDirectory.InspectFile);
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));

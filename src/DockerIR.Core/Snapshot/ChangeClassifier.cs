@@ -90,6 +90,14 @@ public static class ChangeClassifier
     /// <summary>True when the path is a web root or lies in one.</summary>
     public static bool IsWebRoot(string path) => WebRoots.Any(r => IsAtOrBelow(path, r)) || path.Contains("/webapps/", StringComparison.Ordinal);
 
+    /// <summary>True when the file name has a server-side script suffix (.php, .jsp, .aspx, .cgi, ...).</summary>
+    public static bool IsWebScriptName(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var lowerName = path[(path.LastIndexOf('/') + 1)..].ToLowerInvariant();
+        return WebScriptSuffixes.Any(lowerName.EndsWith);
+    }
+
     /// <summary>The web root a path is at, in or over (a parent of), or null when it touches none.</summary>
     public static string? WebRootNear(string path) =>
         WebRoots.FirstOrDefault(r => IsAtOrBelow(path, r) || IsAtOrBelow(r, path)) ?? (IsWebRoot(path) ? path : null);

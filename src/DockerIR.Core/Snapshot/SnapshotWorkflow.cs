@@ -73,7 +73,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
 
         try
         {
-            await dir.WriteBytesAsync("container/inspect.json", inspect.RawJson, cancellationToken);
+            await dir.WriteBytesAsync(CaseDirectory.InspectFile, inspect.RawJson, cancellationToken);
             await custody.AppendAsync("container.inspect", target, CustodyOutcome.Succeeded, $"state {inspect.State.Status}", cancellationToken);
             var audit = Audit.AuditReport.Of([inspect], clock.GetUtcNow(), actor.ToolVersion);
             await dir.WriteJsonAsync(Audit.AuditReport.FileName, audit, CoreJsonContext.Indented.AuditReport, cancellationToken);

@@ -209,6 +209,19 @@ public sealed class TarStreamReader(Stream stream) : IDisposable
 
     private async Task SkipAsync(long count, CancellationToken cancellationToken)
     {
+        // A large member of a tar on disk is passed over without reading it (show, triage, verify of one member).
+        if (count >= 1 << 16 && source.CanSeek)
+        {
+            if (source.Length - source.Position < count)
+            {
+                throw new EndOfStreamException("tar stream ends inside a member");
+            }
+
+            source.Seek(count, SeekOrigin.Current);
+            Position += count;
+            return;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try
         {

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Triage;
+
+namespace DockerIR.Cli.Commands;
+
+/// <summary>`dockerir timeline CASE_OR_BUNDLE`: every change and lifecycle event, sorted, as a bodyfile, CSV or JSON Lines.</summary>
+internal static class TimelineCommand
+{
+    public static Command Create(Func<IContainerEngine>? engineFactory)
+    {
+        var target = new Argument<string>("CASE_DIR_OR_BUNDLE") { Description = "A case directory or a bundle" };
+        var format = new Option<string>("--format") { Description = "body (Sleuth Kit bodyfile, for mactime), csv or jsonl", DefaultValueFactory = _ => "body" };
+        format.AcceptOnlyFromAmong("body", "csv", "jsonl");
+        var command = new Command("timeline", "Print a case's timeline: change-set entries by modification time merged with the container's lifecycle and the response's actions")
+        {
+            target, format,
+        };
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
+        {
+            var events = await Timeline.OfAsync(CaseContent.Open(parse.GetRequiredValue(target)), ct);
+            await ctx.Out.WriteAsync(parse.GetValue(format) switch
+            {
+                "csv" => Timeline.ToCsv(events),
+                "jsonl" => Timeline.ToJsonLines(events),
+                _ => Timeline.ToBody(events),
+            });
+            await ctx.Out.FlushAsync(ct);
+            return ExitCode.Success;
+        });
+        return command;
+    }
+}

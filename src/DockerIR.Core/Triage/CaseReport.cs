@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DockerIR.Core.Audit;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Snapshot;
+
+namespace DockerIR.Core.Triage;
+
+/// <summary>
+/// The human summary of a case (report.md and report.html, one document): the container and image, the breach's
+/// timeline, the triage findings by severity, the configuration audit, the evidence with its hashes, and what
+/// the redeploy changed, all from the case's own records.
+/// </summary>
+public static class CaseReport
+{
+    public const string MarkdownFile = "report.md";
+    public const string HtmlFile = "report.html";
+
+    private const int MaxTimelineRows = 300;
+    private const int MaxEvidenceRows = 500;
+
+    /// <summary>The record files a report is built from.</summary>
+    public static IReadOnlyList<string> Sources { get; } =
+        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile];
+
+    public static async Task<(string Title, ReportDocument Document)> OfAsync(CaseContent content, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var records = await content.ReadRecordsAsync([.. Sources], cancellationToken);
+        return Build(records, content.Location, now);
+    }
+
+    public static (string Title, ReportDocument Document) Build(IReadOnlyDictionary<string, byte[]> records, string location, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var record = Json(records, CaseDirectory.CaseFile, location, CoreJsonContext.Indented.CaseRecord)
+            ?? throw new DockerIRException(FailureKind.NotFound, $"{location} has no {CaseDirectory.CaseFile}: it is not a case");
+        var manifest = records.TryGetValue(Manifest.FileName, out var m) ? ManifestFile.Read(m, $"{location}: {Manifest.FileName}") : null;
+        var triage = Json(records, TriageReport.FileName, location, CoreJsonContext.Indented.TriageReport);
+        var audit = Json(records, AuditReport.FileName, location, CoreJsonContext.Indented.AuditReport);
+        var custody = records.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : [];
+        var events = Timeline.FromRecords(records, location);
+
+        var title = $"DockerIR incident report: {record.Container.Name}";
+        var doc = new ReportDocument().H(1, title)
+            .P($"Case {record.CaseId}, opened {Stamp(record.OpenedUtc)} with DockerIR {record.ToolVersion} on {record.Engine}. This report was written {Stamp(now)}.");
+
+        doc.H(2, "Container and image").Table(["", ""],
+        [
+            (null, ["container", $"{record.Container.Name} ({record.Container.Id})"]),
+            (null, ["image", $"{record.Container.ImageReference} ({record.Container.ImageId})"]),
+            (null, ["state at snapshot", record.Container.StateAtSnapshot]),
+            (null, ["evidence image", record.Snapshot is { } s ? $"{s.EvidenceImageTag} ({s.EvidenceImageId}), committed {Stamp(s.CommittedUtc)}" : "none: no snapshot was committed"]),
+            (null, ["change set", record.Snapshot is { } s2 ? $"{s2.ChangeCount} entries, {s2.SuspiciousCount} suspicious" : "not recorded"]),
+        ]);
+
+        Findings(doc, triage);
+        Breach(doc, events, manifest, triage);
+        AuditSection(doc, audit);
+        Evidence(doc, manifest);
+        Redeploy(doc, custody);
+        return (title, doc);
+    }
+
+    private static void Findings(ReportDocument doc, TriageReport? triage)
+    {
+        doc.H(2, "Findings");
+        if (triage is null)
+        {
+            doc.P("Triage has not run on this case (it runs during 'dockerir extract').");
+            return;
+        }
+
+        doc.P($"{triage.Findings.Count} findings from {triage.Rules.Count} rules over {triage.EntriesScanned} entries ({triage.FilesRead} files read).");
+        foreach (var group in triage.Findings.GroupBy(f => f.Severity).OrderByDescending(g => g.Key))
+        {
+            doc.H(3, $"{Name(group.Key)} ({group.Count()})").Table(["severity", "rule", "path", "matched", "why"],
+                group.Select(f => ((string?)Name(group.Key).ToLowerInvariant(), new[] { Name(f.Severity), f.Rule, f.Path ?? "(container)", f.Excerpt, f.Why })));
+        }
+    }
+
+    private static void Breach(ReportDocument doc, List<TimelineEvent> events, Manifest? manifest, TriageReport? triage)
+    {
+        var notable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in manifest?.Entries ?? [])
+        {
+            if (e.Classification == Classification.Suspicious && !e.Reasons.Any(r => r.StartsWith("parent-of", StringComparison.Ordinal)))
+            {
+                notable.Add(e.Path);
+            }
+        }
+
+        foreach (var f in triage?.Findings ?? [])
+        {
+            if (f.Path is not null)
+            {
+                notable.Add(f.Path);
+            }
+        }
+
+        var rows = events.Where(e => e.Source != "file" || notable.Contains(e.Name.EndsWith(" (deleted)", StringComparison.Ordinal) ? e.Name[..^10] : e.Name)).ToList();
+        doc.H(2, "Timeline of the breach")
+            .P($"Suspicious changes (by modification time in the container) and the container's lifecycle; {rows.Count} of {events.Count} events. The full timeline is timeline.body ('dockerir timeline CASE').")
+            .Table(["time (UTC)", "what", "name", "detail"],
+                rows.Take(MaxTimelineRows).Select(e => ((string?)null, new[] { e.TimeUtc, e.Source == "file" ? $"{e.Kind} {e.Mode} {e.Size} B" : e.Kind, e.Name, e.Detail ?? (e.Sha256 is { } h ? "sha256 " + h : "") })));
+        if (rows.Count > MaxTimelineRows)
+        {
+            doc.P($"... {rows.Count - MaxTimelineRows} more events in timeline.body.");
+        }
+    }
+
+    private static void AuditSection(ReportDocument doc, AuditReport? audit)
+    {
+        doc.H(2, "Configuration audit");
+        var findings = audit?.AllFindings.OrderByDescending(f => f.Severity).ToList();
+        if (findings is null)
+        {
+            doc.P("No audit was recorded with the snapshot.");
+            return;
+        }
+
+        doc.P($"{findings.Count} findings against the CIS Docker Benchmark's runtime concerns, from the container's inspect at the snapshot.")
+            .Table(["severity", "id", "finding", "evidence", "fix"],
+                findings.Select(f => ((string?)Name(f.Severity).ToLowerInvariant(), new[] { Name(f.Severity), f.Id, f.Title, f.Evidence, f.Remediation })));
+    }
+
+    private static void Evidence(ReportDocument doc, Manifest? manifest)
+    {
+        doc.H(2, "Evidence");
+        if (manifest is null)
+        {
+            doc.P("Not extracted yet: the evidence image holds the change set ('dockerir extract CASE').");
+            return;
+        }
+
+        doc.P(manifest.Complete
+            ? $"Complete: every one of the {manifest.Entries.Count} change-set entries is accounted for; contents are in artifacts/after.tar and artifacts/before.tar, read from {manifest.AfterSource}. SHA256SUMS covers every file of the case."
+            : $"NOT complete: {manifest.Gaps.Count} gaps ({string.Join("; ", manifest.Gaps.Take(5))}).");
+        var stored = manifest.Entries
+            .SelectMany(e => new[] { (e, Side: "after", R: e.After), (e, Side: "before", R: e.Before) })
+            .Where(x => x.R?.Sha256 is not null)
+            .OrderBy(x => x.e.Classification == Classification.Suspicious ? 0 : 1).ThenBy(x => x.e.Path, StringComparer.Ordinal)
+            .ToList();
+        doc.Table(["path", "change", "side", "type", "size", "sha256"],
+            stored.Take(MaxEvidenceRows).Select(x => ((string?)null, new[]
+            {
+                x.e.Path, x.e.Kind.ToString(), x.Side, x.R!.Type, (x.R.Size ?? 0).ToString(CultureInfo.InvariantCulture), x.R.Sha256!,
+            })));
+        if (stored.Count > MaxEvidenceRows)
+        {
+            doc.P($"... {stored.Count - MaxEvidenceRows} more stored files in manifest.json.");
+        }
+    }
+
+    private static void Redeploy(ReportDocument doc, IReadOnlyList<CustodyRecord> custody)
+    {
+        doc.H(2, "Containment and redeploy");
+        var actions = custody.Where(r => r.Action.StartsWith("redeploy.", StringComparison.Ordinal) || r.Action.StartsWith("replacement.", StringComparison.Ordinal)
+            || r.Action.StartsWith("contain", StringComparison.Ordinal) || r.Action is "container.kill" or "container.rename" or "container.stop").ToList();
+        if (actions.Count == 0)
+        {
+            doc.P("No containment or redeploy had been recorded when this report was written; 'dockerir report CASE' shows the current state.");
+            return;
+        }
+
+        doc.Table(["time (UTC)", "action", "outcome", "target", "detail"],
+            actions.Select(r => ((string?)null, new[] { Stamp(r.TimeUtc), r.Action, r.Outcome.ToString().ToLowerInvariant(), r.Target, r.Detail ?? "" })));
+    }
+
+    private static T? Json<T>(IReadOnlyDictionary<string, byte[]> records, string name, string location, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        if (!records.TryGetValue(name, out var bytes))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type);
+        }
+        catch (JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is corrupted: {e.Message}", e);
+        }
+    }
+
+    private static string Name(Severity severity) => severity.ToString();
+
+    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

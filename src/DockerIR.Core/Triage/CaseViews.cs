@@ -1,0 +1,47 @@
+using System.Text;
+using System.Text.Json;
+using DockerIR.Core.Evidence;
+using Serilog;
+
+namespace DockerIR.Core.Triage;
+
+/// <summary>
+/// Writes the views derived from a case's records: timeline.body, report.md and report.html. Extraction writes
+/// them first; bundling writes them again just before sealing, so the bundle's copies hold everything up to then.
+/// </summary>
+public static class CaseViews
+{
+    /// <summary>
+    /// Writes the views and records it in the custody log. The views read the evidence, they are not evidence:
+    /// when a record is damaged the run goes on, and the custody log and the log say why the views are missing.
+    /// </summary>
+    public static async Task<bool> TryWriteAsync(CaseDirectory dir, CustodyLog custody, string target, DateTimeOffset now, ILogger log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(custody);
+        ArgumentNullException.ThrowIfNull(log);
+        try
+        {
+            await WriteAsync(dir, now, cancellationToken);
+            await custody.AppendAsync("case.views", target, CustodyOutcome.Succeeded, $"{Timeline.FileName}, {CaseReport.MarkdownFile}, {CaseReport.HtmlFile}", cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is DockerIRException or IOException or InvalidDataException or JsonException)
+        {
+            log.Warning("No timeline or report written: {Error}", e.Message);
+            await custody.AppendAsync("case.views", target, CustodyOutcome.Failed, e.Message, cancellationToken);
+            return false;
+        }
+    }
+
+    public static async Task WriteAsync(CaseDirectory dir, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dir);
+        var content = CaseContent.Open(dir.Root);
+        var records = await content.ReadRecordsAsync([.. Timeline.Sources.Union(CaseReport.Sources)], cancellationToken);
+        var events = Timeline.FromRecords(records, dir.Root);
+        await dir.WriteBytesAsync(Timeline.FileName, Encoding.UTF8.GetBytes(Timeline.ToBody(events)), cancellationToken);
+        var (title, document) = CaseReport.Build(records, dir.Root, now);
+        await dir.WriteBytesAsync(CaseReport.MarkdownFile, Encoding.UTF8.GetBytes(document.ToMarkdown()), cancellationToken);
+        await dir.WriteBytesAsync(CaseReport.HtmlFile, Encoding.UTF8.GetBytes(document.ToHtml(title)), cancellationToken);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+
+namespace DockerIR.Core.Triage;
+
+/// <summary>
+/// One event of a case's timeline: a change-set entry at its modification time, or a lifecycle event of the
+/// container (from its inspect) or of the response (from the custody log).
+/// </summary>
+public sealed record TimelineEvent(
+    long TimeUnix,
+    string Source,
+    string Name,
+    string Kind,
+    string Mode,
+    long Uid,
+    long Gid,
+    long Size,
+    string? Sha256,
+    string? Detail)
+{
+    public string TimeUtc => Timeline.Format(TimeUnix);
+
+    /// <summary>The instant to the tick where the source has it (nanosecond mtimes, custody times), for ordering within a second.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long Ticks { get; init; }
+}
+
+/// <summary>
+/// The timeline of a case: every change-set entry (container-relative names, SHA-256 in the hash field) merged
+/// with the container's lifecycle (created, started, finished from inspect; paused, committed, killed, renamed
+/// and the replacement from the custody log), sorted by time. Written as timeline.body, a Sleuth Kit bodyfile
+/// that mactime and plaso read, and printed as CSV or JSON Lines.
+/// </summary>
+public static class Timeline
+{
+    public const string FileName = "timeline.body";
+
+    private static readonly string[] LifecycleActions = ["container.", "replacement.", "contain", "redeploy.", "case.open"];
+
+    /// <summary>The record files a timeline is built from.</summary>
+    public static IReadOnlyList<string> Sources { get; } = [Manifest.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile];
+
+    public static List<TimelineEvent> Build(Manifest? manifest, JsonElement? inspect, IReadOnlyList<CustodyRecord> custody)
+    {
+        ArgumentNullException.ThrowIfNull(custody);
+        var events = new List<TimelineEvent>();
+        foreach (var entry in manifest?.Entries ?? [])
+        {
+            var record = entry.Kind == ChangeKind.Deleted ? entry.Before : entry.After ?? entry.Before;
+            if (record is null)
+            {
+                continue;
+            }
+
+            // Sleuth Kit's convention for a file that is gone: its last known metadata under its name plus " (deleted)".
+            var name = entry.Kind == ChangeKind.Deleted ? entry.Path + " (deleted)" : entry.Path;
+            events.Add(new TimelineEvent(record.MtimeUnix ?? 0, "file", name, KindLetter(entry.Kind), ModeString(record.Type, record.Mode),
+                record.Uid ?? 0, record.Gid ?? 0, record.Size ?? 0, record.Sha256, entry.ContentChange) { Ticks = TicksOf(record) });
+        }
+
+        foreach (var deleted in manifest?.DeletedContents ?? [])
+        {
+            events.Add(new TimelineEvent(deleted.Before.MtimeUnix ?? 0, "file", deleted.Path + " (deleted)", "D", ModeString(deleted.Before.Type, deleted.Before.Mode),
+                deleted.Before.Uid ?? 0, deleted.Before.Gid ?? 0, deleted.Before.Size ?? 0, deleted.Before.Sha256, $"under deleted {deleted.UnderDeleted}") { Ticks = TicksOf(deleted.Before) });
+        }
+
+        if (inspect is { ValueKind: JsonValueKind.Object } c)
+        {
+            var who = c.TryGetProperty("Name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!.TrimStart('/') : "container";
+            AddLifecycle(events, c, "Created", "created", who);
+            if (c.TryGetProperty("State", out var state) && state.ValueKind == JsonValueKind.Object)
+            {
+                AddLifecycle(events, state, "StartedAt", "started", who);
+                AddLifecycle(events, state, "FinishedAt", "finished", who);
+            }
+        }
+
+        foreach (var r in custody.Where(r => LifecycleActions.Any(a => r.Action.StartsWith(a, StringComparison.Ordinal))))
+        {
+            events.Add(new TimelineEvent(r.TimeUtc.ToUnixTimeSeconds(), "custody", $"[{r.Action}] {r.Target}", r.Outcome.ToString().ToLowerInvariant(),
+                "----------", 0, 0, 0, null, r.Detail) { Ticks = r.TimeUtc.UtcTicks });
+        }
+
+        // Stable: events of the same instant keep the order they were recorded in.
+        return [.. events.OrderBy(e => e.Ticks)];
+    }
+
+    /// <summary>A record's mtime in ticks: from its nanosecond text when it parses, else its whole seconds.</summary>
+    private static long TicksOf(FileRecord record)
+    {
+        var seconds = Math.Clamp(record.MtimeUnix ?? 0, -62_135_596_800L, 253_402_300_799L);
+        var ticks = (seconds + 62_135_596_800L) * TimeSpan.TicksPerSecond;
+        if (record.Mtime is { } text && text.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 && text.EndsWith('Z'))
+        {
+            var fraction = text[(dot + 1)..^1];
+            if (fraction.Length > 0 && fraction.All(char.IsAsciiDigit))
+            {
+                ticks += long.Parse(fraction.PadRight(7, '0')[..7], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return ticks;
+    }
+
+    /// <summary>Builds the timeline from a case directory or bundle.</summary>
+    public static async Task<List<TimelineEvent>> OfAsync(CaseContent content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var records = await content.ReadRecordsAsync([.. Sources], cancellationToken);
+        return FromRecords(records, content.Location);
+    }
+
+    /// <summary>Builds the timeline from record files already read (name to bytes).</summary>
+    public static List<TimelineEvent> FromRecords(IReadOnlyDictionary<string, byte[]> records, string location)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        Manifest? manifest = null;
+        if (records.TryGetValue(Manifest.FileName, out var m))
+        {
+            manifest = ManifestFile.Read(m, $"{location}: {Manifest.FileName}");
+        }
+
+        JsonElement? inspect = null;
+        if (records.TryGetValue(CaseDirectory.InspectFile, out var i))
+        {
+            try
+            {
+                inspect = JsonDocument.Parse(i).RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {CaseDirectory.InspectFile} is corrupted: {e.Message}", e);
+            }
+        }
+
+        var custody = records.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : [];
+        if (manifest is null && inspect is null && custody.Count == 0)
+        {
+            throw new DockerIRException(FailureKind.NotFound, $"{location} has no manifest, inspect or custody log to build a timeline from");
+        }
+
+        return Build(manifest, inspect, custody);
+    }
+
+    /// <summary>Sleuth Kit bodyfile 3.x: MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime.</summary>
+    public static string ToBody(IEnumerable<TimelineEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var sb = new StringBuilder();
+        foreach (var e in events)
+        {
+            // Only the modification time is known; the other three are 0, which mactime leaves out.
+            sb.Append(CultureInfo.InvariantCulture, $"{e.Sha256 ?? "0"}|{BodyName(e)}|0|{e.Mode}|{e.Uid}|{e.Gid}|{e.Size}|0|{e.TimeUnix}|0|0\n");
+        }
+
+        return sb.ToString();
+    }
+
+    public static string ToCsv(IEnumerable<TimelineEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var sb = new StringBuilder("time_utc,unix,source,kind,name,mode,uid,gid,size,sha256,detail\n");
+        foreach (var e in events)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{e.TimeUtc},{e.TimeUnix},{e.Source},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{e.Mode},{e.Uid},{e.Gid},{e.Size},{e.Sha256},{Csv(SafeText.Escape(e.Detail))}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    public static string ToJsonLines(IEnumerable<TimelineEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var sb = new StringBuilder();
+        foreach (var e in events)
+        {
+            sb.Append(JsonSerializer.Serialize(e, CoreJsonContext.Compact.TimelineEvent)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>An instant as ISO 8601 UTC; times no calendar holds (a hostile mtime) are clamped.</summary>
+    public static string Format(long unix)
+    {
+        var clamped = Math.Clamp(unix, DateTimeOffset.MinValue.ToUnixTimeSeconds(), DateTimeOffset.MaxValue.ToUnixTimeSeconds());
+        return DateTimeOffset.FromUnixTimeSeconds(clamped).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A name on one bodyfile line: control characters escaped and '|' (the field separator) as %7C.</summary>
+    private static string BodyName(TimelineEvent e) => SafeText.Escape(e.Name).Replace("%", "%25", StringComparison.Ordinal).Replace("|", "%7C", StringComparison.Ordinal);
+
+    private static string Csv(string? value) =>
+        value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    private static string KindLetter(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Added => "A",
+        ChangeKind.Deleted => "D",
+        _ => "C",
+    };
+
+    /// <summary>The ls-style mode string (e.g. -rwsr-xr-x) of a record's type and four-digit octal mode.</summary>
+    public static string ModeString(string type, string? mode)
+    {
+        var bits = TriageText.ModeBits(mode);
+        var sb = new StringBuilder(10);
+        sb.Append(type switch
+        {
+            "directory" => 'd',
+            "symlink" => 'l',
+            "charDevice" or "whiteout" => 'c',
+            "blockDevice" => 'b',
+            "fifo" => 'p',
+            "socket" => 's',
+            _ => '-',
+        });
+        for (var shift = 6; shift >= 0; shift -= 3)
+        {
+            var triple = (bits >> shift) & 7;
+            var special = shift switch { 6 => (bits & 0x800) != 0, 3 => (bits & 0x400) != 0, _ => (bits & 0x200) != 0 };
+            sb.Append((triple & 4) != 0 ? 'r' : '-');
+            sb.Append((triple & 2) != 0 ? 'w' : '-');
+            var exec = (triple & 1) != 0;
+            sb.Append(special ? (shift == 0 ? (exec ? 't' : 'T') : (exec ? 's' : 'S')) : (exec ? 'x' : '-'));
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AddLifecycle(List<TimelineEvent> events, JsonElement obj, string property, string what, string who)
+    {
+        if (obj.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) && time.Year > 1)
+        {
+            events.Add(new TimelineEvent(time.ToUnixTimeSeconds(), "container", $"[container {what}] {who}", what, "----------", 0, 0, 0, null, null) { Ticks = time.UtcTicks });
+        }
+    }
+}

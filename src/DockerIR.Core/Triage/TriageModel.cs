@@ -1,0 +1,62 @@
+using DockerIR.Core.Audit;
+using DockerIR.Core.Evidence;
+
+namespace DockerIR.Core.Triage;
+
+/// <summary>One rule of a family: its id, what it looks for, and how bad a match is.</summary>
+public sealed record TriageRule(string Id, string Family, Severity Severity, string Description);
+
+/// <summary>
+/// One thing triage found: the rule, the container path (none for a container-level risk), a short excerpt of
+/// what matched (escaped, never more than <see cref="TriageText.ExcerptLength"/> characters) and why it matters.
+/// </summary>
+public sealed record TriageFinding(string Rule, string Family, Severity Severity, string? Path, string Excerpt, string Why);
+
+/// <summary>
+/// What a rule sees of one change-set entry: its manifest record and the first bytes of its stored content on
+/// each side (null when the side has no stored regular file or the rule did not ask for it).
+/// </summary>
+public sealed record TriageSubject(ManifestEntry Entry, byte[]? After, byte[]? Before)
+{
+    public string Path => Entry.Path;
+
+    public string Name => Path[(Path.LastIndexOf('/') + 1)..];
+
+    public bool Has(string reason) => Entry.Reasons.Contains(reason);
+
+    /// <summary>True when the after side is a regular file (added or changed, not deleted).</summary>
+    public bool IsAfterFile => Entry.After?.Type == "file";
+}
+
+/// <summary>
+/// A family of triage rules (web shells, defacement, ...): which entries' content it needs, and what it finds in
+/// one entry. Rules are pure; they never touch the disk or the engine.
+/// </summary>
+public interface ITriageFamily
+{
+    IReadOnlyList<TriageRule> Rules { get; }
+
+    /// <summary>True when the rule needs the stored content of the entry's after side.</summary>
+    bool WantsAfter(ManifestEntry entry);
+
+    /// <summary>True when the rule needs the stored original (before side) of the entry.</summary>
+    bool WantsBefore(ManifestEntry entry);
+
+    IEnumerable<TriageFinding> Check(TriageSubject subject);
+}
+
+/// <summary>findings.json: every finding of every rule over one case, and what was scanned.</summary>
+public sealed record TriageReport(
+    int FormatVersion,
+    string CaseId,
+    DateTimeOffset TimeUtc,
+    string ToolVersion,
+    int EntriesScanned,
+    int FilesRead,
+    long BytesRead,
+    IReadOnlyList<TriageRule> Rules,
+    IReadOnlyList<TriageFinding> Findings)
+{
+    public const string FileName = "findings.json";
+    public const int CurrentFormatVersion = 1;
+}

@@ -1,0 +1,51 @@
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Snapshot;
+using DockerIR.Core.Triage;
+
+namespace DockerIR.Core.Tests;
+
+public sealed class TimelineTests
+{
+    [Theory]
+    [InlineData("file", "0644", "-rw-r--r--")]
+    [InlineData("file", "4755", "-rwsr-xr-x")]
+    [InlineData("directory", "1777", "drwxrwxrwt")]
+    [InlineData("symlink", "0777", "lrwxrwxrwx")]
+    [InlineData("fifo", "0600", "prw-------")]
+    [InlineData("file", "9x", "----------")]
+    public void ModeString_IsLsStyle(string type, string mode, string expected) => Assert.Equal(expected, Timeline.ModeString(type, mode));
+
+    [Fact]
+    public void ToBody_ElevenFieldsPerLine_HostileNamesCannotSplitALine()
+    {
+        var manifest = new Manifest
+        {
+            CaseId = "c", CreatedUtc = DateTimeOffset.UnixEpoch, ToolVersion = "0", ContainerId = "id", ContainerName = "web", OriginalImage = "i",
+            OriginalImageId = "i", EvidenceImageId = "e", AfterSource = "layer", AfterSourceDetail = "", BeforeSource = "layer", BeforeSourceDetail = "",
+            Limits = ExtractionLimits.Default, Complete = true,
+            Entries =
+            [
+                new ManifestEntry { Path = "/tmp/a|b\nc", Kind = ChangeKind.Added, Classification = Classification.Suspicious, After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 200, Source = "after", Sha256 = "ab" } },
+                new ManifestEntry { Path = "/var/log/auth.log", Kind = ChangeKind.Deleted, Classification = Classification.Suspicious, Before = new FileRecord { Type = "file", Mode = "0640", Size = 9, MtimeUnix = 100, Source = "before", Sha256 = "cd" } },
+            ],
+        };
+        var custody = new List<CustodyRecord> { new(DateTimeOffset.FromUnixTimeSeconds(300), "op", "h", "0", "c", "container.kill", "web (id)", CustodyOutcome.Succeeded, null) };
+
+        var events = Timeline.Build(manifest, null, custody);
+        var lines = Timeline.ToBody(events).TrimEnd('\n').Split('\n');
+
+        Assert.Equal(3, lines.Length);
+        Assert.All(lines, l => Assert.Equal(11, l.Split('|').Length));
+        Assert.Equal("cd|/var/log/auth.log (deleted)|0|-rw-r-----|0|0|9|0|100|0|0", lines[0]);
+        Assert.Equal("ab|/tmp/a%7Cb\\nc|0|-rw-r--r--|0|0|3|0|200|0|0", lines[1]);
+        Assert.StartsWith("0|[container.kill] web (id)|0|----------|", lines[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Format_HostileTimes_AreClampedNotThrown()
+    {
+        Assert.Equal("9999-12-31T23:59:59Z", Timeline.Format(long.MaxValue));
+        Assert.Equal("0001-01-01T00:00:00Z", Timeline.Format(long.MinValue));
+    }
+}
