@@ -12,6 +12,9 @@ if ! ensure_engine; then
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
+# shellcheck source=tools.sh
+source scripts/tools.sh
+ensure_tools || true   # a test that needs a missing tool says so (and fails under CI=true)
 
 results=$(mktemp -d)
 status=0

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using DockerIR.Core.Demo;
+using DockerIR.Testing;
+using Xunit.Abstractions;
+
+namespace DockerIR.Cli.Tests;
+
+/// <summary>findings, timeline and report on the breached demo app, through the built CLI, the real engine and the outside tools that read them.</summary>
+public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper output) : IClassFixture<DemoAppFixture>, IDisposable
+{
+    private readonly string workDir = Directory.CreateTempSubdirectory("dockerir-cli-triage-").FullName;
+
+    private async Task<(string CaseDir, string Bundle)> BundledCaseAsync(string stem)
+    {
+        var app = await demo.StartBreachedAsync(stem);
+        var caseDir = Path.Combine(workDir, stem);
+        CliAssert.Success(await ProcessRunner.DockerIRAsync(["snapshot", app.ContainerName, "--case-dir", caseDir]));
+        CliAssert.Success(await ProcessRunner.DockerIRAsync(["extract", caseDir]));
+        CliAssert.Success(await ProcessRunner.DockerIRAsync(["bundle", caseDir]));
+        return (caseDir, caseDir + ".tar.gz");
+    }
+
+    /// <summary>A tool the test checks the output with; missing, the test fails and says what to install (never skipped).</summary>
+    private static string Tool(string name, string package)
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+        Assert.True(found is not null, $"{name} is not installed: install the Debian package '{package}' (scripts/test.sh does, as root)");
+        return found!;
+    }
+
+    [Fact]
+    public async Task Findings_OnTheBreachedDemo_NameTheShellAndTheDefacementAndNoOtherFile()
+    {
+        var (caseDir, bundle) = await BundledCaseAsync("findings");
+
+        foreach (var where in new[] { caseDir, bundle })
+        {
+            var result = await ProcessRunner.DockerIRAsync(["findings", where, "--json"]);
+            CliAssert.Success(result);
+            var findings = JsonDocument.Parse(result.StdOut).RootElement.GetProperty("findings").EnumerateArray()
+                .Select(f => (Rule: f.GetProperty("rule").GetString()!, Family: f.GetProperty("family").GetString()!, Path: f.TryGetProperty("path", out var p) ? p.GetString() : null,
+                    Severity: f.GetProperty("severity").GetString()!))
+                .ToList();
+
+            Assert.Contains(findings, f => f.Path == DemoAttacker.ShellPath && f.Family == "web-shell" && f.Severity == "high");
+            Assert.Contains(findings, f => f.Path == DemoAttacker.IndexPath && f.Rule == "defacement.index-changed" && f.Severity == "high");
+            // Every other file finding would be a false positive: the rest of the change set is the pid file and parent directories.
+            Assert.All(findings.Where(f => f.Path is not null), f => Assert.Contains(f.Path, new[] { DemoAttacker.ShellPath, DemoAttacker.IndexPath }));
+            Assert.Contains(findings, f => f.Path is null && f.Rule == "container.5.12");
+        }
+
+        var table = await ProcessRunner.DockerIRAsync(["findings", caseDir, "--min-severity", "high"]);
+        CliAssert.Success(table);
+        Assert.Contains("webshell.", table.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("container.5.12", table.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Timeline_MactimeReadsTheBodyfile_AndListsTheShell()
+    {
+        var mactime = Tool("mactime", "sleuthkit");
+        var (caseDir, bundle) = await BundledCaseAsync("timeline");
+
+        var fromFile = await ProcessRunner.RunAsync(mactime, ["-b", Path.Combine(caseDir, "timeline.body"), "-d"]);
+        Assert.True(fromFile.ExitCode == 0, fromFile.StdErr);
+        Assert.Equal("", fromFile.StdErr.Trim());
+        // Only the modification time is known: mactime lists the entry once under it ("m..."); the unknown times are 0.
+        var shellLine = Assert.Single(fromFile.StdOut.Split('\n'), l => l.EndsWith($",\"{DemoAttacker.ShellPath}\"", StringComparison.Ordinal) && l.Contains(",m...,", StringComparison.Ordinal));
+        Assert.Contains($",{DemoAttacker.ShellContent.Length},m...,-rw-r--r--,", shellLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("Xxx", shellLine, StringComparison.Ordinal);
+
+        // The command prints the same events sorted, from the case or the bundle, in each format.
+        var body = await ProcessRunner.DockerIRAsync(["timeline", bundle]);
+        CliAssert.Success(body);
+        var lines = body.StdOut.TrimEnd('\n').Split('\n');
+        Assert.All(lines, l => Assert.Equal(11, l.Split('|').Length));
+        var mtimes = lines.Select(l => long.Parse(l.Split('|')[8], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(mtimes.Order(), mtimes);
+        var shell = Assert.Single(lines, l => l.Split('|')[1] == DemoAttacker.ShellPath);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(DemoAttacker.ShellContent)));
+        Assert.StartsWith(sha + "|", shell, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("[container created]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("[container.commit]", StringComparison.Ordinal));
+
+        var csv = await ProcessRunner.DockerIRAsync(["timeline", caseDir, "--format", "csv"]);
+        CliAssert.Success(csv);
+        Assert.StartsWith("time_utc,unix,source,kind,name,", csv.StdOut, StringComparison.Ordinal);
+        var jsonl = await ProcessRunner.DockerIRAsync(["timeline", caseDir, "--format", "jsonl"]);
+        CliAssert.Success(jsonl);
+        Assert.Contains(jsonl.StdOut.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement),
+            e => e.GetProperty("name").GetString() == DemoAttacker.ShellPath && e.GetProperty("sha256").GetString() == sha);
+    }
+
+    [Fact]
+    public async Task Report_HtmlRendersInHeadlessChromium_WithTheFindingsVisible()
+    {
+        var chromium = Tool("chromium", "chromium");
+        var (caseDir, bundle) = await BundledCaseAsync("report");
+        var html = Path.Combine(caseDir, "report.html");
+        var markdown = await File.ReadAllTextAsync(Path.Combine(caseDir, "report.md"));
+        Assert.Contains("## Findings", markdown, StringComparison.Ordinal);
+        Assert.Contains("webshell.eval-input", markdown, StringComparison.Ordinal);
+        Assert.Contains("## Evidence", markdown, StringComparison.Ordinal);
+
+        // The report in the bundle is the one sealed in SHA256SUMS; 'report' regenerates the same document.
+        var sums = await File.ReadAllTextAsync(Path.Combine(caseDir, "SHA256SUMS"));
+        Assert.Contains("  report.html\n", sums, StringComparison.Ordinal);
+        var fromBundle = await ProcessRunner.DockerIRAsync(["report", bundle]);
+        CliAssert.Success(fromBundle);
+        Assert.Contains("| High | webshell.eval-input | /var/www/html/shell.php |", fromBundle.StdOut, StringComparison.Ordinal);
+
+        var artifacts = Environment.GetEnvironmentVariable("DOCKERIR_TEST_ARTIFACTS") ?? Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(artifacts);
+        var screenshot = Path.Combine(artifacts, "report-screenshot.png");
+        File.Delete(screenshot);
+        string[] headless = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", $"--user-data-dir={Path.Combine(workDir, "chromium-profile")}"];
+        var shot = await ProcessRunner.RunAsync(chromium, [.. headless, $"--screenshot={screenshot}", "--window-size=1280,1800", "file://" + html],
+            timeout: TimeSpan.FromSeconds(90));
+        Assert.True(shot.ExitCode == 0, shot.StdErr);
+        var png = await File.ReadAllBytesAsync(screenshot);
+        Assert.True(png.Length > 10_000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G', $"not a rendered page: {png.Length} bytes");
+        output.WriteLine($"screenshot of the report: {screenshot}");
+
+        // What the browser built from the page: the findings are rows of a table, not escaped text or a blank page.
+        var dom = await ProcessRunner.RunAsync(chromium, [.. headless, "--dump-dom", "file://" + html], timeout: TimeSpan.FromSeconds(90));
+        Assert.True(dom.ExitCode == 0, dom.StdErr);
+        Assert.Contains("<tr class=\"high\"><td>High</td><td>webshell.eval-input</td><td>/var/www/html/shell.php</td>", dom.StdOut, StringComparison.Ordinal);
+        Assert.Contains("<td>defacement.index-changed</td><td>/var/www/html/index.html</td><td>HACKED BY DockerIR-demo crew</td>", dom.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", dom.StdOut, StringComparison.OrdinalIgnoreCase);
+    }
+
+    public void Dispose() => Directory.Delete(workDir, recursive: true);
+}
