@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using DockerIR.Core;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Engine;
@@ -24,23 +23,9 @@ internal static class FindingsCommand
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
             var content = CaseContent.Open(parse.GetRequiredValue(target));
-            var records = await content.ReadRecordsAsync([TriageReport.FileName], ct);
-            if (!records.TryGetValue(TriageReport.FileName, out var bytes))
-            {
-                throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {TriageReport.FileName}: extract the case first ('dockerir extract')");
-            }
-
-            TriageReport report;
-            try
-            {
-                report = JsonSerializer.Deserialize(bytes, CoreJsonContext.Indented.TriageReport)
-                    ?? throw new DockerIRException(FailureKind.VerificationFailed, $"{content.Location}: {TriageReport.FileName} is empty");
-            }
-            catch (JsonException e)
-            {
-                throw new DockerIRException(FailureKind.VerificationFailed, $"{content.Location}: {TriageReport.FileName} is corrupted: {e.Message}", e);
-            }
-
+            var records = await CaseRecords.ReadAsync(content, [.. CaseRecords.Files.Except([TriageReport.FileName])], ct);
+            var report = records.Triage
+                ?? throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {TriageReport.FileName}: extract the case first ('dockerir extract')");
             var floor = Enum.Parse<Severity>(parse.GetValue(min)!, ignoreCase: true);
             report = report with { Findings = [.. report.Findings.Where(f => f.Severity >= floor)] };
             if (parse.GetValue(json))

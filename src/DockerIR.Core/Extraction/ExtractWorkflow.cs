@@ -117,7 +117,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
                 manifest.Complete ? $"{manifest.Entries.Count} entries, complete" : $"{manifest.Gaps.Count} gaps: {string.Join("; ", manifest.Gaps.Take(5))}",
                 cancellationToken);
             var triage = await TriageAsync(dir, manifest, custody, target, cancellationToken);
-            await CaseViews.TryWriteAsync(dir, custody, target, clock.GetUtcNow(), log, cancellationToken);
+            await CaseViews.TryWriteAsync(dir, custody, target, clock.GetUtcNow(), log, cancellationToken, manifest, triage);
             log.Information("Stored {Members} members ({Bytes} bytes), {Diffs} diffs in {Seconds:0.00} s",
                 run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, watch.Elapsed.TotalSeconds);
             return new ExtractResult(dir.Root, record.CaseId, after.Name, before?.Name ?? "none", manifest.Entries.Count,

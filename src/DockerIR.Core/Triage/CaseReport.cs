@@ -20,27 +20,18 @@ public static class CaseReport
     private const int MaxTimelineRows = 300;
     private const int MaxEvidenceRows = 500;
 
-    /// <summary>The record files a report is built from.</summary>
-    public static IReadOnlyList<string> Sources { get; } =
-        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile];
-
     public static async Task<(string Title, ReportDocument Document)> OfAsync(CaseContent content, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var records = await content.ReadRecordsAsync([.. Sources], cancellationToken);
-        return Build(records, content.Location, now);
+        return Build(await CaseRecords.ReadAsync(content, null, cancellationToken), content.Location, now);
     }
 
-    public static (string Title, ReportDocument Document) Build(IReadOnlyDictionary<string, byte[]> records, string location, DateTimeOffset now)
+    public static (string Title, ReportDocument Document) Build(CaseRecords records, string location, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var record = Json(records, CaseDirectory.CaseFile, location, CoreJsonContext.Indented.CaseRecord)
-            ?? throw new DockerIRException(FailureKind.NotFound, $"{location} has no {CaseDirectory.CaseFile}: it is not a case");
-        var manifest = records.TryGetValue(Manifest.FileName, out var m) ? ManifestFile.Read(m, $"{location}: {Manifest.FileName}") : null;
-        var triage = Json(records, TriageReport.FileName, location, CoreJsonContext.Indented.TriageReport);
-        var audit = Json(records, AuditReport.FileName, location, CoreJsonContext.Indented.AuditReport);
-        var custody = records.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : [];
-        var events = Timeline.FromRecords(records, location);
+        var record = records.Case ?? throw new DockerIRException(FailureKind.NotFound, $"{location} has no {CaseDirectory.CaseFile}: it is not a case");
+        var (manifest, triage, audit, custody) = (records.Manifest, records.Triage, records.Audit, records.Custody);
+        var events = Timeline.Build(manifest, records.Inspect, custody);
 
         var title = $"DockerIR incident report: {record.Container.Name}";
         var doc = new ReportDocument().H(1, title)
@@ -166,23 +157,6 @@ public static class CaseReport
 
         doc.Table(["time (UTC)", "action", "outcome", "target", "detail"],
             actions.Select(r => ((string?)null, new[] { Stamp(r.TimeUtc), r.Action, r.Outcome.ToString().ToLowerInvariant(), r.Target, r.Detail ?? "" })));
-    }
-
-    private static T? Json<T>(IReadOnlyDictionary<string, byte[]> records, string name, string location, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
-    {
-        if (!records.TryGetValue(name, out var bytes))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, type);
-        }
-        catch (JsonException e)
-        {
-            throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is corrupted: {e.Message}", e);
-        }
     }
 
     private static string Name(Severity severity) => severity.ToString();

@@ -15,13 +15,14 @@ public static class CaseViews
     /// Writes the views and records it in the custody log. The views read the evidence, they are not evidence:
     /// when a record is damaged the run goes on, and the custody log and the log say why the views are missing.
     /// </summary>
-    public static async Task<bool> TryWriteAsync(CaseDirectory dir, CustodyLog custody, string target, DateTimeOffset now, ILogger log, CancellationToken cancellationToken)
+    public static async Task<bool> TryWriteAsync(CaseDirectory dir, CustodyLog custody, string target, DateTimeOffset now, ILogger log, CancellationToken cancellationToken,
+        Manifest? manifest = null, TriageReport? triage = null)
     {
         ArgumentNullException.ThrowIfNull(custody);
         ArgumentNullException.ThrowIfNull(log);
         try
         {
-            await WriteAsync(dir, now, cancellationToken);
+            await WriteAsync(dir, now, manifest, triage, cancellationToken);
             await custody.AppendAsync("case.views", target, CustodyOutcome.Succeeded, $"{Timeline.FileName}, {CaseReport.MarkdownFile}, {CaseReport.HtmlFile}", cancellationToken);
             return true;
         }
@@ -33,12 +34,24 @@ public static class CaseViews
         }
     }
 
-    public static async Task WriteAsync(CaseDirectory dir, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Writes the views; a manifest or triage report already in memory is used instead of reading it back.</summary>
+    public static async Task WriteAsync(CaseDirectory dir, DateTimeOffset now, Manifest? manifest, TriageReport? triage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dir);
-        var content = CaseContent.Open(dir.Root);
-        var records = await content.ReadRecordsAsync([.. Timeline.Sources.Union(CaseReport.Sources)], cancellationToken);
-        var events = Timeline.FromRecords(records, dir.Root);
+        var known = new List<string>();
+        if (manifest is not null)
+        {
+            known.Add(Manifest.FileName);
+        }
+
+        if (triage is not null)
+        {
+            known.Add(TriageReport.FileName);
+        }
+
+        var read = await CaseRecords.ReadAsync(CaseContent.Open(dir.Root), known, cancellationToken);
+        var records = read with { Manifest = manifest ?? read.Manifest, Triage = triage ?? read.Triage };
+        var events = Timeline.Build(records.Manifest, records.Inspect, records.Custody);
         await dir.WriteBytesAsync(Timeline.FileName, Encoding.UTF8.GetBytes(Timeline.ToBody(events)), cancellationToken);
         var (title, document) = CaseReport.Build(records, dir.Root, now);
         await dir.WriteBytesAsync(CaseReport.MarkdownFile, Encoding.UTF8.GetBytes(document.ToMarkdown()), cancellationToken);

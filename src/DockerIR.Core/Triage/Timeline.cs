@@ -41,9 +41,6 @@ public static class Timeline
 
     private static readonly string[] LifecycleActions = ["container.", "replacement.", "contain", "redeploy.", "case.open"];
 
-    /// <summary>The record files a timeline is built from.</summary>
-    public static IReadOnlyList<string> Sources { get; } = [Manifest.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile];
-
     public static List<TimelineEvent> Build(Manifest? manifest, JsonElement? inspect, IReadOnlyList<CustodyRecord> custody)
     {
         ArgumentNullException.ThrowIfNull(custody);
@@ -110,40 +107,13 @@ public static class Timeline
     public static async Task<List<TimelineEvent>> OfAsync(CaseContent content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var records = await content.ReadRecordsAsync([.. Sources], cancellationToken);
-        return FromRecords(records, content.Location);
-    }
-
-    /// <summary>Builds the timeline from record files already read (name to bytes).</summary>
-    public static List<TimelineEvent> FromRecords(IReadOnlyDictionary<string, byte[]> records, string location)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        Manifest? manifest = null;
-        if (records.TryGetValue(Manifest.FileName, out var m))
+        var records = await CaseRecords.ReadAsync(content, [CaseDirectory.CaseFile, TriageReport.FileName, Audit.AuditReport.FileName], cancellationToken);
+        if (records.Manifest is null && records.Inspect is null && records.Custody.Count == 0)
         {
-            manifest = ManifestFile.Read(m, $"{location}: {Manifest.FileName}");
+            throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no manifest, inspect or custody log to build a timeline from");
         }
 
-        JsonElement? inspect = null;
-        if (records.TryGetValue(CaseDirectory.InspectFile, out var i))
-        {
-            try
-            {
-                inspect = JsonDocument.Parse(i).RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {CaseDirectory.InspectFile} is corrupted: {e.Message}", e);
-            }
-        }
-
-        var custody = records.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : [];
-        if (manifest is null && inspect is null && custody.Count == 0)
-        {
-            throw new DockerIRException(FailureKind.NotFound, $"{location} has no manifest, inspect or custody log to build a timeline from");
-        }
-
-        return Build(manifest, inspect, custody);
+        return Build(records.Manifest, records.Inspect, records.Custody);
     }
 
     /// <summary>Sleuth Kit bodyfile 3.x: MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime.</summary>

@@ -1,0 +1,76 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using DockerIR.Core.Audit;
+using DockerIR.Core.Evidence;
+
+namespace DockerIR.Core.Triage;
+
+/// <summary>
+/// The records of a case the views (timeline, report) are built from, parsed; each is null or empty when the case
+/// does not have it yet. A damaged record is a verification failure naming it.
+/// </summary>
+public sealed record CaseRecords(
+    CaseRecord? Case,
+    Manifest? Manifest,
+    TriageReport? Triage,
+    AuditReport? Audit,
+    JsonElement? Inspect,
+    IReadOnlyList<CustodyRecord> Custody)
+{
+    public static IReadOnlyList<string> Files { get; } =
+        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile];
+
+    /// <summary>Reads the records of a case directory or bundle, leaving out <paramref name="known"/> (already in memory).</summary>
+    public static async Task<CaseRecords> ReadAsync(CaseContent content, IReadOnlyCollection<string>? known, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var wanted = Files.Except(known ?? []).ToList();
+        return Parse(await content.ReadRecordsAsync(wanted, cancellationToken), content.Location);
+    }
+
+    public static CaseRecords Parse(IReadOnlyDictionary<string, byte[]> files, string location)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        JsonElement? inspect = null;
+        if (files.TryGetValue(CaseDirectory.InspectFile, out var i))
+        {
+            try
+            {
+                inspect = JsonDocument.Parse(i).RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                throw Damaged(location, CaseDirectory.InspectFile, e);
+            }
+        }
+
+        return new CaseRecords(
+            Json(files, CaseDirectory.CaseFile, location, CoreJsonContext.Indented.CaseRecord),
+            files.TryGetValue(Manifest.FileName, out var m) ? ManifestFile.Read(m, $"{location}: {Manifest.FileName}") : null,
+            Json(files, TriageReport.FileName, location, CoreJsonContext.Indented.TriageReport),
+            Json(files, AuditReport.FileName, location, CoreJsonContext.Indented.AuditReport),
+            inspect,
+            files.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : []);
+    }
+
+    private static T? Json<T>(IReadOnlyDictionary<string, byte[]> files, string name, string location, JsonTypeInfo<T> type) where T : class
+    {
+        if (!files.TryGetValue(name, out var bytes))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type);
+        }
+        catch (JsonException e)
+        {
+            throw Damaged(location, name, e);
+        }
+    }
+
+    private static DockerIRException Damaged(string location, string name, JsonException e) =>
+        new(FailureKind.VerificationFailed, $"{location}: {name} is corrupted: {e.Message}", e);
+}
