@@ -61,8 +61,9 @@ public static class ProcessRunner
     }
 
     /// <summary>Runs the dockerir built next to the test assembly (referenced by the test project).</summary>
-    public static Task<ProcessResult> DockerIRAsync(IEnumerable<string> args, IDictionary<string, string?>? env = null, string? workingDirectory = null) =>
-        RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "dockerir.dll"), .. args], env, workingDirectory);
+    public static Task<ProcessResult> DockerIRAsync(IEnumerable<string> args, IDictionary<string, string?>? env = null, string? workingDirectory = null,
+        TimeSpan? timeout = null) =>
+        RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "dockerir.dll"), .. args], env, workingDirectory, timeout);
 
     /// <summary>Runs the docker CLI, an oracle independent of our client.</summary>
     public static Task<ProcessResult> DockerAsync(params string[] args) => RunAsync("docker", args);
