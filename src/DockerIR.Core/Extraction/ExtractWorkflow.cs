@@ -146,9 +146,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
     {
         try
         {
-            var audit = File.Exists(dir.PathOf(AuditReport.FileName))
-                ? await dir.ReadJsonAsync(AuditReport.FileName, CoreJsonContext.Indented.AuditReport, cancellationToken)
-                : null;
+            var audit = await dir.ReadJsonAsync(AuditReport.FileName, CoreJsonContext.Indented.AuditReport, cancellationToken);
             var report = await TriageScan.RunAsync(dir.Root, manifest, audit, clock.GetUtcNow(), actor.ToolVersion, cancellationToken);
             await dir.WriteJsonAsync(TriageReport.FileName, report, CoreJsonContext.Indented.TriageReport, cancellationToken);
             await custody.AppendAsync("triage.findings", target, CustodyOutcome.Succeeded, TriageScan.Summary(report.Findings), cancellationToken);
