@@ -46,9 +46,7 @@ internal static class AuditCommand
             var report = AuditReport.Of(inspected, ctx.Clock.GetUtcNow(), ctx.Actor.ToolVersion);
             if (parse.GetValue(sarif) is { } sarifPath)
             {
-                var temp = sarifPath + ".partial";
-                await File.WriteAllBytesAsync(temp, report.ToSarif(), ct);
-                File.Move(temp, sarifPath, overwrite: true);
+                await CliFiles.WriteAtomicAsync(sarifPath, report.ToSarif(), ct);
             }
 
             if (parse.GetValue(json))

@@ -106,8 +106,8 @@ internal static class DemoCommand
             await ShowWorkflow.CopyAsync(result.BundlePath!, record, manifest, shell, ct);
             console.MarkupLine($"     {Render.Safe(System.Text.Encoding.UTF8.GetString(shell.ToArray()).TrimEnd())}");
             console.MarkupLine($"   triage (dockerir findings {Render.Safe(Path.GetFileName(result.BundlePath!))} --min-severity high):");
-            var records = await Core.Triage.CaseRecords.ReadAsync(CaseContent.Open(result.BundlePath!), [.. Core.Triage.CaseRecords.Files.Except([Core.Triage.TriageReport.FileName])], ct);
-            Render.Findings(console, [.. (records.Triage?.Findings ?? []).Where(f => f.Severity == Core.Audit.Severity.High)]);
+            var triage = await Core.Triage.CaseRecords.ReadTriageAsync(CaseContent.Open(result.BundlePath!), ct);
+            Render.Findings(console, [.. (triage?.Findings ?? []).Where(f => f.Severity == Core.Audit.Severity.High)]);
 
             var replacement = await ctx.Engine.InspectContainerAsync(app.ContainerName, ct);
             console.MarkupLine($"[bold]7. The replacement[/] {Render.Safe(replacement.Name)} ({Render.ShortId(replacement.Id)}) runs the original image {Render.ShortId(replacement.ImageId)}: "

@@ -23,8 +23,7 @@ internal static class FindingsCommand
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
             var content = CaseContent.Open(parse.GetRequiredValue(target));
-            var records = await CaseRecords.ReadAsync(content, [.. CaseRecords.Files.Except([TriageReport.FileName])], ct);
-            var report = records.Triage
+            var report = await CaseRecords.ReadTriageAsync(content, ct)
                 ?? throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {TriageReport.FileName}: extract the case first ('dockerir extract')");
             var floor = Enum.Parse<Severity>(parse.GetValue(min)!, ignoreCase: true);
             report = report with { Findings = [.. report.Findings.Where(f => f.Severity >= floor)] };

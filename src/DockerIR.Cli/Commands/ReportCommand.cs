@@ -23,9 +23,7 @@ internal static class ReportCommand
             var text = parse.GetValue(html) ? document.ToHtml(title) : document.ToMarkdown();
             if (parse.GetValue(output) is { } path)
             {
-                var temp = path + ".partial";
-                await File.WriteAllTextAsync(temp, text, ct);
-                File.Move(temp, path, overwrite: true);
+                await CliFiles.WriteAtomicAsync(path, System.Text.Encoding.UTF8.GetBytes(text), ct);
             }
             else
             {

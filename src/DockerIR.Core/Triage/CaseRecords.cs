@@ -29,6 +29,10 @@ public sealed record CaseRecords(
         return Parse(await content.ReadRecordsAsync(wanted, cancellationToken), content.Location);
     }
 
+    /// <summary>Only the triage findings of a case directory or bundle, or null when it has none yet.</summary>
+    public static async Task<TriageReport?> ReadTriageAsync(CaseContent content, CancellationToken cancellationToken) =>
+        (await ReadAsync(content, [.. Files.Except([TriageReport.FileName])], cancellationToken)).Triage;
+
     public static CaseRecords Parse(IReadOnlyDictionary<string, byte[]> files, string location)
     {
         ArgumentNullException.ThrowIfNull(files);
