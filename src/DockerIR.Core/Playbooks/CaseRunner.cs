@@ -129,7 +129,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             await custody.AppendAsync(StepAction, key, CustodyOutcome.Started, null, cancellationToken);
             try
             {
-                var detail = await ExecuteAsync(step, dir, run, state, cancellationToken);
+                var detail = await ExecuteAsync(step, run.Steps.Skip(i + 1).FirstOrDefault(s => s.Name == StepSpec.Redeploy), dir, run, state, cancellationToken);
                 await custody.AppendAsync(StepAction, key, CustodyOutcome.Succeeded, detail, cancellationToken);
                 reports.Add(new StepReport(i + 1, step.Name, "done", detail));
             }
@@ -155,7 +155,8 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         return await SummarizeAsync(dir, run, state, reports, failure, cancellationToken);
     }
 
-    private async Task<string> ExecuteAsync(StepSpec step, CaseDirectory dir, RunRecord run, RunState state, CancellationToken cancellationToken)
+    /// <param name="laterRedeploy">The redeploy step this run takes after <paramref name="step"/>, if any: a bundle records its plan first, so the sealed report says what the relaunch changes.</param>
+    private async Task<string> ExecuteAsync(StepSpec step, StepSpec? laterRedeploy, CaseDirectory dir, RunRecord run, RunState state, CancellationToken cancellationToken)
     {
         switch (step.Name)
         {
@@ -168,8 +169,14 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                 var extracted = await new ExtractWorkflow(engine, actor, clock, log).RunAsync(step.ExtractRequest(dir.Root), null, cancellationToken);
                 return $"{extracted.StoredMembers} members from {extracted.AfterSource}" + (extracted.Complete ? "" : $"; INCOMPLETE: {extracted.Gaps.Count} gaps");
             case StepSpec.Bundle:
+                var planned = "";
+                if (laterRedeploy is not null)
+                {
+                    planned = await RecordPlanAsync(dir, run, laterRedeploy, cancellationToken);
+                }
+
                 var bundle = await new BundleWorkflow(actor, clock, log).RunAsync(dir.Root, null, cancellationToken);
-                return $"{bundle.BundlePath} sha256 {bundle.Sha256}";
+                return $"{bundle.BundlePath} sha256 {bundle.Sha256}" + planned;
             case StepSpec.Verify:
                 var where = File.Exists(BundlePath(dir)) ? BundlePath(dir) : dir.Root;
                 var verified = await VerifyWorkflow.RunAsync(where, cancellationToken);
@@ -201,6 +208,25 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                 return $"waited {step.WaitTime().TotalSeconds:0} s";
             default:
                 throw new DockerIRException(FailureKind.Usage, $"unknown step '{step.Name}'");
+        }
+    }
+
+    /// <summary>The redeploy's plan, recorded before the bundle seals the case; a plan that cannot be made never stops the evidence from being sealed.</summary>
+    private async Task<string> RecordPlanAsync(CaseDirectory dir, RunRecord run, StepSpec redeploy, CancellationToken cancellationToken)
+    {
+        var workflow = new RedeployWorkflow(engine, actor, clock, log, http);
+        try
+        {
+            var prepared = await workflow.PrepareAsync(new RedeployRequest(run.ContainerId) { CaseDir = dir.Root, Options = redeploy.RedeployOptions() }, cancellationToken);
+            await workflow.RecordPlanAsync(prepared, cancellationToken);
+            return $"; the redeploy plan ({prepared.Plan.Changes.Count} changes) sealed with it";
+        }
+        catch (DockerIRException e)
+        {
+            await new CustodyLog(dir.CustodyPath, run.CaseId, actor, clock).AppendAsync("redeploy.plan", $"{run.ContainerName} ({run.ContainerId})", CustodyOutcome.Failed,
+                $"no plan could be made before sealing ({e.Message}); the bundle is sealed without it", cancellationToken);
+            log.Warning("No redeploy plan for {Container} before sealing: {Message}", run.ContainerName, e.Message);
+            return "; without a redeploy plan: " + e.Message;
         }
     }
 

@@ -52,6 +52,9 @@ public sealed record RedeployResult(
 /// </summary>
 public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log, HttpClient http)
 {
+    /// <summary>The plan of the relaunch, in the case (the report's "what the redeploy changes").</summary>
+    public const string PlanFile = "redeploy-plan.json";
+
     public async Task<PreparedRedeploy> PrepareAsync(RedeployRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -110,6 +113,45 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         return RedeployPlanner.Plan(new RedeployInput("<new case>", suspect, image, changes, users), options);
     }
 
+    /// <summary>
+    /// Records a plan in its case before the case is sealed (a bundle follows), so the sealed report says what the
+    /// relaunch changes: <see cref="PlanFile"/> and a custody line.
+    /// </summary>
+    public async Task RecordPlanAsync(PreparedRedeploy prepared, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        var (dir, record) = await CaseDirectory.OpenAsync(prepared.CaseDir, cancellationToken);
+        await RecordPlanAsync(dir, new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock), prepared, write: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// The plan's record at execution: <see cref="PlanFile"/> when <paramref name="write"/> (the case is not sealed;
+    /// a sealed case's files never change), and a custody line that says whether the plan matches the sealed one.
+    /// </summary>
+    private static async Task RecordPlanAsync(CaseDirectory dir, CustodyLog custody, PreparedRedeploy prepared, bool write, CancellationToken cancellationToken)
+    {
+        var plan = prepared.Plan;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, CoreJsonContext.Indented.RedeployPlan);
+        var path = dir.PathOf(PlanFile);
+        string recorded;
+        if (write)
+        {
+            await dir.WriteBytesAsync(PlanFile, bytes, cancellationToken);
+            recorded = $"recorded in {PlanFile}";
+        }
+        else
+        {
+            recorded = !File.Exists(path) ? $"the case was sealed before a plan was recorded; this plan is in custody only"
+                : (await File.ReadAllBytesAsync(path, cancellationToken)).AsSpan().SequenceEqual(bytes) ? $"the same as the sealed {PlanFile}"
+                : $"DIFFERS from the sealed {PlanFile}: the container's configuration changed after sealing";
+        }
+
+        await custody.AppendAsync("redeploy.plan", $"{plan.SuspectName} ({plan.SuspectId})", CustodyOutcome.Succeeded,
+            $"profile {plan.Profile.ToString().ToLowerInvariant()}, image {plan.ImageId}, {plan.Changes.Count} changes, tmpfs [{string.Join(", ", plan.Tmpfs.Select(t => t.Path))}], "
+            + $"fixes [{string.Join(", ", plan.Fixes.Select(f => f.Id))}]; {recorded}"
+            + (prepared.EvidenceCommitted ? "" : "; relaunched WITHOUT committed evidence (--no-evidence)"), cancellationToken);
+    }
+
     public async Task<RedeployResult> ExecuteAsync(PreparedRedeploy prepared, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prepared);
@@ -117,9 +159,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         var (dir, record) = await CaseDirectory.OpenAsync(prepared.CaseDir, cancellationToken);
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var target = $"{plan.SuspectName} ({plan.SuspectId})";
-        await custody.AppendAsync("redeploy.plan", target, CustodyOutcome.Succeeded,
-            $"profile {plan.Profile.ToString().ToLowerInvariant()}, image {plan.ImageId}, {plan.Changes.Count} changes, tmpfs [{string.Join(", ", plan.Tmpfs.Select(t => t.Path))}]"
-            + (prepared.EvidenceCommitted ? "" : "; relaunched WITHOUT committed evidence (--no-evidence)"), cancellationToken);
+        await RecordPlanAsync(dir, custody, prepared, write: !File.Exists(dir.PathOf(CaseFiles.SumsFile)), cancellationToken);
         try
         {
             progress?.Report("kill");

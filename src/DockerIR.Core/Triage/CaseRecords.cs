@@ -18,8 +18,11 @@ public sealed record CaseRecords(
     JsonElement? Inspect,
     IReadOnlyList<CustodyRecord> Custody)
 {
+    /// <summary>The relaunch plan recorded in the case (redeploy-plan.json), or null when no redeploy was planned.</summary>
+    public Redeploy.RedeployPlan? Plan { get; init; }
+
     public static IReadOnlyList<string> Files { get; } =
-        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile];
+        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile, Redeploy.RedeployWorkflow.PlanFile];
 
     /// <summary>Reads the records of a case directory or bundle, leaving out <paramref name="known"/> (already in memory).</summary>
     public static async Task<CaseRecords> ReadAsync(CaseContent content, IReadOnlyCollection<string>? known, CancellationToken cancellationToken)
@@ -55,7 +58,10 @@ public sealed record CaseRecords(
             Json(files, TriageReport.FileName, location, CoreJsonContext.Indented.TriageReport),
             Json(files, AuditReport.FileName, location, CoreJsonContext.Indented.AuditReport),
             inspect,
-            files.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : []);
+            files.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : [])
+        {
+            Plan = Json(files, Redeploy.RedeployWorkflow.PlanFile, location, CoreJsonContext.Indented.RedeployPlan),
+        };
     }
 
     private static T? Json<T>(IReadOnlyDictionary<string, byte[]> files, string name, string location, JsonTypeInfo<T> type) where T : class

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core.Triage;
@@ -50,7 +51,7 @@ public static class CaseReport
         Breach(doc, events, manifest, triage);
         AuditSection(doc, audit);
         Evidence(doc, manifest);
-        Redeploy(doc, custody);
+        Redeploy(doc, records.Plan, custody);
         return (title, doc);
     }
 
@@ -144,15 +145,43 @@ public static class CaseReport
         }
     }
 
-    private static void Redeploy(ReportDocument doc, IReadOnlyList<CustodyRecord> custody)
+    private static void Redeploy(ReportDocument doc, RedeployPlan? plan, IReadOnlyList<CustodyRecord> custody)
     {
         doc.H(2, "Containment and redeploy");
-        var actions = custody.Where(r => r.Action.StartsWith("redeploy.", StringComparison.Ordinal) || r.Action.StartsWith("replacement.", StringComparison.Ordinal)
-            || r.Action.StartsWith("contain", StringComparison.Ordinal) || r.Action is "container.kill" or "container.rename" or "container.stop").ToList();
-        if (actions.Count == 0)
+        if (plan is not null)
         {
-            doc.P("No containment or redeploy had been recorded when this report was written; 'dockerir report CASE' shows the current state.");
-            return;
+            var r = plan.Replacement;
+            doc.H(3, "What the relaunch changes").P(
+                $"{plan.SuspectName} is relaunched from its original image {plan.ImageReference} ({plan.ImageId}), never from the evidence image, with the {plan.Profile.ToString().ToLowerInvariant()} hardening profile; "
+                + $"the suspect is killed and kept as {plan.QuarantineName}. Read-only root filesystem: {(r.HostConfig.ReadonlyRootfs ? "yes" : "no")}; tmpfs: {string.Join(", ", plan.Tmpfs.Select(t => t.Path).DefaultIfEmpty("none"))}.")
+                .Table(["setting", "before", "after", "why"], plan.Changes.Select(c => ((string?)null, new[] { c.Setting, c.Before, c.After, c.Reason })));
+            doc.P(plan.Fixes.Count == 0 ? "The relaunch fixes none of the audit's findings." : $"It fixes {plan.Fixes.Count} of the audit's findings:");
+            if (plan.Fixes.Count > 0)
+            {
+                doc.Table(["severity", "id", "finding"], plan.Fixes.OrderByDescending(f => f.Severity).Select(f => ((string?)Name(f.Severity).ToLowerInvariant(), new[] { Name(f.Severity), f.Id, f.Title })));
+            }
+            foreach (var warning in plan.Warnings)
+            {
+                doc.P("Warning: " + warning);
+            }
+        }
+
+        var actions = custody.Where(r => r.Action.StartsWith("redeploy.", StringComparison.Ordinal) || r.Action.StartsWith("replacement.", StringComparison.Ordinal)
+            || r.Action.StartsWith("contain.", StringComparison.Ordinal) || r.Action is "container.kill" or "container.rename" or "container.stop" or "redeploy").ToList();
+        if (plan is not null)
+        {
+            doc.H(3, "What was done");
+        }
+
+        if (!actions.Any(a => a.Action != "redeploy.plan"))
+        {
+            doc.P(plan is null
+                ? "No containment or redeploy had been recorded when this report was written; 'dockerir report CASE' shows the current state."
+                : "The relaunch had not run yet when this report was written (the evidence is sealed first); the custody log records it, and 'dockerir report CASE' shows it.");
+            if (actions.Count == 0)
+            {
+                return;
+            }
         }
 
         doc.Table(["time (UTC)", "action", "outcome", "target", "detail"],
