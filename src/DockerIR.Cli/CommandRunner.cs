@@ -22,18 +22,19 @@ internal static class CommandRunner
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await context.Err.WriteLineAsync("dockerir: interrupted");
+                await context.Err.WriteLineAsync("dockerir: interrupted: what was done so far is in the case's custody log; run the command again ('dockerir respond --resume CASE_DIR' continues a response)");
                 return (int)ExitCode.Interrupted;
             }
-            catch (DockerIRException e)
+            catch (Exception e) when (e is DockerIRException || DockerIRException.IsStorage(e))
             {
-                await context.Err.WriteLineAsync($"dockerir: error: {SafeText.Escape(e.Message)}");
+                var failure = e as DockerIRException ?? DockerIRException.Storage(e);
+                await context.Err.WriteLineAsync($"dockerir: error: {SafeText.Escape(failure.Message)}");
                 if (context.Debug)
                 {
                     await context.Err.WriteLineAsync(e.ToString());
                 }
 
-                return (int)ExitCodes.For(e.Kind);
+                return (int)ExitCodes.For(failure.Kind);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

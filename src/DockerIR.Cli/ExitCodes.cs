@@ -16,6 +16,7 @@ public enum ExitCode
     ProbeFailed = 8,
     Refused = 9,
     AuditFailed = 10,
+    Storage = 11,
     Internal = 70,
     Interrupted = 130,
 }
@@ -33,6 +34,7 @@ internal static class ExitCodes
         FailureKind.VerificationFailed => ExitCode.VerificationFailed,
         FailureKind.ProbeFailed => ExitCode.ProbeFailed,
         FailureKind.Refused => ExitCode.Refused,
+        FailureKind.Storage => ExitCode.Storage,
         _ => ExitCode.Internal,
     };
 }

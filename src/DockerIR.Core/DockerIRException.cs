@@ -21,6 +21,8 @@ public enum FailureKind
     ProbeFailed,
     /// <summary>A safety rule refused a destructive action (no evidence, no confirmation).</summary>
     Refused,
+    /// <summary>The case directory or bundle could not be written or read: its filesystem is full or read-only, or it was removed.</summary>
+    Storage,
 }
 
 /// <summary>Base of every expected failure in DockerIR: carries a one-line, user-facing message and a kind.</summary>
@@ -30,4 +32,28 @@ public class DockerIRException : Exception
         : base(message, inner) => Kind = kind;
 
     public FailureKind Kind { get; }
+
+    /// <summary>True for the failures of the responder's own storage (disk full, read-only, a directory removed) that <see cref="Storage"/> explains.</summary>
+    public static bool IsStorage(Exception e) =>
+        e is UnauthorizedAccessException or DirectoryNotFoundException
+        || (e is IOException && e.HResult is StorageErrno.NoSpace or StorageErrno.ReadOnly or StorageErrno.Quota or StorageErrno.Io or StorageErrno.TooBig or StorageErrno.NoEntry);
+
+    /// <summary>The errno values (an IOException's HResult on Linux) of a failing filesystem.</summary>
+    private static class StorageErrno
+    {
+        public const int NoEntry = 2;
+        public const int Io = 5;
+        public const int TooBig = 27;
+        public const int NoSpace = 28;
+        public const int ReadOnly = 30;
+        public const int Quota = 122;
+    }
+
+    /// <summary>A storage failure as one line that says what to do.</summary>
+    public static DockerIRException Storage(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new DockerIRException(FailureKind.Storage,
+            $"cannot write or read the case: {e.Message}; the filesystem may be full or read-only, or the directory was removed: fix that and run again ('dockerir respond --resume CASE_DIR' continues a response)", e);
+    }
 }

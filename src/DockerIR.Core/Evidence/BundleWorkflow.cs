@@ -33,6 +33,12 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log)
         var files = await CaseFiles.WriteSumsAsync(dir, cancellationToken);
         log.Information("Hashed {Count} files of case {CaseId} into SHA256SUMS", files.Count, record.CaseId);
 
+        // Left by an earlier run that was killed while writing: never a bundle, only in the way.
+        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(bundlePath)!, Path.GetFileName(bundlePath) + "*.partial-*"))
+        {
+            TryDelete(stale);
+        }
+
         var temp = $"{bundlePath}.partial-{Environment.ProcessId}";
         var sumTemp = $"{bundlePath}.sha256.partial-{Environment.ProcessId}";
         try
@@ -90,6 +96,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log)
         await PutDirectoryAsync(tar, caseId, written, cancellationToken);
         foreach (var name in names)
         {
+            await FaultPoints.HitAsync(FaultPoints.BundleFile, cancellationToken);
             var parts = name.Split('/');
             for (var i = 1; i < parts.Length; i++)
             {

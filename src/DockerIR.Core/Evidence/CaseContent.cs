@@ -152,7 +152,8 @@ public abstract class CaseContent
                     throw new DockerIRException(FailureKind.VerificationFailed, $"the bundle holds '{SafeText.Escape(item.Name)}' twice or as a non-file");
                 }
 
-                yield return new CaseFile(name[(top.Length + 1)..], item.Data);
+                // A member cut short (a truncated bundle) fails inside its data, in whichever reader consumes it.
+                yield return new CaseFile(name[(top.Length + 1)..], new CorruptionGuardStream(item.Data, Location));
             }
         }
     }

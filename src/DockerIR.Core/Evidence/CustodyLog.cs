@@ -51,15 +51,20 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
         var buffer = new byte[line.Length + 1];
         line.CopyTo(buffer, 0);
         buffer[^1] = (byte)'\n';
-        await using var stream = new FileStream(Path, new FileStreamOptions
+        await FaultPoints.HitAsync(FaultPoints.CustodyBefore, cancellationToken);
+        await using (var stream = new FileStream(Path, new FileStreamOptions
         {
             Mode = FileMode.Append,
             Access = FileAccess.Write,
             Share = FileShare.ReadWrite,
             Options = FileOptions.WriteThrough,
-        });
-        await stream.WriteAsync(buffer, cancellationToken);
-        await stream.FlushAsync(cancellationToken);
+        }))
+        {
+            await stream.WriteAsync(buffer, cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+
+        await FaultPoints.HitAsync(FaultPoints.CustodyAfter, cancellationToken);
     }
 
     /// <summary>Reads every record of a custody log (for verification and reports).</summary>

@@ -168,7 +168,11 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         {
             if (source is not null && wanted.Count > 0)
             {
-                await source.ReadAsync(wanted, (entry, content, ct) => onEntry(tar, entry, content, ct), cancellationToken);
+                await source.ReadAsync(wanted, async (entry, content, ct) =>
+                {
+                    await FaultPoints.HitAsync(FaultPoints.ExtractEntry, ct);
+                    await onEntry(tar, entry, content, ct);
+                }, cancellationToken);
             }
         }
 

@@ -138,9 +138,19 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                 await custody.AppendAsync(StepAction, key, CustodyOutcome.Interrupted, "cancelled by the operator; resume with --resume", CancellationToken.None);
                 throw;
             }
-            catch (DockerIRException e)
+            catch (Exception caught) when (caught is DockerIRException || DockerIRException.IsStorage(caught))
             {
-                await custody.AppendAsync(StepAction, key, CustodyOutcome.Failed, e.Message, CancellationToken.None);
+                var e = caught as DockerIRException ?? DockerIRException.Storage(caught);
+                try
+                {
+                    await custody.AppendAsync(StepAction, key, CustodyOutcome.Failed, e.Message, CancellationToken.None);
+                }
+                catch (Exception unwritable) when (DockerIRException.IsStorage(unwritable))
+                {
+                    // The case cannot take the line (full, read-only, removed): the one-line error says so instead.
+                    throw DockerIRException.Storage(unwritable);
+                }
+
                 log.Warning("Step {Step} failed for {Container}: {Message}", step.Name, run.ContainerName, e.Message);
                 reports.Add(new StepReport(i + 1, step.Name, step.ContinueOnFailure ? "failed, continued" : "failed", e.Message));
                 if (!step.ContinueOnFailure)
@@ -162,7 +172,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         {
             case StepSpec.Snapshot:
                 var snap = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
-                    new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Option("unpause") == "true", LogTailLines = step.LogTail() },
+                    new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail() },
                     null, cancellationToken);
                 return $"evidence image {snap.EvidenceImageId}, {snap.Changes.Count} changes";
             case StepSpec.Extract:

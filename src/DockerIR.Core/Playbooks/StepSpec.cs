@@ -44,7 +44,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
             Extract => ExtractRequest("."),
             Probe => ProbeOptions(),
             Wait => WaitTime(),
-            Snapshot => LogTail(),
+            Snapshot => (LogTail(), Unpause()),
             _ => this,
         };
     }
@@ -91,6 +91,14 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
     public TimeSpan WaitTime() => TimeSpan.FromSeconds(Number("seconds", 5, 0, 3600));
 
     public int LogTail() => (int)Number("log_tail", 10_000, 1, 10_000_000);
+
+    /// <summary>Snapshot's "unpause": thaw the container once its layer is committed.</summary>
+    public bool Unpause() => Option("unpause") switch
+    {
+        "" or "false" => false,
+        "true" => true,
+        var v => throw Bad("unpause", v, "true or false"),
+    };
 
     private long Number(string key, long fallback, long min, long max)
     {

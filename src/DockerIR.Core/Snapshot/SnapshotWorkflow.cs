@@ -283,6 +283,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var commit = new CommitRequest(inspect.Id, repository, caseId,
             $"DockerIR evidence snapshot of {inspect.Name} for case {caseId}", $"dockerir {actor.ToolVersion} ({actor.Operator})",
             Pause: false, labels);
+        await FaultPoints.HitAsync(FaultPoints.SnapshotCommit, cancellationToken);
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Started, $"{repository}:{caseId}", cancellationToken);
         var imageId = await engine.CommitAsync(commit, cancellationToken);
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Succeeded, $"evidence image {imageId}", cancellationToken);
