@@ -106,6 +106,21 @@ stop_engine_if_started() {
   rm -f /tmp/dockerir-dockerd.pid
 }
 
+# Stops the running dockerd and starts it again, detached as above (the fault-injection suite's "engine restarted
+# mid-run"). The new daemon's pid replaces the old one in /tmp/dockerir-dockerd.pid, so the stop_engine_if_started
+# of the run that started the first one stops this one.
+restart_engine() {
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null || pgrep -x dockerd | head -1)
+  if [ -n "$pid" ]; then
+    _engine_say "stopping dockerd (pid $pid) to restart it"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { _engine_say "dockerd (pid $pid) did not stop within 30 s"; return 1; }
+  fi
+  _engine_start
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   ensure_engine
 fi

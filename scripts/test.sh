@@ -26,12 +26,19 @@ if [ "$status" -ne 0 ]; then
 fi
 
 # Test projects run one after another (engine tests share one daemon); a hang is cut off rather than holding CI.
+# The fault suite writes the seeds and fault points it used to $DOCKERIR_FAULT_REPORT, printed after it.
+export DOCKERIR_FAULT_REPORT="$results/faults.log"
 for project in tests/*.Tests/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
   timeout 900 dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=minimal" "$@"
   rc=$?
+  if [ -s "$DOCKERIR_FAULT_REPORT" ]; then
+    echo "-- fault points and seeds (replay: DOCKERIR_FAULT_SEEDS=N,M scripts/test.sh --filter SigkillTests)"
+    sed 's/^/   /' "$DOCKERIR_FAULT_REPORT"
+    rm -f "$DOCKERIR_FAULT_REPORT"
+  fi
   if [ "$rc" -ne 0 ]; then status=1; fi
   if [ ! -f "$results/$name.trx" ]; then
     echo "$name: no test results (the run crashed or timed out, exit $rc)"
