@@ -1,5 +1,6 @@
 using DockerIR.Core;
 using DockerIR.Core.Demo;
+using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Snapshot;
 using DockerIR.Testing;
@@ -72,6 +73,10 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
     [Fact]
     public async Task EngineRestartedDuringExtraction_RespondOrItsResumeFinishes()
     {
+        // Restarting the engine stops every container on it: never do that to containers that are not the tests'.
+        var others = (await demo.Engine.ListContainersAsync(new ContainerListFilter(All: false), CancellationToken.None))
+            .Where(c => !c.Labels.ContainsKey(TestResources.TestLabel)).Select(c => c.Names.Count > 0 ? c.Names[0] : c.Id).ToList();
+        Assert.True(others.Count == 0, $"this engine runs containers that are not the tests' ({string.Join(", ", others)}); restarting it would stop them. Run the fault suite on an engine of its own (CI does).");
         var (app, outDir, reference) = await PrepareAsync("restart");
 
         var result = await FaultKit.RunStalledAsync(Respond(app, outDir), FaultPoints.ExtractEntry, 1, work, async () =>
