@@ -107,14 +107,33 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
         return (app, Path.Combine(work, stem), await ReferenceAsync(demo, work, stem));
     }
 
-    /// <summary>The change set of one undisturbed breach, extracted without a redeploy.</summary>
+    /// <summary>
+    /// The change set of one undisturbed breach, extracted without a redeploy: the same for every breached demo app,
+    /// so it is made once for the whole suite.
+    /// </summary>
     internal static async Task<List<string>> ReferenceAsync(DemoAppFixture demo, string work, string stem)
     {
-        var app = await demo.StartBreachedAsync(stem + "-ref");
-        var outDir = Path.Combine(work, stem + "-ref");
-        FaultKit.Success(await FaultKit.RunAsync(["respond", app.ContainerName, "--out", outDir, "--no-redeploy"], fault: null), "the reference respond");
-        return FaultKit.ManifestKey(Assert.Single(FaultKit.Cases(outDir)));
+        await ReferenceGate.WaitAsync();
+        try
+        {
+            if (reference is null)
+            {
+                var app = await demo.StartBreachedAsync(stem + "-ref");
+                var outDir = Path.Combine(work, stem + "-ref");
+                FaultKit.Success(await FaultKit.RunAsync(["respond", app.ContainerName, "--out", outDir, "--no-redeploy"], fault: null), "the reference respond");
+                reference = FaultKit.ManifestKey(Assert.Single(FaultKit.Cases(outDir)));
+            }
+
+            return reference;
+        }
+        finally
+        {
+            ReferenceGate.Release();
+        }
     }
+
+    private static readonly SemaphoreSlim ReferenceGate = new(1, 1);
+    private static List<string>? reference;
 
     internal static string[] Respond(BreachedApp app, string outDir) =>
         ["respond", app.ContainerName, "--out", outDir, "--probe", app.BaseAddress.ToString(), "--yes"];
