@@ -25,9 +25,8 @@ internal static class CommandRunner
                 await context.Err.WriteLineAsync("dockerir: interrupted: what was done so far is in the case's custody log; run the command again ('dockerir respond --resume CASE_DIR' continues a response)");
                 return (int)ExitCode.Interrupted;
             }
-            catch (Exception e) when (e is DockerIRException || DockerIRException.IsStorage(e))
+            catch (Exception e) when (DockerIRException.Expected(e) is { } failure)
             {
-                var failure = e as DockerIRException ?? DockerIRException.Storage(e);
                 await context.Err.WriteLineAsync($"dockerir: error: {SafeText.Escape(failure.Message)}");
                 if (context.Debug)
                 {

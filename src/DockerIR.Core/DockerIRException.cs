@@ -49,6 +49,9 @@ public class DockerIRException : Exception
         public const int Quota = 122;
     }
 
+    /// <summary>The expected failure <paramref name="e"/> stands for (itself, or a storage failure explained), or null for a bug.</summary>
+    public static DockerIRException? Expected(Exception e) => e as DockerIRException ?? (IsStorage(e) ? Storage(e) : null);
+
     /// <summary>A storage failure as one line that says what to do.</summary>
     public static DockerIRException Storage(Exception e)
     {

@@ -138,9 +138,8 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                 await custody.AppendAsync(StepAction, key, CustodyOutcome.Interrupted, "cancelled by the operator; resume with --resume", CancellationToken.None);
                 throw;
             }
-            catch (Exception caught) when (caught is DockerIRException || DockerIRException.IsStorage(caught))
+            catch (Exception caught) when (DockerIRException.Expected(caught) is { } e)
             {
-                var e = caught as DockerIRException ?? DockerIRException.Storage(caught);
                 try
                 {
                     await custody.AppendAsync(StepAction, key, CustodyOutcome.Failed, e.Message, CancellationToken.None);

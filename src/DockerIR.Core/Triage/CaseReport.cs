@@ -160,6 +160,7 @@ public static class CaseReport
             {
                 doc.Table(["severity", "id", "finding"], plan.Fixes.OrderByDescending(f => f.Severity).Select(f => ((string?)Name(f.Severity).ToLowerInvariant(), new[] { Name(f.Severity), f.Id, f.Title })));
             }
+
             foreach (var warning in plan.Warnings)
             {
                 doc.P("Warning: " + warning);
