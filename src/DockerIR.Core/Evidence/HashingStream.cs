@@ -22,7 +22,12 @@ public sealed class HashingStream(Stream inner, int keepUpTo = 0, long limit = l
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
     /// <summary>The lowercase hex SHA-256 of everything read so far.</summary>
-    public string HashHex() => Convert.ToHexStringLower(hash.GetCurrentHash());
+    public string HashHex()
+    {
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetCurrentHash(digest);
+        return Convert.ToHexStringLower(digest);
+    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 

@@ -15,7 +15,12 @@ public sealed class HashingWriteStream(Stream inner) : Stream
     public override long Length => BytesWritten;
     public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
 
-    public string HashHex() => Convert.ToHexStringLower(hash.GetCurrentHash());
+    public string HashHex()
+    {
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetCurrentHash(digest);
+        return Convert.ToHexStringLower(digest);
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 

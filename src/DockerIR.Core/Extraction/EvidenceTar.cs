@@ -13,11 +13,11 @@ public sealed class EvidenceTar(Stream output) : IAsyncDisposable
     private readonly TarStreamWriter writer = new(output);
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-    /// <summary>What storing one entry gave: the content hash, the bytes stored, a kept copy for diffs, and whether the source changed size.</summary>
-    public readonly record struct Stored(string? Sha256, long Bytes, byte[]? Kept, bool SizeChanged, long SourceBytes);
+    /// <summary>What storing one entry gave: the content hash, the bytes stored, a kept copy for diffs, whether the source changed size, and the member name.</summary>
+    public readonly record struct Stored(string? Sha256, long Bytes, byte[]? Kept, bool SizeChanged, long SourceBytes, string Member);
 
     /// <summary>Writes one entry; for a regular file, streams exactly its declared size from <paramref name="content"/> and hashes it.</summary>
-    public async Task<Stored> WriteAsync(SourceEntry entry, Stream? content, int keepUpTo, CancellationToken cancellationToken)
+    public async ValueTask<Stored> WriteAsync(SourceEntry entry, Stream? content, int keepUpTo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var type = entry.Type switch
@@ -56,14 +56,14 @@ public sealed class EvidenceTar(Stream output) : IAsyncDisposable
         if (type != TarItemType.File)
         {
             await writer.WriteAsync(member, null, cancellationToken);
-            return new Stored(null, 0, null, false, 0);
+            return new Stored(null, 0, null, false, 0, name);
         }
 
         await using var hashing = new HashingStream(content ?? Stream.Null, keepUpTo, limit: entry.Size, reuse: hash);
-        var outcome = await writer.WriteAsync(member, hashing, cancellationToken, shortReadIsEnd: content is EvidenceFileStream);
+        var outcome = await writer.WriteAsync(member, hashing, cancellationToken, shortReadIsEnd: content is IShortReadMeansEnd);
         var changed = outcome.SourceShorter || outcome.SourceLonger;
         // A source that shrank was padded with zeros in the tar: no hash of ours would describe it honestly.
-        return new Stored(outcome.SourceShorter ? null : hashing.HashHex(), entry.Size, changed ? null : hashing.Kept, changed, outcome.SourceBytes);
+        return new Stored(outcome.SourceShorter ? null : hashing.HashHex(), entry.Size, changed ? null : hashing.Kept, changed, outcome.SourceBytes, name);
     }
 
     public async ValueTask DisposeAsync()

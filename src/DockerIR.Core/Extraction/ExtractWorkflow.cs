@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using DiffPlex.Renderer;
@@ -66,12 +67,18 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         var (dir, record) = await CaseDirectory.OpenAsync(request.CaseDir, cancellationToken);
         var snapshot = record.Snapshot ?? throw new DockerIRException(FailureKind.Refused,
             $"case {record.CaseId} has no committed snapshot; run 'dockerir snapshot {record.Container.Name}' first");
-        var changes = await dir.ReadChangesAsync(required: true, cancellationToken);
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var target = $"{record.Container.Name} ({record.Container.Id})";
 
-        await using var after = await AfterSourceAsync(request.Source, record, snapshot, cancellationToken);
-        await using var before = await BeforeSourceAsync(request.Source, record, cancellationToken);
+        // The engine is asked which sources to use while changes.json is parsed on the other core, and the
+        // crypto library loads meanwhile: three waits that do not depend on each other.
+        var warmUp = Task.Run(() => IncrementalHash.CreateHash(HashAlgorithmName.SHA256).Dispose(), cancellationToken);
+        var changesRead = Task.Run(() => dir.ReadChangesAsync(required: true, cancellationToken), cancellationToken);
+        var afterChosen = AfterSourceAsync(request.Source, record, snapshot, cancellationToken);
+        var beforeChosen = BeforeSourceAsync(request.Source, record, cancellationToken);
+        var (changes, after, before) = await WhenAllOrDisposeAsync(changesRead, afterChosen, beforeChosen, warmUp);
+        await using var afterScope = after;
+        await using var beforeScope = before;
         await custody.AppendAsync("extract.start", target, CustodyOutcome.Started,
             $"after from {after.Name} ({after.Detail}); originals from {before?.Name ?? "nowhere"} ({before?.Detail ?? "the original image is not available"})", cancellationToken);
         log.Information("Extracting {Count} changes of case {CaseId}: after from {After}, originals from {Before}",
@@ -94,30 +101,50 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
 
             Directory.CreateDirectory(Path.Combine(staging, "diffs"));
 
-            await WriteTarAsync(Path.Combine(staging, "after.tar"), after, run.AfterWanted(), run.OnAfterAsync, cancellationToken);
-            await custody.AppendAsync("extract.after", target, CustodyOutcome.Succeeded,
-                $"{run.AfterMembers} members, {run.StoredBytes} content bytes, from {after.Name}", cancellationToken);
-
-            await WriteTarAsync(Path.Combine(staging, "before.tar"), before, before is null ? [] : run.BeforeWanted(), run.OnBeforeAsync, cancellationToken);
+            var afterDurable = await WriteTarAsync(Path.Combine(staging, "after.tar"), after, run.AfterWanted(), run.OnAfterAsync, cancellationToken);
+            var beforeDurable = await WriteTarAsync(Path.Combine(staging, "before.tar"), before, before is null ? [] : run.BeforeWanted(), run.OnBeforeAsync, cancellationToken);
             if (before is null)
             {
                 run.MarkOriginalsUnavailable("the original image is not available on the engine");
             }
 
-            await custody.AppendAsync("extract.before", target, before is null ? CustodyOutcome.Skipped : CustodyOutcome.Succeeded,
-                before is null ? "original image not available" : $"{run.BeforeMembers} members from {before.Name}", cancellationToken);
+            // The tars reach the disk on another thread while the diffs and the manifest are written; the manifest
+            // is put in place only once they are there. One line: for 10,000 entries indentation would cost a
+            // quarter of the file and of the write.
+            var durable = Task.WhenAll(afterDurable, beforeDurable);
+            CaseDirectory.StagedFile stagedManifest;
+            int diffs;
+            Manifest manifest;
+            try
+            {
+                diffs = await run.WriteDiffsAsync(Path.Combine(staging, "diffs"), cancellationToken);
+                manifest = run.BuildManifest(record, snapshot, after, before, clock.GetUtcNow(), actor.ToolVersion);
+                stagedManifest = await dir.StageJsonAsync(Manifest.FileName, manifest, CoreJsonContext.Compact.Manifest, cancellationToken);
+            }
+            catch
+            {
+                await durable.ContinueWith(_ => { }, TaskScheduler.Default);
+                throw;
+            }
 
-            var diffs = await run.WriteDiffsAsync(Path.Combine(staging, "diffs"), cancellationToken);
-            SwapInto(staging, dir.PathOf(ArtifactsDir));
+            Task oldArtifacts;
+            using (stagedManifest)
+            {
+                await durable;
+                await custody.AppendAsync("extract.after", target, CustodyOutcome.Succeeded,
+                    $"{run.AfterMembers} members, {run.StoredBytes} content bytes, from {after.Name}", cancellationToken);
+                await custody.AppendAsync("extract.before", target, before is null ? CustodyOutcome.Skipped : CustodyOutcome.Succeeded,
+                    before is null ? "original image not available" : $"{run.BeforeMembers} members from {before.Name}", cancellationToken);
+                oldArtifacts = SwapInto(staging, dir.PathOf(ArtifactsDir));
+                stagedManifest.Commit();
+            }
 
-            var manifest = run.BuildManifest(record, snapshot, after, before, clock.GetUtcNow(), actor.ToolVersion);
-            // One line: for 10,000 entries indentation would cost a quarter of the file and of the write.
-            await dir.WriteJsonAsync(Manifest.FileName, manifest, CoreJsonContext.Compact.Manifest, cancellationToken);
             await custody.AppendAsync("extract.manifest", target, manifest.Complete ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
                 manifest.Complete ? $"{manifest.Entries.Count} entries, complete" : $"{manifest.Gaps.Count} gaps: {string.Join("; ", manifest.Gaps.Take(5))}",
                 cancellationToken);
             var triage = await TriageAsync(dir, manifest, custody, target, cancellationToken);
             await CaseViews.TryWriteAsync(dir, custody, target, clock.GetUtcNow(), log, cancellationToken, manifest, triage);
+            await oldArtifacts;
             log.Information("Stored {Members} members ({Bytes} bytes), {Diffs} diffs in {Seconds:0.00} s",
                 run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, watch.Elapsed.TotalSeconds);
             return new ExtractResult(dir.Root, record.CaseId, after.Name, before?.Name ?? "none", manifest.Entries.Count,
@@ -160,24 +187,73 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         }
     }
 
-    private static async Task WriteTarAsync(string path, IEntrySource? source, IReadOnlyList<WantedPath> wanted,
+    /// <summary>
+    /// Writes one evidence tar and hands it to the kernel; returns its durability (fsync, then close), which runs
+    /// on another thread while the caller goes on and must be awaited before anything claims the tar.
+    /// </summary>
+    private static async Task<Task> WriteTarAsync(string path, IEntrySource? source, IReadOnlyList<WantedPath> wanted,
         Func<EvidenceTar, SourceEntry, Stream?, CancellationToken, Task> onEntry, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20);
-        await using (var tar = new EvidenceTar(file))
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        try
         {
-            if (source is not null && wanted.Count > 0)
+            await using (var tar = new EvidenceTar(new WritebackStream(file)))
             {
-                await source.ReadAsync(wanted, async (entry, content, ct) =>
+                if (source is not null && wanted.Count > 0)
                 {
-                    await FaultPoints.HitAsync(FaultPoints.ExtractEntry, ct);
-                    await onEntry(tar, entry, content, ct);
-                }, cancellationToken);
+                    await source.ReadAsync(wanted, async (entry, content, ct) =>
+                    {
+                        await FaultPoints.HitAsync(FaultPoints.ExtractEntry, ct);
+                        await onEntry(tar, entry, content, ct);
+                    }, cancellationToken);
+                }
             }
+
+            await file.FlushAsync(cancellationToken);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
         }
 
-        await file.FlushAsync(cancellationToken);
-        file.Flush(flushToDisk: true);
+        return Task.Run(() =>
+        {
+            using (file)
+            {
+                file.Flush(flushToDisk: true);
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>The changes and both sources; when any of them fails, the sources that were chosen are disposed.</summary>
+    private static async Task<(List<ClassifiedChange> Changes, IEntrySource After, IEntrySource? Before)> WhenAllOrDisposeAsync(
+        Task<List<ClassifiedChange>> changes, Task<IEntrySource> after, Task<IEntrySource?> before, Task warmUp)
+    {
+        try
+        {
+            await Task.WhenAll(changes, after, before, warmUp);
+            return (changes.Result, after.Result, before.Result);
+        }
+        catch
+        {
+            foreach (var chosen in new Task[] { after, before })
+            {
+                await chosen.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            if (after.IsCompletedSuccessfully)
+            {
+                await after.Result.DisposeAsync();
+            }
+
+            if (before is { IsCompletedSuccessfully: true, Result: { } b })
+            {
+                await b.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
     private async Task<IEntrySource> AfterSourceAsync(SourceChoice choice, CaseRecord record, CaseSnapshot snapshot, CancellationToken cancellationToken)
@@ -187,7 +263,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             var (layers, detail, why) = await AfterLayerAsync(record, snapshot, cancellationToken);
             if (layers is not null)
             {
-                return new LayerSource(layers, detail);
+                return new PrefetchSource(new LayerSource(layers, detail));
             }
 
             if (choice == SourceChoice.Layer)
@@ -269,16 +345,22 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         ["dockerir.helper"] = "archive-reader",
     };
 
-    private static void SwapInto(string staging, string artifacts)
+    /// <summary>
+    /// Moves the new artifacts into place and returns the deletion of the ones they replace, which runs on another
+    /// thread while triage and the views are written (a stale tree left by a failed deletion is removed by the next run).
+    /// </summary>
+    private static Task SwapInto(string staging, string artifacts)
     {
         var old = artifacts + $".old-{Environment.ProcessId}";
-        if (Directory.Exists(artifacts))
+        if (!Directory.Exists(artifacts))
         {
-            Directory.Move(artifacts, old);
+            Directory.Move(staging, artifacts);
+            return Task.CompletedTask;
         }
 
+        Directory.Move(artifacts, old);
         Directory.Move(staging, artifacts);
-        DeleteTree(old);
+        return Task.Run(() => DeleteTree(old));
     }
 
     private static void Delete(string path)
@@ -300,8 +382,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
     /// <summary>The state of one extraction: records per path, caps, diff candidates.</summary>
     private sealed class Run(ExtractionLimits limits, List<ClassifiedChange> changes, IProgress<ExtractProgress>? progress)
     {
-        private readonly Dictionary<string, ClassifiedChange> byPath = changes.GroupBy(c => c.Path, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        private readonly Dictionary<string, ClassifiedChange> byPath = FirstByPath(changes);
         private readonly Dictionary<string, FileRecord> afterRecords = new(StringComparer.Ordinal);
         private readonly Dictionary<string, FileRecord> beforeRecords = new(StringComparer.Ordinal);
         private readonly List<DeletedContent> deletedContents = [];
@@ -436,12 +517,27 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
                 });
             }
 
-            var gaps = entries.SelectMany(e => new[] { (e.Path, r: e.After), (e.Path, r: e.Before) })
-                .Concat(deletedContents.Select(d => (d.Path, r: (FileRecord?)d.Before)))
-                .Where(x => x.r?.Gap == true)
-                .Select(x => $"{SafeText.Escape(x.Path)}: {x.r!.NotStored}")
-                .Concat(extraGaps)
-                .ToList();
+            var gaps = new List<string>();
+            void Gap(string path, FileRecord? side)
+            {
+                if (side?.Gap == true)
+                {
+                    gaps.Add($"{SafeText.Escape(path)}: {side.NotStored}");
+                }
+            }
+
+            foreach (var e in entries)
+            {
+                Gap(e.Path, e.After);
+                Gap(e.Path, e.Before);
+            }
+
+            foreach (var d in deletedContents)
+            {
+                Gap(d.Path, d.Before);
+            }
+
+            gaps.AddRange(extraGaps);
             return new Manifest
             {
                 CaseId = record.CaseId,
@@ -474,7 +570,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             : a.Sha256 is null || b.Sha256 is null ? "unknown"
             : a.Sha256 == b.Sha256 ? "metadata" : "content";
 
-        private async Task<(FileRecord Record, byte[]? Kept)> StoreAsync(EvidenceTar tar, SourceEntry entry, Stream? content, string tarName, int keep,
+        private async ValueTask<(FileRecord Record, byte[]? Kept)> StoreAsync(EvidenceTar tar, SourceEntry entry, Stream? content, string tarName, int keep,
             Dictionary<string, FileRecord> side, CancellationToken cancellationToken)
         {
             var record = Describe(entry, tarName == Manifest.AfterTar ? "after" : "before");
@@ -514,14 +610,14 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             var stored = await tar.WriteAsync(entry, content, keepThis, cancellationToken);
             StoredBytes += stored.Bytes;
             diffBytes += stored.Kept?.Length ?? 0;
-            var member = ChangeSetPaths.MemberName(entry.Path);
             if (entry.Type == EntryType.HardLink)
             {
                 var target = side[entry.LinkTarget!];
-                return (record with { Sha256 = target.Sha256, Size = target.Size, Tar = tarName, Member = member }, null);
+                return (Describe(entry, side: record.Source, target.Sha256, tarName, stored.Member) with { Size = target.Size }, null);
             }
 
-            record = record with { Sha256 = stored.Sha256, Tar = tarName, Member = member };
+            // Built once with what the tar gave: 10,000 entries make a copy per entry show in the collector's work.
+            record = Describe(entry, record.Source, stored.Sha256, tarName, stored.Member);
             if (stored.SizeChanged)
             {
                 record = record with
@@ -534,10 +630,10 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             return (record, stored.Kept);
         }
 
-        private static FileRecord Describe(SourceEntry e, string side) => new()
+        private static FileRecord Describe(SourceEntry e, string side, string? sha256 = null, string? tar = null, string? member = null) => new()
         {
             Type = TypeName(e.Type),
-            Mode = e.Type == EntryType.Missing ? null : Convert.ToString(e.Mode, 8).PadLeft(4, '0'),
+            Mode = e.Type == EntryType.Missing ? null : ModeText(e.Mode),
             Uid = e.Type == EntryType.Missing ? null : e.Uid,
             Gid = e.Type == EntryType.Missing ? null : e.Gid,
             Size = e.Type == EntryType.Missing ? null : e.Size,
@@ -549,14 +645,51 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             Opaque = e.Opaque ? true : null,
             Source = side,
             Caveat = e.Caveat,
+            Sha256 = sha256,
+            Tar = tar,
+            Member = member,
         };
 
-        public static string TypeName(EntryType type) => JsonNamingPolicy.CamelCase.ConvertName(type.ToString());
+        private static readonly string[] TypeNames = [.. Enum.GetValues<EntryType>().Select(t => JsonNamingPolicy.CamelCase.ConvertName(t.ToString()))];
+        private static readonly string?[] ModeTexts = new string?[0x1000];
+
+        public static string TypeName(EntryType type) => (uint)type < (uint)TypeNames.Length ? TypeNames[(int)type] : JsonNamingPolicy.CamelCase.ConvertName(type.ToString());
+
+        /// <summary>Permission bits as four octal digits; the few distinct values are made once.</summary>
+        private static string ModeText(uint mode) =>
+            mode < 0x1000 ? ModeTexts[mode] ??= Convert.ToString(mode, 8).PadLeft(4, '0') : Convert.ToString(mode, 8).PadLeft(4, '0');
 
         public static string FormatTime(long seconds, int nanos, bool hasNanos)
         {
             var t = EvidenceTar.ToDateTimeOffset(seconds, 0).UtcDateTime;
-            return t.ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + (hasNanos ? $".{nanos:D9}" : "") + "Z";
+            if (nanos is < 0 or > 999_999_999)
+            {
+                return t.ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + (hasNanos ? $".{nanos:D9}" : "") + "Z";
+            }
+
+            return string.Create(hasNanos ? 30 : 20, (t, nanos, hasNanos), static (span, state) =>
+            {
+                state.t.TryFormat(span, out var n, "yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+                if (state.hasNanos)
+                {
+                    span[n++] = '.';
+                    state.nanos.TryFormat(span[n..], out var f, "D9", System.Globalization.CultureInfo.InvariantCulture);
+                    n += f;
+                }
+
+                span[n] = 'Z';
+            });
+        }
+
+        private static Dictionary<string, ClassifiedChange> FirstByPath(List<ClassifiedChange> changes)
+        {
+            var first = new Dictionary<string, ClassifiedChange>(changes.Count, StringComparer.Ordinal);
+            foreach (var c in changes)
+            {
+                first.TryAdd(c.Path, c);
+            }
+
+            return first;
         }
 
         private string? DeletedAncestor(string path)

@@ -70,8 +70,9 @@ public sealed class LayerSource : IEntrySource
         var (children, handles) = MergedChildren(dir);
         try
         {
-            foreach (var (name, host, stat, parent) in children)
+            foreach (var child in children)
             {
+                var (name, stat, parent) = (child.Name, child.Stat, child.Parent);
                 cancellationToken.ThrowIfCancellationRequested();
                 var path = dir == "/" ? "/" + name : dir + "/" + name;
                 if (!emitted.Add(path))
@@ -95,12 +96,13 @@ public sealed class LayerSource : IEntrySource
 
                     await using (content)
                     {
-                        await sink(ToEntry(path, host, stat, Native.ListXattrs(content)), content, cancellationToken);
+                        await sink(ToEntry(path, null, stat, Native.ListXattrs(content)), content, cancellationToken);
                     }
 
                     continue;
                 }
 
+                var host = child.Host;
                 var entry = ToEntry(path, host, stat, Native.ListXattrs(host));
                 await sink(entry, null, cancellationToken);
                 if (entry.Type == EntryType.Directory)
@@ -144,16 +146,17 @@ public sealed class LayerSource : IEntrySource
     }
 
     /// <summary>
-    /// The children of a directory of the merged view, in byte order, each with the host path and stat of its
-    /// topmost copy and the open directory that holds it: the union over the layers, less whiteouts. The caller
-    /// disposes the returned directory handles.
+    /// The children of a directory of the merged view, in byte order, each with the stat of its topmost copy and the
+    /// open directory that holds it (read from that descriptor: a directory swapped for a symlink meanwhile is not
+    /// followed): the union over the layers, less whiteouts. The caller disposes the returned directory handles.
     /// </summary>
-    private (List<(string Name, string Host, HostStat Stat, SafeFileHandle Parent)> Children, List<SafeFileHandle> Handles) MergedChildren(string dir)
+    private (List<Child> Children, List<SafeFileHandle> Handles) MergedChildren(string dir)
     {
-        var children = new SortedDictionary<string, (string Host, HostStat Stat, SafeFileHandle Parent)>(StringComparer.Ordinal);
-        var hidden = new HashSet<string>(StringComparer.Ordinal);
+        var children = new List<Child>();
+        HashSet<string>? taken = null;
         var handles = new List<SafeFileHandle>();
-        foreach (var layer in DirectoryLayersOf(dir).Layers ?? [])
+        var layerDirs = DirectoryLayersOf(dir).Layers ?? [];
+        foreach (var layer in layerDirs)
         {
             var host = layer + (dir == "/" ? "" : dir);
             if (Native.OpenDirectory(host) is not { } handle)
@@ -162,22 +165,25 @@ public sealed class LayerSource : IEntrySource
             }
 
             handles.Add(handle);
-            foreach (var child in Directory.EnumerateFileSystemEntries(host))
+            if (layerDirs.Count > 1)
             {
-                var name = Path.GetFileName(child);
-                if (hidden.Contains(name) || children.ContainsKey(name))
+                // Names a layer above already decided (a copy, or a whiteout hiding the lower ones).
+                taken ??= new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            var names = Native.ListNames(handle, host);
+            children.EnsureCapacity(children.Count + names.Count);
+            foreach (var name in names)
+            {
+                if (taken?.Contains(name) == true || Native.LStatAt(handle, name) is not { } stat)
                 {
                     continue;
                 }
 
-                var stat = Native.LStatAt(handle, name);
-                if (stat is { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 })
+                taken?.Add(name);
+                if (stat is not { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 })
                 {
-                    hidden.Add(name);
-                }
-                else if (stat is { } found)
-                {
-                    children[name] = (child, found, handle);
+                    children.Add(new Child(name, host, stat, handle));
                 }
             }
 
@@ -187,7 +193,14 @@ public sealed class LayerSource : IEntrySource
             }
         }
 
-        return (children.Select(kv => (kv.Key, kv.Value.Host, kv.Value.Stat, kv.Value.Parent)).ToList(), handles);
+        children.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return (children, handles);
+    }
+
+    /// <summary>One child of a merged directory: its name, the layer directory holding its topmost copy, its stat.</summary>
+    private readonly record struct Child(string Name, string LayerDir, HostStat Stat, SafeFileHandle Parent)
+    {
+        public string Host => LayerDir + "/" + Name;
     }
 
     /// <summary>
@@ -281,27 +294,12 @@ public sealed class LayerSource : IEntrySource
         return (SourceEntry.Missing(path), null);
     }
 
-    private SourceEntry ToEntry(string path, string host, HostStat stat, IReadOnlyDictionary<string, byte[]> xattrs)
+    private SourceEntry ToEntry(string path, string? host, HostStat stat, IReadOnlyDictionary<string, byte[]> xattrs)
     {
         var opaque = xattrs.TryGetValue(OpaqueXattr, out var o) && Encoding.ASCII.GetString(o).TrimEnd('\0') == "y";
-        var overlayKeys = xattrs.Count == 0 ? [] : xattrs.Keys.Where(k => k.StartsWith("trusted.overlay.", StringComparison.Ordinal)).ToList();
-        if (overlayKeys.Count > 0)
+        if (xattrs.Count > 0)
         {
-            xattrs = new Dictionary<string, byte[]>(xattrs, StringComparer.Ordinal);
-        }
-
-        foreach (var key in overlayKeys)
-        {
-            if (key is "trusted.overlay.redirect" or "trusted.overlay.metacopy")
-            {
-                throw new DockerIRException(FailureKind.PartialEvidence,
-                    $"{path} uses overlay {key[16..]}; its content is not in this layer: read it with --source archive");
-            }
-
-            if (OverlayInternal.Contains(key))
-            {
-                ((Dictionary<string, byte[]>)xattrs).Remove(key);
-            }
+            xattrs = WithoutOverlayInternals(path, xattrs);
         }
 
         var type = stat.Type switch
@@ -315,7 +313,7 @@ public sealed class LayerSource : IEntrySource
             HostStat.Socket => EntryType.Socket,
             _ => EntryType.File,
         };
-        string? link = type == EntryType.Symlink ? ReadLink(host) : null;
+        string? link = type == EntryType.Symlink ? ReadLink(host!) : null;
         if (type == EntryType.File && stat.NLink > 1)
         {
             if (seenInodes.TryGetValue((stat.Dev, stat.Ino), out var first))
@@ -346,6 +344,33 @@ public sealed class LayerSource : IEntrySource
             Xattrs = xattrs,
             Opaque = type == EntryType.Directory && opaque,
         };
+    }
+
+    /// <summary>The xattrs less overlay's own; content overlay keeps elsewhere (redirect, metacopy) cannot be read here.</summary>
+    private static IReadOnlyDictionary<string, byte[]> WithoutOverlayInternals(string path, IReadOnlyDictionary<string, byte[]> xattrs)
+    {
+        var overlayKeys = xattrs.Keys.Where(k => k.StartsWith("trusted.overlay.", StringComparison.Ordinal)).ToList();
+        if (overlayKeys.Count == 0)
+        {
+            return xattrs;
+        }
+
+        var kept = new Dictionary<string, byte[]>(xattrs, StringComparer.Ordinal);
+        foreach (var key in overlayKeys)
+        {
+            if (key is "trusted.overlay.redirect" or "trusted.overlay.metacopy")
+            {
+                throw new DockerIRException(FailureKind.PartialEvidence,
+                    $"{path} uses overlay {key[16..]}; its content is not in this layer: read it with --source archive");
+            }
+
+            if (OverlayInternal.Contains(key))
+            {
+                kept.Remove(key);
+            }
+        }
+
+        return kept;
     }
 
     private static bool IsOpaque(string host) =>

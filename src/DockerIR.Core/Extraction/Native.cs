@@ -50,6 +50,7 @@ internal static partial class Native
     private const int ENoData = 61;
     private const int ERange = 34;
     private const int ELoop = 40;
+    internal const int EIntr = 4;
 
     /// <summary>Stats a path without following a final symlink; null when it does not exist.</summary>
     public static HostStat? LStat(string path) => LStatAt(AtFdCwd, path);
@@ -184,7 +185,73 @@ internal static partial class Native
     {
         ArgumentNullException.ThrowIfNull(file);
         var fd = file.Descriptor;
-        return ListXattrs((buffer, size) => flistxattr(fd, buffer, size), name => ReadXattr((b, n) => fgetxattr(fd, name, b, n), $"fd {fd}", name));
+        // Most files have none: one call tells, without the closures the general path needs.
+        return flistxattr(fd, null, 0) <= 0 ? NoXattrs
+            : ListXattrs((buffer, size) => flistxattr(fd, buffer, size), name => ReadXattr((b, n) => fgetxattr(fd, name, b, n), $"fd {fd}", name));
+    }
+
+    /// <summary>
+    /// The names in an open directory (not "." and ".."), read from the descriptor itself: the directory listed is
+    /// the one opened without following a symlink, even if its path is swapped meanwhile.
+    /// </summary>
+    public static unsafe List<string> ListNames(SafeFileHandle directory, string pathForMessages)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var added = false;
+        directory.DangerousAddRef(ref added);
+        try
+        {
+            // fdopendir owns the descriptor it is given: the same directory opened again through "." (its own
+            // offset, and never another directory), so the caller's handle stays open and unmoved.
+            var fd = openat(checked((int)directory.DangerousGetHandle()), ".", ORdOnly | ODirectory | ONoFollow | OCloExec);
+            if (fd < 0)
+            {
+                throw new IOException($"list {pathForMessages}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+
+            var stream = fdopendir(fd);
+            if (stream == 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                _ = close(fd);
+                throw new IOException($"list {pathForMessages}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+
+            try
+            {
+                var names = new List<string>();
+                while (true)
+                {
+                    Marshal.SetLastPInvokeError(0);
+                    var entry = (byte*)readdir(stream);
+                    if (entry is null)
+                    {
+                        var errno = Marshal.GetLastPInvokeError();
+                        return errno == 0 ? names : throw new IOException($"list {pathForMessages}: {Marshal.GetPInvokeErrorMessage(errno)}");
+                    }
+
+                    // struct dirent on Linux/glibc: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
+                    var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry + 19);
+                    if (name is [(byte)'.'] or [(byte)'.', (byte)'.'])
+                    {
+                        continue;
+                    }
+
+                    names.Add(Encoding.UTF8.GetString(name));
+                }
+            }
+            finally
+            {
+                _ = closedir(stream);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                directory.DangerousRelease();
+            }
+        }
     }
 
     public static byte[]? GetXattr(string path, string name) =>
@@ -257,6 +324,22 @@ internal static partial class Native
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint flistxattr(int fd, byte[]? list, nint size);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint fdopendir(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint readdir(nint dir);
+
+    [LibraryImport("libc")]
+    private static partial int closedir(nint dir);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+
+    /// <summary>pread(2): reads at an offset without moving (or asking about) the file position.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    internal static unsafe partial nint pread(SafeFileHandle fd, byte* buffer, nint count, long offset);
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint fgetxattr(int fd, string name, byte[]? value, nint size);
 }
@@ -265,7 +348,7 @@ internal static partial class Native
 /// A read-only stream over an evidence file that reads synchronously even when asked asynchronously: reads of a
 /// paused layer come from the page cache, and a thread-pool hop per read would cost more than the read.
 /// </summary>
-internal sealed class EvidenceFileStream(SafeFileHandle handle) : ReadOnlyStream
+internal sealed class EvidenceFileStream(SafeFileHandle handle) : ReadOnlyStream, IShortReadMeansEnd
 {
     private long position;
 
@@ -277,11 +360,24 @@ internal sealed class EvidenceFileStream(SafeFileHandle handle) : ReadOnlyStream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer)
+    public override unsafe int Read(Span<byte> buffer)
     {
-        var read = RandomAccess.Read(handle, buffer, position);
+        // pread directly: RandomAccess.Read would first ask the kernel whether the file can seek (an lseek per file).
+        nint read;
+        fixed (byte* p = buffer)
+        {
+            while ((read = Native.pread(handle, p, buffer.Length, position)) < 0 && Marshal.GetLastPInvokeError() == Native.EIntr)
+            {
+            }
+        }
+
+        if (read < 0)
+        {
+            throw new IOException($"read: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
         position += read;
-        return read;
+        return (int)read;
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)

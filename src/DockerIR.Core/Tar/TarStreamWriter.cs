@@ -45,7 +45,7 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
 
     /// <summary>Writes one member; copies exactly <see cref="TarMember.Size"/> bytes of <paramref name="content"/> for a regular file.</summary>
     /// <param name="shortReadIsEnd">The content is a regular file, where a read that returns fewer bytes than asked means its end (no extra read is needed to tell whether it grew).</param>
-    public async Task<TarWriteOutcome> WriteAsync(TarMember member, Stream? content, CancellationToken cancellationToken, bool shortReadIsEnd = false)
+    public async ValueTask<TarWriteOutcome> WriteAsync(TarMember member, Stream? content, CancellationToken cancellationToken, bool shortReadIsEnd = false)
     {
         ArgumentNullException.ThrowIfNull(member);
         var size = member.Type == TarItemType.File ? member.Size : 0;
@@ -87,7 +87,7 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
         await pax.DisposeAsync();
     }
 
-    private async Task<TarWriteOutcome> CopyExactlyAsync(Stream content, long size, bool shortReadIsEnd, CancellationToken cancellationToken)
+    private async ValueTask<TarWriteOutcome> CopyExactlyAsync(Stream content, long size, bool shortReadIsEnd, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 17);
         try
@@ -161,27 +161,27 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
         pax.SetLength(0);
         if (!FitsUstarName(m.Name))
         {
-            AddRecord("path", Encoding.UTF8.GetBytes(m.Name));
+            AddRecord("path"u8, Encoding.UTF8.GetBytes(m.Name));
         }
 
         if (m.LinkName.Length > 0 && (m.LinkName.Length > 100 || !IsAscii(m.LinkName)))
         {
-            AddRecord("linkpath", Encoding.UTF8.GetBytes(m.LinkName));
+            AddRecord("linkpath"u8, Encoding.UTF8.GetBytes(m.LinkName));
         }
 
         if (m.Uid is < 0 or > MaxOctal7)
         {
-            AddRecord("uid", Encoding.ASCII.GetBytes(m.Uid.ToString(CultureInfo.InvariantCulture)));
+            AddRecord("uid"u8, Encoding.ASCII.GetBytes(m.Uid.ToString(CultureInfo.InvariantCulture)));
         }
 
         if (m.Gid is < 0 or > MaxOctal7)
         {
-            AddRecord("gid", Encoding.ASCII.GetBytes(m.Gid.ToString(CultureInfo.InvariantCulture)));
+            AddRecord("gid"u8, Encoding.ASCII.GetBytes(m.Gid.ToString(CultureInfo.InvariantCulture)));
         }
 
         if (size > MaxOctal11)
         {
-            AddRecord("size", Encoding.ASCII.GetBytes(size.ToString(CultureInfo.InvariantCulture)));
+            AddRecord("size"u8, Encoding.ASCII.GetBytes(size.ToString(CultureInfo.InvariantCulture)));
         }
 
         if (m.HasNanos || m.MtimeSeconds is < 0 or > MaxOctal11)
@@ -195,18 +195,23 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
                 n += f;
             }
 
-            AddRecord("mtime", time[..n]);
+            AddRecord("mtime"u8, time[..n]);
+        }
+
+        if (m.Xattrs.Count == 0)
+        {
+            return (int)pax.Length;
         }
 
         foreach (var (name, value) in m.Xattrs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (name.Contains('=', StringComparison.Ordinal))
             {
-                AddRecord("LIBARCHIVE.xattr." + Uri.EscapeDataString(name), Encoding.ASCII.GetBytes(Convert.ToBase64String(value)));
+                AddRecord(Encoding.UTF8.GetBytes("LIBARCHIVE.xattr." + Uri.EscapeDataString(name)), Encoding.ASCII.GetBytes(Convert.ToBase64String(value)));
             }
             else
             {
-                AddRecord("SCHILY.xattr." + name, value);
+                AddRecord(Encoding.UTF8.GetBytes("SCHILY.xattr." + name), value);
             }
         }
 
@@ -214,9 +219,9 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
     }
 
     /// <summary>Appends "LEN key=value\n", where LEN counts its own digits too.</summary>
-    private void AddRecord(string key, ReadOnlySpan<byte> value)
+    private void AddRecord(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        var rest = 1 + Encoding.UTF8.GetByteCount(key) + 1 + value.Length + 1;
+        var rest = 1 + key.Length + 1 + value.Length + 1;
         var length = rest + 1;
         while (Digits(length) + rest != length)
         {
@@ -227,7 +232,7 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
         length.TryFormat(number, out var n, default, CultureInfo.InvariantCulture);
         pax.Write(number[..n]);
         pax.WriteByte((byte)' ');
-        pax.Write(Encoding.UTF8.GetBytes(key));
+        pax.Write(key);
         pax.WriteByte((byte)'=');
         pax.Write(value);
         pax.WriteByte((byte)'\n');
@@ -264,7 +269,7 @@ public sealed class TarStreamWriter(Stream output) : IAsyncDisposable
         header[155] = (byte)' ';
     }
 
-    private static bool IsAscii(string s) => s.All(c => c is >= ' ' and < (char)0x7F);
+    private static bool IsAscii(string s) => !s.AsSpan().ContainsAnyExceptInRange(' ', (char)0x7E);
 
     private static bool FitsUstarName(string name)
     {
