@@ -152,6 +152,39 @@ public sealed class TriageRulesTests
     }
 
     [Fact]
+    public void Concerns_FalseOnlyWhereCheckFindsNothing_OverPathsKindsTypesAndContents()
+    {
+        // The scan skips a family whose Concerns is false: it must never hide what Check would find.
+        string[] paths = ["/var/www/html/index.html", "/var/www/html/up/x.php", "/tmp/.x/kworker", "/usr/bin/ps", "/opt/app/helper", "/etc/cron.d/job",
+            "/root/.ssh/authorized_keys", "/etc/passwd", "/etc/sudoers.d/zz", "/etc/ld.so.preload", "/root/.bashrc", "/var/log/auth.log",
+            "/root/.bash_history", "/srv/app/d01/f001.dat", "/app/x.PHP", "/run/app.pid", "/home/u/.cache/s.sh", "/srv/x/shell.ph\u212A"];
+        string?[] contents = [null, "<?php system($_GET['c']); ?>", "\x7f" + "ELF\x02\x01\x01" + new string('\0', 40), "#!/bin/sh\neval \"$QUERY_STRING\"\n",
+            "<html><h1>HACKED</h1></html>", "* * * * * root sh -c x\n", "toor:x:0:0::/root:/bin/sh\n"];
+        var checkedEntries = 0;
+        foreach (var path in paths)
+        {
+            foreach (var kind in (ChangeKind[])[ChangeKind.Added, ChangeKind.Changed, ChangeKind.Deleted])
+            {
+                foreach (var (type, mode, size) in ((string, string, long)[])[("file", "0755", 100), ("file", "0644", 0), ("symlink", "0777", 9), ("directory", "0755", 0)])
+                {
+                    var entry = Entry(path, kind, mode, type, size, before: kind == ChangeKind.Added ? null : Original(5000));
+                    foreach (var content in contents)
+                    {
+                        var subject = new TriageSubject(entry, content is null ? null : Encoding.Latin1.GetBytes(content), content is null ? null : Encoding.Latin1.GetBytes("root:x:0:0::/root:/bin/sh\n"));
+                        foreach (var family in TriageScan.Families.Where(f => !f.Concerns(entry)))
+                        {
+                            Assert.Empty(family.Check(subject));
+                            checkedEntries++;
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(checkedEntries > 1000, $"only {checkedEntries} unconcerned checks were made");
+    }
+
+    [Fact]
     public void ContainerRisks_AreTheAuditsMediumAndHighFindingsWithoutAPath()
     {
         var audit = new AuditReport(DateTimeOffset.UnixEpoch, "0", [new AuditedContainer("web", "id", "img",

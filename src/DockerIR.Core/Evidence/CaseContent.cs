@@ -34,7 +34,10 @@ public abstract class CaseContent
         throw new DockerIRException(FailureKind.NotFound, $"no case directory or bundle at {full}");
     }
 
-    public abstract IAsyncEnumerable<CaseFile> FilesAsync(CancellationToken cancellationToken);
+    public IAsyncEnumerable<CaseFile> FilesAsync(CancellationToken cancellationToken) => FilesAsync(null, cancellationToken);
+
+    /// <summary>The files of the case in its order; with <paramref name="wanted"/>, only those it accepts are opened (a bundle still streams past the rest).</summary>
+    public abstract IAsyncEnumerable<CaseFile> FilesAsync(Func<string, bool>? wanted, CancellationToken cancellationToken);
 
     /// <summary>The largest record file read whole (a manifest of a million entries fits).</summary>
     public const long MaxRecordBytes = 512L << 20;
@@ -47,7 +50,7 @@ public abstract class CaseContent
     {
         ArgumentNullException.ThrowIfNull(names);
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        await foreach (var file in FilesAsync(cancellationToken))
+        await foreach (var file in FilesAsync(name => names.Contains(name) || CaseFiles.IsEvidenceTar(name), cancellationToken))
         {
             if (CaseFiles.IsEvidenceTar(file.Name))
             {
@@ -85,7 +88,7 @@ public abstract class CaseContent
 
     private sealed class DirectoryContent : CaseContent
     {
-        public override async IAsyncEnumerable<CaseFile> FilesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<CaseFile> FilesAsync(Func<string, bool>? wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var names = CaseFiles.List(Location);
             if (File.Exists(Path.Combine(Location, CaseFiles.SumsFile)))
@@ -96,6 +99,11 @@ public abstract class CaseContent
             foreach (var name in names)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (wanted?.Invoke(name) == false)
+                {
+                    continue;
+                }
+
                 await using var stream = new FileStream(Path.Combine(Location, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
                     FileOptions.SequentialScan | FileOptions.Asynchronous);
                 yield return new CaseFile(name, stream);
@@ -108,7 +116,7 @@ public abstract class CaseContent
     {
         public override bool IsBundle => true;
 
-        public override async IAsyncEnumerable<CaseFile> FilesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<CaseFile> FilesAsync(Func<string, bool>? wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var file = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
             await using var gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
@@ -150,6 +158,11 @@ public abstract class CaseContent
                 if (item.Type != TarItemType.File || !seen.Add(name))
                 {
                     throw new DockerIRException(FailureKind.VerificationFailed, $"the bundle holds '{SafeText.Escape(item.Name)}' twice or as a non-file");
+                }
+
+                if (wanted?.Invoke(name[(top.Length + 1)..]) == false)
+                {
+                    continue;
                 }
 
                 // A member cut short (a truncated bundle) fails inside its data, in whichever reader consumes it.

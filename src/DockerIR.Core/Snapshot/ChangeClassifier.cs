@@ -1,3 +1,4 @@
+using System.Text;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Extraction;
 
@@ -84,18 +85,57 @@ public static class ChangeClassifier
         path == dir || ChangeSetPaths.IsBelow(path, dir);
 
     /// <summary>True when the path lies in a directory the runtime writes to (tmpfs candidates for a read-only relaunch).</summary>
-    public static string? RuntimeDirOf(string path) =>
-        RuntimeDirs.Where(d => IsAtOrBelow(path, d)).OrderByDescending(d => d.Length).FirstOrDefault();
+    public static string? RuntimeDirOf(string path)
+    {
+        // Plain loops in these helpers: triage asks them of every entry, and a change set can hold 100,000.
+        string? deepest = null;
+        foreach (var dir in RuntimeDirs)
+        {
+            if (IsAtOrBelow(path, dir) && (deepest is null || dir.Length > deepest.Length))
+            {
+                deepest = dir;
+            }
+        }
+
+        return deepest;
+    }
 
     /// <summary>True when the path is a web root or lies in one.</summary>
-    public static bool IsWebRoot(string path) => WebRoots.Any(r => IsAtOrBelow(path, r)) || path.Contains("/webapps/", StringComparison.Ordinal);
+    public static bool IsWebRoot(string path) => AnyAtOrBelow(path, WebRoots) || path.Contains("/webapps/", StringComparison.Ordinal);
 
     /// <summary>True when the file name has a server-side script suffix (.php, .jsp, .aspx, .cgi, ...).</summary>
     public static bool IsWebScriptName(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var lowerName = path[(path.LastIndexOf('/') + 1)..].ToLowerInvariant();
-        return WebScriptSuffixes.Any(lowerName.EndsWith);
+        var name = path.AsSpan(path.LastIndexOf('/') + 1);
+        if (!Ascii.IsValid(name))
+        {
+            var lowerName = name.ToString().ToLowerInvariant();
+            return WebScriptSuffixes.Any(lowerName.EndsWith);
+        }
+
+        foreach (var suffix in WebScriptSuffixes)
+        {
+            if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AnyAtOrBelow(string path, string[] dirs)
+    {
+        foreach (var dir in dirs)
+        {
+            if (IsAtOrBelow(path, dir))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The web root a path is at, in or over (a parent of), or null when it touches none.</summary>

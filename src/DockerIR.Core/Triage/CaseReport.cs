@@ -27,12 +27,13 @@ public static class CaseReport
         return Build(await CaseRecords.ReadAsync(content, null, cancellationToken), content.Location, now);
     }
 
-    public static (string Title, ReportDocument Document) Build(CaseRecords records, string location, DateTimeOffset now)
+    /// <param name="events">The timeline of these records when the caller has built it already.</param>
+    public static (string Title, ReportDocument Document) Build(CaseRecords records, string location, DateTimeOffset now, List<TimelineEvent>? events = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         var record = records.Case ?? throw new DockerIRException(FailureKind.NotFound, $"{location} has no {CaseDirectory.CaseFile}: it is not a case");
         var (manifest, triage, audit, custody) = (records.Manifest, records.Triage, records.Audit, records.Custody);
-        var events = Timeline.Build(manifest, records.Inspect, custody);
+        events ??= Timeline.Build(manifest, records.Inspect, custody);
 
         var title = $"DockerIR incident report: {record.Container.Name}";
         var doc = new ReportDocument().H(1, title)
@@ -129,11 +130,22 @@ public static class CaseReport
         doc.P(manifest.Complete
             ? $"Complete: every one of the {manifest.Entries.Count} change-set entries is accounted for; contents are in artifacts/after.tar and artifacts/before.tar, read from {manifest.AfterSource}. SHA256SUMS covers every file of the case."
             : $"NOT complete: {manifest.Gaps.Count} gaps ({string.Join("; ", manifest.Gaps.Take(5))}).");
-        var stored = manifest.Entries
-            .SelectMany(e => new[] { (e, Side: "after", R: e.After), (e, Side: "before", R: e.Before) })
-            .Where(x => x.R?.Sha256 is not null)
-            .OrderBy(x => x.e.Classification == Classification.Suspicious ? 0 : 1).ThenBy(x => x.e.Path, StringComparer.Ordinal)
-            .ToList();
+        var stored = new List<(ManifestEntry e, string Side, FileRecord? R)>();
+        foreach (var e in manifest.Entries)
+        {
+            if (e.After?.Sha256 is not null)
+            {
+                stored.Add((e, "after", e.After));
+            }
+
+            if (e.Before?.Sha256 is not null)
+            {
+                stored.Add((e, "before", e.Before));
+            }
+        }
+
+        // Suspicious first, then by path; a stable sort keeps after before before for one path.
+        stored = [.. stored.OrderBy(x => x.e.Classification == Classification.Suspicious ? 0 : 1).ThenBy(x => x.e.Path, StringComparer.Ordinal)];
         doc.Table(["path", "change", "side", "type", "size", "sha256"],
             stored.Take(MaxEvidenceRows).Select(x => ((string?)null, new[]
             {

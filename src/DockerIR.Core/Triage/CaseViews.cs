@@ -52,8 +52,13 @@ public static class CaseViews
         var read = await CaseRecords.ReadAsync(CaseContent.Open(dir.Root), known, cancellationToken);
         var records = read with { Manifest = manifest ?? read.Manifest, Triage = triage ?? read.Triage };
         var events = Timeline.Build(records.Manifest, records.Inspect, records.Custody);
-        await dir.WriteBytesAsync(Timeline.FileName, Encoding.UTF8.GetBytes(Timeline.ToBody(events)), cancellationToken);
-        var (title, document) = CaseReport.Build(records, dir.Root, now);
+        await dir.WriteAtomicAsync(Timeline.FileName, async (stream, ct) =>
+        {
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            Timeline.WriteBody(writer, events);
+            await writer.FlushAsync(ct);
+        }, cancellationToken);
+        var (title, document) = CaseReport.Build(records, dir.Root, now, events);
         await dir.WriteBytesAsync(CaseReport.MarkdownFile, Encoding.UTF8.GetBytes(document.ToMarkdown()), cancellationToken);
         await dir.WriteBytesAsync(CaseReport.HtmlFile, Encoding.UTF8.GetBytes(document.ToHtml(title)), cancellationToken);
     }

@@ -93,10 +93,17 @@ public static class Timeline
         var ticks = (seconds + 62_135_596_800L) * TimeSpan.TicksPerSecond;
         if (record.Mtime is { } text && text.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 && text.EndsWith('Z'))
         {
-            var fraction = text[(dot + 1)..^1];
-            if (fraction.Length > 0 && fraction.All(char.IsAsciiDigit))
+            var fraction = text.AsSpan(dot + 1, text.Length - dot - 2);
+            if (fraction.Length > 0 && !fraction.ContainsAnyExceptInRange('0', '9'))
             {
-                ticks += long.Parse(fraction.PadRight(7, '0')[..7], CultureInfo.InvariantCulture);
+                // The first seven digits are the ticks (100 ns); fewer are padded with zeros.
+                long sub = 0;
+                for (var i = 0; i < 7; i++)
+                {
+                    sub = (sub * 10) + (i < fraction.Length ? fraction[i] - '0' : 0);
+                }
+
+                ticks += sub;
             }
         }
 
@@ -119,15 +126,29 @@ public static class Timeline
     /// <summary>Sleuth Kit bodyfile 3.x: MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime.</summary>
     public static string ToBody(IEnumerable<TimelineEvent> events)
     {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        WriteBody(text, events);
+        return text.ToString();
+    }
+
+    /// <summary>Writes the bodyfile line by line (a case's timeline.body goes straight to its file, never whole in memory).</summary>
+    public static void WriteBody(TextWriter output, IEnumerable<TimelineEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(events);
-        var sb = new StringBuilder();
+        Span<char> line = stackalloc char[128];
         foreach (var e in events)
         {
             // Only the modification time is known; the other three are 0, which mactime leaves out.
-            sb.Append(CultureInfo.InvariantCulture, $"{e.Sha256 ?? "0"}|{BodyName(e)}|0|{e.Mode}|{e.Uid}|{e.Gid}|{e.Size}|0|{e.TimeUnix}|0|0\n");
+            output.Write(e.Sha256 ?? "0");
+            output.Write('|');
+            output.Write(BodyName(e));
+            output.Write("|0|");
+            output.Write(e.Mode);
+            var done = line.TryWrite(CultureInfo.InvariantCulture, $"|{e.Uid}|{e.Gid}|{e.Size}|0|{e.TimeUnix}|0|0\n", out var n);
+            System.Diagnostics.Debug.Assert(done, "five numbers fit in 128 characters");
+            output.Write(line[..n]);
         }
-
-        return sb.ToString();
     }
 
     public static string ToCsv(IEnumerable<TimelineEvent> events)
@@ -178,6 +199,24 @@ public static class Timeline
     public static string ModeString(string type, string? mode)
     {
         var bits = TriageText.ModeBits(mode);
+        var kind = type switch
+        {
+            "directory" => 1,
+            "symlink" => 2,
+            "charDevice" or "whiteout" => 3,
+            "blockDevice" => 4,
+            "fifo" => 5,
+            "socket" => 6,
+            _ => 0,
+        };
+        return ModeStrings[(kind << 12) | (bits & 0xFFF)] ??= MakeModeString(type, bits);
+    }
+
+    /// <summary>The mode strings made so far, by type and permission bits: a timeline of 100,000 entries holds a handful.</summary>
+    private static readonly string?[] ModeStrings = new string?[7 << 12];
+
+    private static string MakeModeString(string type, int bits)
+    {
         var sb = new StringBuilder(10);
         sb.Append(type switch
         {

@@ -42,6 +42,12 @@ public interface ITriageFamily
     /// <summary>True when the rule needs the stored original (before side) of the entry.</summary>
     bool WantsBefore(ManifestEntry entry);
 
+    /// <summary>
+    /// A cheap test on the entry alone: false means <see cref="Check"/> finds nothing in it whatever its content, so
+    /// the scan skips it (most entries of a large change set concern no family).
+    /// </summary>
+    bool Concerns(ManifestEntry entry);
+
     IEnumerable<TriageFinding> Check(TriageSubject subject);
 }
 

@@ -33,8 +33,15 @@ public static class TriageScan
         var stats = new Stats();
 
         // Originals first (few: account and cron files), held by member name for the after pass.
-        var beforeWanted = manifest.Entries.Where(e => Families.Any(f => f.WantsBefore(e)) && StoredFile(e.Before, Manifest.BeforeTar) is not null)
-            .Select(e => e.Before!.Member!).ToHashSet(StringComparer.Ordinal);
+        var beforeWanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in manifest.Entries)
+        {
+            if (AnyWants(entry, before: true) && StoredFile(entry.Before, Manifest.BeforeTar) is { } member)
+            {
+                beforeWanted.Add(member);
+            }
+        }
+
         var befores = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         long held = 0;
         await ReadHeadsAsync(Path.Combine(caseRoot, Manifest.BeforeTar), beforeWanted, stats, (member, head) =>
@@ -50,7 +57,7 @@ public static class TriageScan
         var byMember = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
         foreach (var entry in manifest.Entries)
         {
-            if (Families.Any(f => f.WantsAfter(entry)) && StoredFile(entry.After, Manifest.AfterTar) is { } member)
+            if (AnyWants(entry, before: false) && StoredFile(entry.After, Manifest.AfterTar) is { } member)
             {
                 byMember.TryAdd(member, entry);
             }
@@ -62,13 +69,16 @@ public static class TriageScan
             var entry = byMember[member];
             if (checkedPaths.Add(entry))
             {
-                findings.AddRange(Check(entry, head, BeforeOf(entry, befores)));
+                CheckInto(findings, entry, head, BeforeOf(entry, befores));
             }
         }, cancellationToken);
 
-        foreach (var entry in manifest.Entries.Where(e => !checkedPaths.Contains(e)))
+        foreach (var entry in manifest.Entries)
         {
-            findings.AddRange(Check(entry, null, BeforeOf(entry, befores)));
+            if (!checkedPaths.Contains(entry))
+            {
+                CheckInto(findings, entry, null, BeforeOf(entry, befores));
+            }
         }
 
         findings.AddRange(ContainerRiskFamily.From(audit));
@@ -79,8 +89,35 @@ public static class TriageScan
     /// <summary>Runs every family over one entry with the content given (pure; what the unit tests call).</summary>
     public static IEnumerable<TriageFinding> Check(ManifestEntry entry, byte[]? after, byte[]? before)
     {
-        var subject = new TriageSubject(entry, after, before);
-        return Families.SelectMany(f => f.Check(subject)).ToList();
+        var findings = new List<TriageFinding>();
+        CheckInto(findings, entry, after, before);
+        return findings;
+    }
+
+    /// <summary>Adds what every family concerned with the entry finds in it.</summary>
+    private static void CheckInto(List<TriageFinding> findings, ManifestEntry entry, byte[]? after, byte[]? before)
+    {
+        TriageSubject? subject = null;
+        foreach (var family in Families)
+        {
+            if (family.Concerns(entry))
+            {
+                findings.AddRange(family.Check(subject ??= new TriageSubject(entry, after, before)));
+            }
+        }
+    }
+
+    private static bool AnyWants(ManifestEntry entry, bool before)
+    {
+        foreach (var family in Families)
+        {
+            if (before ? family.WantsBefore(entry) : family.WantsAfter(entry))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>One line: how many findings at each severity, and the paths of the worst.</summary>

@@ -37,6 +37,12 @@ public sealed partial class DefacementFamily : ITriageFamily
 
     public bool WantsBefore(ManifestEntry entry) => false;
 
+    public bool Concerns(ManifestEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return IsIndex(entry);
+    }
+
     public IEnumerable<TriageFinding> Check(TriageSubject subject)
     {
         ArgumentNullException.ThrowIfNull(subject);

@@ -34,6 +34,8 @@ public sealed class ExecutableFamily : ITriageFamily
 
     public bool WantsBefore(ManifestEntry entry) => false;
 
+    public bool Concerns(ManifestEntry entry) => WantsAfter(entry);
+
     public IEnumerable<TriageFinding> Check(TriageSubject subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
@@ -78,6 +80,20 @@ public sealed class ExecutableFamily : ITriageFamily
         (TriageText.ModeBits(mode) & 0b001_001_001) != 0;
 
     private static bool IsStaging(string path) =>
-        ChangeClassifier.RuntimeDirOf(path) is not null || ChangeClassifier.IsWebRoot(path)
-        || path.Split('/').Any(p => p.Length > 1 && p[0] == '.' && p != "..");
+        ChangeClassifier.RuntimeDirOf(path) is not null || ChangeClassifier.IsWebRoot(path) || HasHiddenComponent(path);
+
+    /// <summary>True when a component of the path is a hidden name (".x", not "." or "..").</summary>
+    private static bool HasHiddenComponent(string path)
+    {
+        foreach (var range in path.AsSpan().Split('/'))
+        {
+            var part = path.AsSpan(range);
+            if (part.Length > 1 && part[0] == '.' && part is not "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -28,7 +28,20 @@ public sealed class PersistenceFamily : ITriageFamily
 
     private static bool Applies(ManifestEntry entry) =>
         entry.Kind != ChangeKind.Deleted && entry.After?.Type is "file" or "symlink" && entry.ContentChange != "metadata"
-        && Reasons.Any(entry.Reasons.Contains);
+        && HasAnyReason(entry.Reasons);
+
+    private static bool HasAnyReason(IReadOnlyList<string> reasons)
+    {
+        foreach (var reason in reasons)
+        {
+            if (Reasons.Contains(reason))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public bool WantsAfter(ManifestEntry entry)
     {
@@ -40,6 +53,12 @@ public sealed class PersistenceFamily : ITriageFamily
     {
         ArgumentNullException.ThrowIfNull(entry);
         return WantsAfter(entry) && entry.Before?.Type == "file";
+    }
+
+    public bool Concerns(ManifestEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Applies(entry);
     }
 
     public IEnumerable<TriageFinding> Check(TriageSubject subject)

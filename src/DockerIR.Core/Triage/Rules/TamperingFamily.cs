@@ -24,13 +24,32 @@ public sealed class TamperingFamily : ITriageFamily
     public static bool IsLog(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var name = path[(path.LastIndexOf('/') + 1)..];
-        return path.StartsWith("/var/log/", StringComparison.Ordinal) || name.EndsWith(".log", StringComparison.OrdinalIgnoreCase) || HistoryNames.Contains(name);
+        var name = path.AsSpan(path.LastIndexOf('/') + 1);
+        if (path.StartsWith("/var/log/", StringComparison.Ordinal) || name.EndsWith(".log", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        foreach (var history in HistoryNames)
+        {
+            if (name.SequenceEqual(history))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public bool WantsAfter(ManifestEntry entry) => false;
 
     public bool WantsBefore(ManifestEntry entry) => false;
+
+    public bool Concerns(ManifestEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return IsLog(entry.Path) || entry.Reasons.Contains("log-deleted");
+    }
 
     public IEnumerable<TriageFinding> Check(TriageSubject subject)
     {

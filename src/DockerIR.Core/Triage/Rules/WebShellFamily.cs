@@ -60,6 +60,8 @@ public sealed partial class WebShellFamily : ITriageFamily
 
     public bool WantsBefore(ManifestEntry entry) => false;
 
+    public bool Concerns(ManifestEntry entry) => WantsAfter(entry);
+
     public IEnumerable<TriageFinding> Check(TriageSubject subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
