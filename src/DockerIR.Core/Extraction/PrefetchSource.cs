@@ -51,6 +51,7 @@ public sealed class PrefetchSource(IEntrySource inner) : IEntrySource
                     {
                         foreach (var item in batch.Items)
                         {
+                            cancellationToken.ThrowIfCancellationRequested();
                             await ConsumeAsync(item, batch.Slab, content, sink, cancellationToken);
                         }
                     }
@@ -148,6 +149,21 @@ public sealed class PrefetchSource(IEntrySource inner) : IEntrySource
             }, cancellationToken);
 
             await PostAsync(writer, batch, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // What was read before the source failed still reaches the sink, then the failure (as it would
+            // without read-ahead); if the sink has stopped, the post is cancelled and the slab released.
+            try
+            {
+                await PostAsync(writer, batch, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Release(batch);
+            }
+
+            throw;
         }
         catch
         {
