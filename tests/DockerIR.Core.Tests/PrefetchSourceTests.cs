@@ -12,8 +12,6 @@ public sealed class PrefetchSourceTests
 
         public string Detail => "test";
 
-        public List<string> Disposed { get; } = [];
-
         public async Task ReadAsync(IReadOnlyList<WantedPath> wanted, Func<SourceEntry, Stream?, CancellationToken, Task> sink, CancellationToken cancellationToken)
         {
             for (var i = 0; i < entries.Count; i++)
@@ -35,10 +33,6 @@ public sealed class PrefetchSourceTests
                 var stream = new MemoryStream(content, writable: false);
                 await sink(entry, stream, cancellationToken);
                 await stream.DisposeAsync();
-                lock (Disposed)
-                {
-                    Disposed.Add(entry.Path);
-                }
             }
         }
 
