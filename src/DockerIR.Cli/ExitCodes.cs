@@ -17,6 +17,7 @@ public enum ExitCode
     Refused = 9,
     AuditFailed = 10,
     Storage = 11,
+    PreflightFailed = 12,
     Internal = 70,
     Interrupted = 130,
 }
@@ -35,6 +36,7 @@ internal static class ExitCodes
         FailureKind.ProbeFailed => ExitCode.ProbeFailed,
         FailureKind.Refused => ExitCode.Refused,
         FailureKind.Storage => ExitCode.Storage,
+        FailureKind.PreflightFailed => ExitCode.PreflightFailed,
         _ => ExitCode.Internal,
     };
 }

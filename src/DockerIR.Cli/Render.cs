@@ -47,9 +47,10 @@ internal static class Render
         grid.AddRow("command", Safe(string.Join(' ', (r.Entrypoint ?? []).Concat(r.Cmd ?? []))));
         grid.AddRow("user", Safe(r.User ?? "(image default)"));
         grid.AddRow("ports", Safe(string.Join(", ", r.HostConfig.PortBindings.Select(p => $"{(p.HostIp.Length == 0 ? "0.0.0.0" : p.HostIp)}:{p.HostPort}->{p.ContainerPort}").DefaultIfEmpty("none"))));
-        grid.AddRow("networks", Safe(string.Join(", ", new[] { r.HostConfig.NetworkMode ?? "default" }.Concat(r.Networks.Concat(plan.ConnectBeforeStart).Select(n => n.Network)).Distinct())));
+        grid.AddRow("networks", Safe(string.Join(", ", new[] { r.HostConfig.NetworkMode ?? "default" }.Concat(r.Networks.Select(n => n.Network)).Concat(plan.ConnectBeforeStart.Select(n => n.Network)).Distinct())));
         grid.AddRow("mounts", Safe(string.Join(", ", r.HostConfig.Binds.DefaultIfEmpty("none"))));
-        grid.AddRow("tmpfs", Safe(string.Join(", ", plan.Tmpfs.Select(t => t.Path).DefaultIfEmpty("none"))));
+        grid.AddRow("writable", Safe(string.Join(", ", plan.Writable.Select(w => $"{w.Path} ({w.Kind})").DefaultIfEmpty("none"))));
+        grid.AddRow("write profile", Safe($"{plan.WriteProfile.Method}: " + string.Join(", ", plan.WriteProfile.Locations.Select(l => $"{l.Path} ({l.Seen.ToString().ToLowerInvariant()})").DefaultIfEmpty("no writes seen"))));
         grid.AddRow("limits", $"memory {r.HostConfig.Memory >> 20} MiB, cpus {(r.HostConfig.NanoCpus > 0 ? r.HostConfig.NanoCpus / 1e9 : (double)r.HostConfig.CpuQuota / Math.Max(1, r.HostConfig.CpuPeriod)):0.##}, pids {r.HostConfig.PidsLimit}, "
             + Safe(string.Join(", ", r.HostConfig.Ulimits.Select(u => $"{u.Name} {u.Soft}:{u.Hard}"))));
         grid.AddRow("probes", Safe(string.Join("; then ", plan.Probes.Select(p => p.ToString()))));
@@ -177,6 +178,11 @@ internal static class Render
     /// <summary>What a redeploy did: the kept suspect, the replacement and each probe.</summary>
     public static void RedeployOutcome(IAnsiConsole console, RedeployResult result)
     {
+        if (result.Preflight is { } preflight)
+        {
+            console.MarkupLine($"preflight {(preflight.Passed ? "[green]passed[/]" : "[red]FAILED (killed anyway: --force)[/]")}: {Safe(preflight.Detail)}");
+        }
+
         if (result.SuspectKeptAs is not null)
         {
             console.MarkupLine($"suspect kept, stopped, as [bold]{Safe(result.SuspectKeptAs)}[/]");

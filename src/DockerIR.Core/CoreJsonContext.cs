@@ -25,6 +25,7 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Extraction.ExtractResult))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployPlan))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployResult))]
+[JsonSerializable(typeof(DockerIR.Core.Redeploy.WriteProfile))]
 [JsonSerializable(typeof(DockerIR.Core.Audit.AuditReport))]
 [JsonSerializable(typeof(DockerIR.Core.Triage.TriageReport))]
 [JsonSerializable(typeof(DockerIR.Core.Triage.TimelineEvent))]
@@ -56,6 +57,7 @@ public sealed partial class CoreJsonContext : JsonSerializerContext
             new JsonStringEnumConverter<CustodyOutcome>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<DockerIR.Core.Redeploy.HardeningProfile>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<DockerIR.Core.Redeploy.ProbeKind>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<DockerIR.Core.Redeploy.WriteSeen>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<DockerIR.Core.Audit.Severity>(JsonNamingPolicy.CamelCase),
         },
     };

@@ -21,6 +21,8 @@ public enum FailureKind
     ProbeFailed,
     /// <summary>A safety rule refused a destructive action (no evidence, no confirmation).</summary>
     Refused,
+    /// <summary>The planned replacement, started as a canary before any kill, did not pass its probes; the suspect was left as it was.</summary>
+    PreflightFailed,
     /// <summary>The case directory or bundle could not be written or read: its filesystem is full or read-only, or it was removed.</summary>
     Storage,
 }

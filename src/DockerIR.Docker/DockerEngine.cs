@@ -94,6 +94,12 @@ internal sealed class DockerEngine : IContainerEngine
         return response.Id;
     }
 
+    public async Task<string> CreateContainerFromJsonAsync(string createBodyJson, string? name, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(createBodyJson);
+        return (await containers.CreateFromJsonAsync(createBodyJson, name, cancellationToken)).Id;
+    }
+
     public Task StartAsync(string containerId, CancellationToken cancellationToken) => containers.StartAsync(containerId, cancellationToken);
 
     public async Task<long> WaitAsync(string containerId, CancellationToken cancellationToken) =>
@@ -149,6 +155,9 @@ internal sealed class DockerEngine : IContainerEngine
 
     public Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken cancellationToken) =>
         networks.ConnectAsync(network, containerId, aliases, cancellationToken);
+
+    public Task ConnectNetworkFromJsonAsync(string network, string containerId, string endpointConfigJson, CancellationToken cancellationToken) =>
+        networks.ConnectFromJsonAsync(network, containerId, endpointConfigJson, cancellationToken);
 
     public Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken) =>
         networks.DisconnectAsync(network, containerId, force, cancellationToken);

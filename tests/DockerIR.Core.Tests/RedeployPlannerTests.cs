@@ -46,13 +46,28 @@ public sealed class RedeployPlannerTests
     }
 
     [Fact]
-    public void Plan_RuntimeWritesInTheChangeSet_GetTmpfsThere()
+    public void Plan_RuntimeWritesWhereTheImageHasNothing_GetTmpfsWithTheDirectorysOwnerAndMode()
     {
-        var plan = Plan(Suspect(), [Change("/var/run/httpd.pid"), Change("/tmp/sess_1"), Change("/var/www/html/shell.php")]);
+        var profile = new WriteProfile("test", [], [new ImageDir("/var/run", true, 0, 0x1ED, 0, 0), new ImageDir("/tmp", true, 0, 0x3FF, 0, 0)], []);
+        var input = new RedeployInput("case-1", Suspect(), null, [Change("/var/run/httpd.pid"), Change("/tmp/sess_1"), Change("/var/www/html/shell.php")], []) { Profile = profile };
+
+        var plan = RedeployPlanner.Plan(input, new RedeployOptions());
 
         Assert.Equal(["/tmp", "/var/run"], plan.Tmpfs.Select(t => t.Path).Order(StringComparer.Ordinal));
-        Assert.Equal(RedeployPlanner.TmpfsOptions, plan.Replacement.HostConfig.Tmpfs["/var/run"]);
-        Assert.DoesNotContain(plan.Tmpfs, t => t.Path.StartsWith("/var/www", StringComparison.Ordinal));
+        Assert.Equal(RedeployPlanner.TmpfsOptions + ",mode=755,uid=0,gid=0", plan.Replacement.HostConfig.Tmpfs["/var/run"]);
+        Assert.DoesNotContain(plan.Writable, t => t.Path.StartsWith("/var/www", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Plan_RuntimeWritesWithoutImageFacts_GetAVolumeThatHidesNothing()
+    {
+        var plan = Plan(Suspect(), [Change("/var/run/httpd.pid")]);
+
+        var mount = Assert.Single(plan.Writable);
+        Assert.Equal(("/var/run", WritableMount.Volume), (mount.Path, mount.Kind));
+        Assert.Empty(plan.Tmpfs);
+        Assert.Contains(plan.CreateBody.GetProperty("HostConfig").GetProperty("Mounts").EnumerateArray(),
+            m => m.GetProperty("Type").GetString() == "volume" && m.GetProperty("Target").GetString() == "/var/run" && !m.TryGetProperty("Source", out _));
     }
 
     [Theory]

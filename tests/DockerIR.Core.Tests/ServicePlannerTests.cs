@@ -25,7 +25,8 @@ public sealed class ServicePlannerTests
     {
         var task = FakeEngine.Container("c0ffee0000000000000000000000000000000000000000000000000000000002", "web.1.abc");
         var changes = changed.Select(p => ChangeClassifier.ClassifyOne(new ChangeEntry(p, ChangeKind.Added))).ToList();
-        return RedeployPlanner.Plan(new RedeployInput("case-7", task, null, changes, []), new RedeployOptions { Profile = profile });
+        var writes = new WriteProfile("test", [], [new ImageDir("/var/run", true, 0, 0x1ED, 0, 0)], []);
+        return RedeployPlanner.Plan(new RedeployInput("case-7", task, null, changes, []) { Profile = writes }, new RedeployOptions { Profile = profile });
     }
 
     private static JsonElement ContainerSpec(ServicePlan plan) => plan.SpecAfter.GetProperty("TaskTemplate").GetProperty("ContainerSpec");

@@ -86,6 +86,9 @@ public sealed class FakeEngine : IContainerEngine
     public Task<string> CreateContainerAsync(ContainerSpec spec, string? name, CancellationToken cancellationToken) =>
         throw new NotSupportedException("FakeEngine does not create containers");
 
+    public Task<string> CreateContainerFromJsonAsync(string createBodyJson, string? name, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("FakeEngine does not create containers");
+
     public Task StartAsync(string containerId, CancellationToken cancellationToken) =>
         Record("start", () => SetState(containerId, s => s with { Running = true, Status = "running" }));
 
@@ -129,6 +132,9 @@ public sealed class FakeEngine : IContainerEngine
         throw new NotSupportedException("FakeEngine has no image layers");
 
     public Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken cancellationToken) =>
+        Record("connect", () => true);
+
+    public Task ConnectNetworkFromJsonAsync(string network, string containerId, string endpointConfigJson, CancellationToken cancellationToken) =>
         Record("connect", () => true);
 
     public Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken) =>

@@ -158,6 +158,8 @@ internal sealed class RedeploySymbols
 
     private readonly Option<string[]> tmpfs = new("--tmpfs") { Description = "An extra tmpfs path for the replacement (repeatable); never a web root", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> probe = new("--probe") { Description = "Probe the replacement: an http(s) URL (2xx/3xx) or tcp:PORT / tcp:HOST:PORT" };
+    private readonly Option<string?> probeExpect = new("--probe-expect") { Description = "What the HTTP probe's answer must show: a status code (e.g. 200) or a text its body contains (a page that touches the database)" };
+    private readonly Option<bool> force = new("--force") { Description = "Kill the suspect even when the replacement fails its preflight (the site stays down until it is fixed)" };
     private readonly Option<int> probeTimeout = new("--probe-timeout") { Description = "Seconds the probe may take (1-600)", DefaultValueFactory = _ => 30 };
     private readonly Option<bool> yes = new("--yes", "-y") { Description = "Kill without asking (required without a terminal)" };
 
@@ -178,7 +180,9 @@ internal sealed class RedeploySymbols
         command.Add(profile);
         command.Add(tmpfs);
         command.Add(probe);
+        command.Add(probeExpect);
         command.Add(probeTimeout);
+        command.Add(force);
         command.Add(yes);
     }
 
@@ -197,8 +201,9 @@ internal sealed class RedeploySymbols
         {
             Profile = parse.GetValue(profile) == "strict" ? HardeningProfile.Strict : HardeningProfile.Baseline,
             ExtraTmpfs = extra,
-            Probe = parse.GetValue(probe) is { } p ? ProbeSpec.Parse(p, timeout) : null,
+            Probe = ProbeSpec.ParseWithExpect(parse.GetValue(probe), parse.GetValue(probeExpect), timeout),
             ProbeTimeout = timeout,
+            Force = parse.GetValue(force),
         };
     }
 

@@ -82,6 +82,15 @@ internal static class RespondCommand
             if (redeploy.Probe is { } probe)
             {
                 with.Add(("probe", probe.Kind == Core.Redeploy.ProbeKind.Tcp ? $"tcp:{probe.Target}" : probe.Target!));
+                if (probe.Expect is { } expect)
+                {
+                    with.Add(("probe_expect", expect));
+                }
+            }
+
+            if (redeploy.Force)
+            {
+                with.Add(("force", "true"));
             }
 
             if (redeploy.ExtraTmpfs.Count > 0)

@@ -34,6 +34,12 @@ public interface IContainerEngine : IDisposable
     /// <summary>Creates a container and returns its id.</summary>
     Task<string> CreateContainerAsync(ContainerSpec spec, string? name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Creates a container from the engine's own create body (Config fields, HostConfig, NetworkingConfig) as JSON,
+    /// sent as it is, so settings this port does not model (links, DNS search, sysctls, log options ...) carry over.
+    /// </summary>
+    Task<string> CreateContainerFromJsonAsync(string createBodyJson, string? name, CancellationToken cancellationToken);
+
     Task StartAsync(string containerId, CancellationToken cancellationToken);
 
     /// <summary>Waits for the container to stop and returns its exit code.</summary>
@@ -67,6 +73,9 @@ public interface IContainerEngine : IDisposable
     Task<string> ImportImageAsync(Stream rootfsTar, ImportRequest request, CancellationToken cancellationToken);
 
     Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken cancellationToken);
+
+    /// <summary>Connects a container with a whole endpoint configuration (aliases, links, static addresses) as the engine's JSON.</summary>
+    Task ConnectNetworkFromJsonAsync(string network, string containerId, string endpointConfigJson, CancellationToken cancellationToken);
 
     Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken);
 

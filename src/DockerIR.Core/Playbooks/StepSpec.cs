@@ -25,7 +25,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
         [Bundle] = [],
         [Verify] = [],
         [Contain] = [],
-        [Redeploy] = ["profile", "probe", "probe_timeout", "tmpfs"],
+        [Redeploy] = ["profile", "probe", "probe_expect", "probe_timeout", "tmpfs", "force"],
         [Probe] = ["url", "timeout"],
         [Wait] = ["seconds"],
     };
@@ -62,8 +62,9 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
                 var p => throw Bad("profile", p, "baseline or strict"),
             },
             ExtraTmpfs = tmpfs,
-            Probe = Option("probe") is { Length: > 0 } probe ? ProbeSpec.Parse(probe, timeout) : null,
+            Probe = ProbeSpec.ParseWithExpect(Option("probe"), Option("probe_expect"), timeout),
             ProbeTimeout = timeout,
+            Force = Flag("force"),
         };
     }
 
@@ -93,11 +94,13 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
     public int LogTail() => (int)Number("log_tail", 10_000, 1, 10_000_000);
 
     /// <summary>Snapshot's "unpause": thaw the container once its layer is committed.</summary>
-    public bool Unpause() => Option("unpause") switch
+    public bool Unpause() => Flag("unpause");
+
+    private bool Flag(string key) => Option(key) switch
     {
         "" or "false" => false,
         "true" => true,
-        var v => throw Bad("unpause", v, "true or false"),
+        var v => throw Bad(key, v, "true or false"),
     };
 
     private long Number(string key, long fallback, long min, long max)

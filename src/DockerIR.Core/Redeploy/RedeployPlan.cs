@@ -31,6 +31,12 @@ public enum ProbeKind
 /// <summary>One check of the replacement: an HTTP URL, a TCP host and port, the healthcheck, or staying up.</summary>
 public sealed record ProbeSpec(ProbeKind Kind, string? Target, TimeSpan Timeout)
 {
+    /// <summary>For an HTTP probe: a status code the answer must have (e.g. "200"), or a text its body must contain; null for any 2xx or 3xx.</summary>
+    public string? Expect { get; init; }
+
+    /// <summary>True when <see cref="Expect"/> names a status code rather than a text.</summary>
+    public bool ExpectsStatus => Expect is { Length: 3 } e && e.All(char.IsAsciiDigit);
+
     /// <summary>How long a container with no other probe must stay up.</summary>
     public static readonly TimeSpan StayUpTime = TimeSpan.FromSeconds(5);
 
@@ -61,9 +67,28 @@ public sealed record ProbeSpec(ProbeKind Kind, string? Target, TimeSpan Timeout)
         throw new DockerIRException(FailureKind.Usage, $"--probe '{value}' is neither an http(s) URL nor tcp:PORT");
     }
 
+    /// <summary>Parses --probe with its --probe-expect (null when neither is given); an expectation needs an HTTP probe.</summary>
+    public static ProbeSpec? ParseWithExpect(string? probe, string? expect, TimeSpan timeout)
+    {
+        if (string.IsNullOrEmpty(probe))
+        {
+            return string.IsNullOrEmpty(expect) ? null
+                : throw new DockerIRException(FailureKind.Usage, "--probe-expect needs --probe with an http(s) URL");
+        }
+
+        var spec = Parse(probe, timeout);
+        if (string.IsNullOrEmpty(expect))
+        {
+            return spec;
+        }
+
+        return spec.Kind == ProbeKind.Http ? spec with { Expect = expect }
+            : throw new DockerIRException(FailureKind.Usage, $"--probe-expect checks an HTTP answer; '{probe}' is a TCP probe");
+    }
+
     public override string ToString() => Kind switch
     {
-        ProbeKind.Http => $"http {Target}",
+        ProbeKind.Http => Expect is null ? $"http {Target}" : ExpectsStatus ? $"http {Target} (status {Expect})" : $"http {Target} (body contains \"{Expect}\")",
         ProbeKind.Tcp => $"tcp {Target}",
         ProbeKind.Healthcheck => "the image's healthcheck",
         _ => $"stays up for {StayUpTime.TotalSeconds:0} s",
@@ -82,6 +107,12 @@ public sealed record RedeployOptions
     public ProbeSpec? Probe { get; init; }
 
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Run a canary of the original image first to learn where the app writes (on by default).</summary>
+    public bool LearnWrites { get; init; } = true;
+
+    /// <summary>Kill the suspect even when the replacement fails its preflight (the operator's explicit choice).</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>One difference between the suspect's configuration and the replacement's, and why.</summary>
@@ -103,7 +134,7 @@ public sealed record RedeployPlan(
     string ImageReference,
     HardeningProfile Profile,
     ContainerSpec Replacement,
-    IReadOnlyList<NetworkAttachment> ConnectBeforeStart,
+    IReadOnlyList<NetworkEndpoint> ConnectBeforeStart,
     IReadOnlyList<TmpfsMount> Tmpfs,
     IReadOnlyList<PlanChange> Changes,
     IReadOnlyList<ProbeSpec> Probes,
@@ -111,4 +142,16 @@ public sealed record RedeployPlan(
 {
     /// <summary>The audit findings of the suspect that the replacement no longer has.</summary>
     public IReadOnlyList<Audit.AuditFinding> Fixes { get; init; } = [];
+
+    /// <summary>Where the original image's app writes, and how that was learned.</summary>
+    public WriteProfile WriteProfile { get; init; } = WriteProfile.None;
+
+    /// <summary>The replacement's writable mounts (tmpfs and anonymous volumes), each with its reason.</summary>
+    public IReadOnlyList<WritableMount> Writable { get; init; } = [];
+
+    /// <summary>
+    /// The engine's create request, exactly as it is sent: the suspect's own Config and HostConfig with only the
+    /// <see cref="Changes"/> applied, and its primary network's endpoint.
+    /// </summary>
+    public System.Text.Json.JsonElement CreateBody { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Snapshot;
 
@@ -10,7 +11,11 @@ public sealed record RedeployInput(
     ContainerInspection Suspect,
     ImageInspection? Image,
     IReadOnlyList<ClassifiedChange> Changes,
-    IReadOnlyList<string> ProcessUsers);
+    IReadOnlyList<string> ProcessUsers)
+{
+    /// <summary>Where the original image's app writes, learned from a canary; null when none ran (only the change set is known).</summary>
+    public WriteProfile? Profile { get; init; }
+}
 
 /// <summary>
 /// Computes the relaunch of a suspect container from its ORIGINAL image: the same service (command, env, ports,
@@ -44,12 +49,19 @@ public static class RedeployPlanner
         var warnings = new List<string>();
         var h = suspect.HostConfig;
 
-        var tmpfs = PlanTmpfs(input, options, warnings);
+        var profile = input.Profile ?? WriteProfile.None;
+        var writable = PlanWritable(input, profile, options, warnings);
+        var tmpfs = writable.Where(w => w.Kind == WritableMount.Tmpfs).Select(w => new TmpfsMount(w.Path, w.Options, w.Reason)).ToList();
         var tmpfsMap = new Dictionary<string, string>(h.Tmpfs);
-        foreach (var t in tmpfs)
+        foreach (var w in writable)
         {
-            tmpfsMap[t.Path] = t.Options;
-            changes.Add(new PlanChange($"tmpfs {t.Path}", h.Tmpfs.ContainsKey(t.Path) ? "tmpfs" : "on the root filesystem", $"tmpfs ({t.Options})", t.Reason));
+            if (w.Kind == WritableMount.Tmpfs)
+            {
+                tmpfsMap[w.Path] = w.Options;
+            }
+
+            changes.Add(new PlanChange($"{w.Kind} {w.Path}", h.Tmpfs.ContainsKey(w.Path) ? "tmpfs" : "on the read-only root filesystem",
+                w.Kind == WritableMount.Tmpfs ? $"tmpfs ({w.Options})" : "anonymous volume", w.Reason));
         }
 
         var binds = PlanMounts(suspect, changes, warnings);
@@ -121,6 +133,14 @@ public static class RedeployPlanner
             hostname = null; // the engine's default (the container's short id), not something the operator chose
         }
 
+        changes.Add(new PlanChange("Labels", "", $"+{LabelReplacementCase}={input.CaseId}, +{LabelReplaces}={EngineIds.Abbreviate(suspect.Id)}",
+            "marks the replacement as this case's, so a resumed run adopts it instead of creating a second one"));
+        if (!string.IsNullOrEmpty(suspect.Config.Image) && suspect.Config.Image != suspect.ImageId)
+        {
+            changes.Add(new PlanChange("Image", suspect.Config.Image, suspect.ImageId,
+                "the image the suspect ran, pinned by id: a tag moved since (by the attacker or a build) cannot swap it"));
+        }
+
         var spec = new ContainerSpec
         {
             Image = suspect.ImageId,
@@ -158,10 +178,10 @@ public static class RedeployPlanner
                 // Kept as it is: "host" is the engine's default on cgroup v1, where a private one cannot be had.
                 CgroupnsMode = NullIfEmpty(h.CgroupnsMode),
                 Memory = memory,
-                MemorySwap = memory,
+                MemorySwap = h.Memory > 0 ? h.MemorySwap : memory,
                 NanoCpus = cpuQuota > 0 ? 0 : nanoCpus,
                 CpuQuota = cpuQuota,
-                CpuPeriod = cpuQuota > 0 ? h.CpuPeriod : 0,
+                CpuPeriod = h.CpuPeriod,
                 CpuShares = h.CpuShares,
                 PidsLimit = pids,
                 Ulimits = ulimits,
@@ -188,12 +208,222 @@ public static class RedeployPlanner
             probes.Add(new ProbeSpec(ProbeKind.StayUp, null, options.ProbeTimeout));
         }
 
+        var (body, connect) = ReplacementRequest.Build(suspect, ConfigKeys(suspect, spec, user),
+            HostKeys(suspect, spec, changes, writable));
         return new RedeployPlan(input.CaseId, suspect.Id, suspect.Name, QuarantineName(suspect.Name, input.CaseId), suspect.ImageId,
-            suspect.ImageReference, options.Profile, spec, extra, tmpfs, changes, probes, warnings)
+            suspect.ImageReference, options.Profile, spec, connect, tmpfs, changes, probes, warnings)
         {
             Fixes = Fixes(suspect, spec),
+            WriteProfile = profile,
+            Writable = writable,
+            CreateBody = ReplacementRequest.ToElement(body),
         };
     }
+
+    /// <summary>The Config keys the plan sets in the create body: the image by id, the labels, the user when the plan changes it, and no engine-chosen hostname.</summary>
+    private static Dictionary<string, JsonNode?> ConfigKeys(ContainerInspection suspect, ContainerSpec spec, string? user)
+    {
+        // The labels as the engine reported them (the typed view may have dropped none, but the raw one is what carries), plus the plan's own.
+        var labels = ReplacementRequest.Inspect(suspect)["Config"]?["Labels"]?.DeepClone() as JsonObject ?? (JsonObject)Json(suspect.Config.Labels);
+        foreach (var (key, value) in spec.Labels.Where(kv => !suspect.Config.Labels.ContainsKey(kv.Key)))
+        {
+            labels[key] = value;
+        }
+
+        var keys = new Dictionary<string, JsonNode?>
+        {
+            ["Image"] = spec.Image,
+            ["Labels"] = labels,
+        };
+        if (user != NullIfEmpty(suspect.Config.User))
+        {
+            keys["User"] = user ?? "";
+        }
+
+        if (spec.Hostname is null)
+        {
+            keys["Hostname"] = null; // the engine's default: the new container's own short id
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// The HostConfig keys the plan sets in the create body, each only where <paramref name="changes"/> lists a change
+    /// (read-only root and writable mounts always): everything else stays as the suspect's inspect has it.
+    /// </summary>
+    private static Dictionary<string, JsonNode?> HostKeys(ContainerInspection suspect, ContainerSpec spec, List<PlanChange> changes, List<WritableMount> writable)
+    {
+        var h = spec.HostConfig;
+        var before = suspect.HostConfig;
+        bool Changed(string setting) => changes.Any(c => c.Setting == setting || c.Setting.StartsWith(setting + " ", StringComparison.Ordinal));
+        var keys = new Dictionary<string, JsonNode?> { ["ReadonlyRootfs"] = true };
+        if (writable.Any(w => w.Kind == WritableMount.Tmpfs))
+        {
+            keys["Tmpfs"] = Json(h.Tmpfs);
+        }
+
+        var rawHost = ReplacementRequest.Inspect(suspect)["HostConfig"] as JsonObject ?? [];
+        var (binds, mounts) = Mounts(suspect, rawHost, changes, writable);
+        if (binds is not null)
+        {
+            keys["Binds"] = binds;
+        }
+
+        if (mounts is not null)
+        {
+            keys["Mounts"] = mounts;
+        }
+        if (Changed("port") || Changed("PublishAllPorts"))
+        {
+            var ports = new JsonObject();
+            foreach (var group in h.PortBindings.GroupBy(p => p.ContainerPort, StringComparer.Ordinal))
+            {
+                ports[group.Key] = new JsonArray(group.Select(p => (JsonNode?)new JsonObject { ["HostIp"] = p.HostIp, ["HostPort"] = p.HostPort }).ToArray());
+            }
+
+            keys["PortBindings"] = ports;
+            keys["PublishAllPorts"] = false;
+        }
+
+        if (Changed("Capabilities"))
+        {
+            keys["CapAdd"] = Json(h.CapAdd);
+            keys["CapDrop"] = Json(h.CapDrop);
+        }
+
+        if (Changed("SecurityOpt"))
+        {
+            keys["SecurityOpt"] = Json(h.SecurityOpt);
+        }
+
+        if (before.Privileged || before.SecurityOpt.Contains("systempaths=unconfined", StringComparer.OrdinalIgnoreCase))
+        {
+            keys["Privileged"] = false;
+            keys["MaskedPaths"] = null; // the engine's defaults, which a privileged or unconfined container went without
+            keys["ReadonlyPaths"] = null;
+        }
+
+        if (Changed("Devices"))
+        {
+            keys["Devices"] = new JsonArray();
+        }
+
+        foreach (var (setting, key, value) in new[] { ("PidMode", "PidMode", h.PidMode), ("IpcMode", "IpcMode", h.IpcMode), ("UTSMode", "UTSMode", h.UtsMode), ("UsernsMode", "UsernsMode", h.UsernsMode) })
+        {
+            if (Changed(setting))
+            {
+                keys[key] = value ?? "";
+            }
+        }
+
+        if (Changed("Memory"))
+        {
+            keys["Memory"] = h.Memory;
+            keys["MemorySwap"] = h.MemorySwap;
+        }
+
+        if (Changed("NanoCpus"))
+        {
+            keys["NanoCpus"] = h.NanoCpus;
+        }
+
+        if (Changed("PidsLimit"))
+        {
+            keys["PidsLimit"] = h.PidsLimit;
+        }
+
+        if (Changed("Ulimit"))
+        {
+            keys["Ulimits"] = new JsonArray(h.Ulimits.Select(u => (JsonNode?)new JsonObject { ["Name"] = u.Name, ["Soft"] = u.Soft, ["Hard"] = u.Hard }).ToArray());
+        }
+
+        if (Changed("AutoRemove"))
+        {
+            keys["AutoRemove"] = false;
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// The suspect's binds and mounts as its inspect has them, less those the plan removes and with the propagation it
+    /// changes; its anonymous volumes reused by name (a new one would start empty); the plan's anonymous volumes added.
+    /// </summary>
+    /// <returns>Each list when it differs from the suspect's, else null (the key stays as it was).</returns>
+    private static (JsonArray? Binds, JsonArray? Mounts) Mounts(ContainerInspection suspect, JsonObject rawHost, List<PlanChange> changes, List<WritableMount> writable)
+    {
+        var removed = changes.Where(c => c.Setting.StartsWith("mount ", StringComparison.Ordinal) && c.After == "removed").Select(c => c.Setting[6..]).ToHashSet(StringComparer.Ordinal);
+        var unshared = changes.Where(c => c.Setting.StartsWith("mount ", StringComparison.Ordinal) && c.Setting.EndsWith(" propagation", StringComparison.Ordinal))
+            .Select(c => c.Setting[6..^12]).ToHashSet(StringComparer.Ordinal);
+        var binds = new JsonArray();
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        bool bindsChanged = false, mountsChanged = false;
+        foreach (var bind in (rawHost["Binds"] as JsonArray ?? []).Select(b => b?.GetValue<string>() ?? ""))
+        {
+            var (_, target, _) = ReplacementRequest.ParseBind(bind);
+            declared.Add(target);
+            if (removed.Contains(target))
+            {
+                bindsChanged = true;
+                continue;
+            }
+
+            var parts = bind.Split(':');
+            if (unshared.Contains(target) && parts.Length > 2)
+            {
+                bindsChanged = true;
+                var options = parts[2].Split(',').Where(o => o is not ("shared" or "rshared")).ToList();
+                parts[2] = string.Join(',', options);
+                binds.Add(parts[2].Length == 0 ? $"{parts[0]}:{parts[1]}" : string.Join(':', parts));
+            }
+            else
+            {
+                binds.Add(bind);
+            }
+        }
+
+        var mounts = new JsonArray();
+        foreach (var mount in (rawHost["Mounts"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var target = mount["Target"]?.GetValue<string>() ?? "";
+            declared.Add(target);
+            if (removed.Contains(target))
+            {
+                mountsChanged = true;
+                continue;
+            }
+
+            var copy = (JsonObject)mount.DeepClone();
+            if (unshared.Contains(target) && copy["BindOptions"] is JsonObject bindOptions)
+            {
+                bindOptions.Remove("Propagation");
+                mountsChanged = true;
+            }
+
+            mounts.Add(copy);
+        }
+
+        foreach (var m in suspect.Mounts.Where(m => m.Type == "volume" && !string.IsNullOrEmpty(m.Name) && !declared.Contains(m.Destination)).OrderBy(m => m.Destination, StringComparer.Ordinal))
+        {
+            mounts.Add(new JsonObject { ["Type"] = "volume", ["Source"] = m.Name, ["Target"] = m.Destination, ["ReadOnly"] = !m.ReadWrite });
+            mountsChanged = true;
+            changes.Add(new PlanChange($"volume {m.Destination}", $"anonymous volume {EngineIds.Abbreviate(m.Name!)}", "the same volume, named",
+                "the service's data carries over: a relaunch without it would get a new, empty volume there"));
+        }
+
+        foreach (var w in writable.Where(w => w.Kind == WritableMount.Volume))
+        {
+            mounts.Add(new JsonObject { ["Type"] = "volume", ["Target"] = w.Path });
+            mountsChanged = true;
+        }
+
+        return (bindsChanged ? binds : null, mountsChanged ? mounts : null);
+    }
+
+    private static JsonNode Json(IReadOnlyDictionary<string, string> map) => new JsonObject(map.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+
+    private static JsonNode Json(IReadOnlyList<string> list) => new JsonArray(list.Select(v => (JsonNode?)v).ToArray());
 
     /// <summary>The suspect's audit findings that the replacement, as configured by the plan, no longer has.</summary>
     private static List<Audit.AuditFinding> Fixes(ContainerInspection suspect, ContainerSpec replacement)
@@ -231,27 +461,20 @@ public static class RedeployPlanner
         return path;
     }
 
-    private static List<TmpfsMount> PlanTmpfs(RedeployInput input, RedeployOptions options, List<string> warnings)
+    /// <summary>
+    /// The replacement's writable mounts: where the original image's app writes (the canary's profile) and where the
+    /// suspect's runtime wrote (never a suspicious path), placed so no image content is hidden; then the --tmpfs paths.
+    /// </summary>
+    private static List<WritableMount> PlanWritable(RedeployInput input, WriteProfile profile, RedeployOptions options, List<string> warnings)
     {
-        var result = new List<TmpfsMount>();
         var suspicious = input.Changes.Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
         var runtime = input.Changes
-            .Where(c => c.Classification == Classification.Runtime && !c.ParentOnly && c.Kind != ChangeKind.Deleted)
-            .Select(c => (Dir: ChangeClassifier.RuntimeDirOf(c.Path), c.Path))
-            .Where(x => x.Dir is not null)
-            .GroupBy(x => x.Dir!, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal);
-        foreach (var group in runtime)
-        {
-            if (ChangeClassifier.IsWebRoot(group.Key) || suspicious.Contains(group.Key))
-            {
-                continue;
-            }
-
-            var seen = group.Select(x => x.Path).Where(p => p != group.Key).Take(3).ToList();
-            result.Add(new TmpfsMount(group.Key, TmpfsOptions,
-                $"read-only relaunch: the runtime wrote here ({(seen.Count == 0 ? group.Key : string.Join(", ", seen))})"));
-        }
+            .Where(c => c.Classification == Classification.Runtime && !c.ParentOnly)
+            .Select(c => new ChangeEntry(c.Path, c.Kind))
+            .ToList();
+        var locations = WritePlacement.Locations(runtime, WriteSeen.Diff).Concat(profile.Locations).Where(l => !suspicious.Contains(l.Path)).ToList();
+        var existing = input.Suspect.HostConfig.Tmpfs.Keys.Concat(input.Suspect.Mounts.Select(m => m.Destination)).ToList();
+        var result = WritePlacement.Place(locations, profile.Dirs, existing, warnings);
 
         foreach (var path in options.ExtraTmpfs.Select(ValidateTmpfsPath).Distinct(StringComparer.Ordinal))
         {
@@ -267,7 +490,7 @@ public static class RedeployPlanner
             }
 
             result.RemoveAll(t => t.Path == path);
-            result.Add(new TmpfsMount(path, TmpfsOptions, "requested with --tmpfs"));
+            result.Add(new WritableMount(path, WritableMount.Tmpfs, TmpfsOptions, "requested with --tmpfs", false));
         }
 
         return result;

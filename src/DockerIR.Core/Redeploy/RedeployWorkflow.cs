@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
@@ -22,7 +21,11 @@ public sealed record RedeployRequest(string Container)
 }
 
 /// <summary>A computed plan with the case it belongs to, ready to be shown or executed.</summary>
-public sealed record PreparedRedeploy(RedeployPlan Plan, string CaseDir, bool EvidenceCommitted, ContainerInspection Suspect);
+public sealed record PreparedRedeploy(RedeployPlan Plan, string CaseDir, bool EvidenceCommitted, ContainerInspection Suspect)
+{
+    /// <summary>Kill even when the preflight fails (--force).</summary>
+    public bool Force { get; init; }
+}
 
 /// <summary>What a redeploy did.</summary>
 public sealed record RedeployResult(
@@ -35,6 +38,9 @@ public sealed record RedeployResult(
     bool Passed,
     IReadOnlyList<string> ReplacementLogTail)
 {
+    /// <summary>The preflight of the replacement before the kill; null when none ran (a resumed run whose suspect was already stopped).</summary>
+    public PreflightResult? Preflight { get; init; }
+
     /// <summary>The error a failed probe ends a redeploy with; <paramref name="withLogs"/> adds the replacement's last log lines when nothing else shows them.</summary>
     public DockerIRException ProbeFailure(bool withLogs)
     {
@@ -89,9 +95,60 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             asPlanned = asPlanned with { PublishedPorts = held };
         }
 
-        var plan = RedeployPlanner.Plan(new RedeployInput(record.CaseId, asPlanned, image, changes, users), request.Options);
+        var input = new RedeployInput(record.CaseId, asPlanned, image, changes, users);
+        var plan = RedeployPlanner.Plan(input, request.Options);
+        if (request.Options.LearnWrites)
+        {
+            var profile = await ReadRecordedProfileAsync(dir, plan, cancellationToken) ?? await LearnWritesAsync(plan, cancellationToken);
+            plan = RedeployPlanner.Plan(input with { Profile = profile }, request.Options);
+        }
 
-        return new PreparedRedeploy(plan, dir.Root, record.Snapshot is not null, suspect);
+        return new PreparedRedeploy(plan, dir.Root, record.Snapshot is not null, suspect) { Force = request.Options.Force };
+    }
+
+    /// <summary>The write profile a canary of the original image shows; a canary that cannot run leaves the change set alone, and says why.</summary>
+    private async Task<WriteProfile> LearnWritesAsync(RedeployPlan draft, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var profile = await new CanaryRunner(engine, log, http).ProfileAsync(draft, cancellationToken);
+            log.Information("Learned where {Image} writes from a canary: {Count} places", EngineIds.Abbreviate(draft.ImageId), profile.Locations.Count);
+            return profile;
+        }
+        catch (DockerIRException e) when (e.Kind is not (FailureKind.EngineUnreachable or FailureKind.Storage))
+        {
+            log.Warning("No canary of the original image could run: {Message}", e.Message);
+            return WriteProfile.None with { Notes = [$"no canary of the original image could run ({e.Message}); only the suspect's change set is known"] };
+        }
+    }
+
+    /// <summary>
+    /// The write profile recorded with this case's plan for the same image (a respond records the plan before sealing,
+    /// then executes it): the canary runs once per case.
+    /// </summary>
+    private static async Task<WriteProfile?> ReadRecordedProfileAsync(CaseDirectory dir, RedeployPlan plan, CancellationToken cancellationToken)
+    {
+        var path = dir.PathOf(PlanFile);
+        if (!File.Exists(path) || new FileInfo(path).Length > 16 << 20)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(await File.ReadAllBytesAsync(path, cancellationToken));
+            if (doc.RootElement.TryGetProperty("imageId", out var image) && image.GetString() == plan.ImageId
+                && doc.RootElement.TryGetProperty("writeProfile", out var recorded) && recorded.ValueKind == JsonValueKind.Object)
+            {
+                var profile = recorded.Deserialize(CoreJsonContext.Indented.WriteProfile);
+                return profile is { Locations.Count: > 0 } || profile?.Method != WriteProfile.None.Method ? profile : null;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -162,8 +219,10 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         await RecordPlanAsync(dir, custody, prepared, write: !File.Exists(dir.PathOf(CaseFiles.SumsFile)), cancellationToken);
         try
         {
-            progress?.Report("kill");
             var suspect = await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
+            var preflight = await PreflightAsync(custody, suspect, prepared, target, progress, cancellationToken);
+
+            progress?.Report("kill");
             await KillAsync(custody, suspect, target, cancellationToken);
 
             progress?.Report("rename");
@@ -187,8 +246,8 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                     $"{result.Probe}: {result.Detail}", cancellationToken), cancellationToken);
 
             var passed = probes.All(p => p.Passed);
-            var logs = passed ? [] : await LogTailAsync(replacementId, cancellationToken);
-            return new RedeployResult(plan, dir.Root, true, replacementId, keptAs, probes, passed, logs);
+            var logs = passed ? [] : await CanaryRunner.LogTailAsync(engine, replacementId, cancellationToken);
+            return new RedeployResult(plan, dir.Root, true, replacementId, keptAs, probes, passed, logs) { Preflight = preflight };
         }
         catch (OperationCanceledException)
         {
@@ -200,6 +259,52 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             await custody.AppendAsync("redeploy", target, CustodyOutcome.Failed, e.Message, CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts the replacement exactly as planned as a canary and probes it, before anything is killed. A failure leaves
+    /// the suspect as it was and ends the redeploy (unless --force); a suspect already stopped (a resumed run) needs none.
+    /// </summary>
+    private async Task<PreflightResult?> PreflightAsync(CustodyLog custody, ContainerInspection suspect, PreparedRedeploy prepared, string target,
+        IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var plan = prepared.Plan;
+        if (!suspect.State.Running && !suspect.State.Paused)
+        {
+            await custody.AppendAsync("replacement.preflight", target, CustodyOutcome.Skipped, $"the suspect is already {suspect.State.Status}: the service is down either way", cancellationToken);
+            return null;
+        }
+
+        progress?.Report("preflight");
+        var preflight = await new CanaryRunner(engine, log, http).PreflightAsync(plan, progress,
+            result => custody.AppendAsync("replacement.preflight.probe", target, result.Passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
+                $"{result.Probe}: {result.Detail}", cancellationToken), cancellationToken);
+        if (preflight.Passed)
+        {
+            await custody.AppendAsync("replacement.preflight", target, CustodyOutcome.Succeeded,
+                $"the planned replacement booted read-only as a canary and passed: {preflight.Detail}", cancellationToken);
+            log.Information("The replacement passed its preflight: {Detail}", preflight.Detail);
+            return preflight;
+        }
+
+        var why = PreflightFailure(preflight, suspect);
+        await custody.AppendAsync("replacement.preflight", target, CustodyOutcome.Failed, why, cancellationToken);
+        if (!prepared.Force)
+        {
+            throw new DockerIRException(FailureKind.PreflightFailed, why + "; give the path it needs with --tmpfs PATH, or --force to kill anyway");
+        }
+
+        log.Warning("The replacement failed its preflight; killing anyway (--force): {Detail}", why);
+        return preflight;
+    }
+
+    /// <summary>The one line a failed preflight ends with: what failed, that the suspect is as it was, the writes that hit the read-only root, the last log lines.</summary>
+    private static string PreflightFailure(PreflightResult preflight, ContainerInspection suspect)
+    {
+        var state = suspect.State.Paused ? "still paused" : "still running";
+        var writes = preflight.ReadOnlyWrites.Count == 0 ? "" : $"; writes that hit the read-only root: {string.Join(" | ", preflight.ReadOnlyWrites.Take(5))}";
+        var logs = preflight.LogTail.Count == 0 ? "" : $"; its last log lines: {string.Join(" | ", preflight.LogTail.TakeLast(5))}";
+        return $"the replacement failed its preflight ({preflight.Detail}), so nothing was killed: {suspect.Name} is {state}, as it was{writes}{logs}";
     }
 
     private async Task KillAsync(CustodyLog custody, ContainerInspection suspect, string target, CancellationToken cancellationToken)
@@ -271,32 +376,17 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             return existing.Id;
         }
 
-        var id = await engine.CreateContainerAsync(plan.Replacement, plan.SuspectName, cancellationToken);
+        var id = await engine.CreateContainerFromJsonAsync(plan.CreateBody.GetRawText(), plan.SuspectName, cancellationToken);
         await custody.AppendAsync("replacement.create", $"{plan.SuspectName} ({id})", CustodyOutcome.Succeeded,
-            $"from the original image {plan.ImageId}, read-only", cancellationToken);
+            $"from the original image {plan.ImageId}, read-only, every other setting the suspect's but the {plan.Changes.Count} planned changes", cancellationToken);
         foreach (var network in plan.ConnectBeforeStart)
         {
-            await engine.ConnectNetworkAsync(network.Network, id, network.Aliases, cancellationToken);
+            await engine.ConnectNetworkFromJsonAsync(network.Network, id, network.Config.GetRawText(), cancellationToken);
             await custody.AppendAsync("replacement.connect", $"{plan.SuspectName} ({id})", CustodyOutcome.Succeeded,
                 $"network {network.Network}, aliases [{string.Join(", ", network.Aliases)}]", cancellationToken);
         }
 
         return id;
-    }
-
-    private async Task<IReadOnlyList<string>> LogTailAsync(string containerId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var tty = (await engine.InspectContainerAsync(containerId, cancellationToken)).Config.Tty;
-            using var buffer = new MemoryStream();
-            await engine.CopyLogsAsync(containerId, new LogRequest(20, 64 << 10, tty, Timestamps: false), buffer, cancellationToken);
-            return Encoding.UTF8.GetString(buffer.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(SafeText.Escape).ToList();
-        }
-        catch (DockerIRException e)
-        {
-            return [$"(logs not read: {e.Message})"];
-        }
     }
 
     private async Task<(CaseDirectory Dir, CaseRecord Record)> OpenCaseAsync(RedeployRequest request, ContainerInspection suspect, CancellationToken cancellationToken)

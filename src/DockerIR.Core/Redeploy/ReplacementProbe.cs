@@ -69,7 +69,7 @@ public sealed class ReplacementProbe(IContainerEngine engine, HttpClient http)
 
                     break;
                 case ProbeKind.Http:
-                    (var ok, last) = await HttpOnceAsync(probe.Target!, cancellationToken);
+                    (var ok, last) = await HttpOnceAsync(probe, cancellationToken);
                     if (ok)
                     {
                         return Done(true, last);
@@ -97,15 +97,38 @@ public sealed class ReplacementProbe(IContainerEngine engine, HttpClient http)
         ProbeResult Done(bool passed, string detail) => new(probe.ToString(), passed, detail, watch.Elapsed.TotalSeconds);
     }
 
-    private async Task<(bool Ok, string Detail)> HttpOnceAsync(string url, CancellationToken cancellationToken)
+    /// <summary>How much of a body is read to look for an expected text.</summary>
+    private const int MaxBody = 1 << 20;
+
+    private async Task<(bool Ok, string Detail)> HttpOnceAsync(ProbeSpec probe, CancellationToken cancellationToken)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            using var response = await http.GetAsync(probe.Target!, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var code = (int)response.StatusCode;
-            return (code is >= 200 and < 400, $"HTTP {code}");
+            if (probe.Expect is null)
+            {
+                return (code is >= 200 and < 400, $"HTTP {code}");
+            }
+
+            if (probe.ExpectsStatus)
+            {
+                return (code.ToString(System.Globalization.CultureInfo.InvariantCulture) == probe.Expect, $"HTTP {code}, expected {probe.Expect}");
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            var buffer = new byte[MaxBody];
+            var read = 0;
+            int n;
+            while (read < MaxBody && (n = await body.ReadAsync(buffer.AsMemory(read), timeout.Token)) > 0)
+            {
+                read += n;
+            }
+
+            var found = System.Text.Encoding.UTF8.GetString(buffer, 0, read).Contains(probe.Expect, StringComparison.Ordinal);
+            return (found && code is >= 200 and < 400, $"HTTP {code}, the body {(found ? "contains" : "does not contain")} \"{SafeText.Escape(probe.Expect)}\"");
         }
         catch (HttpRequestException e)
         {

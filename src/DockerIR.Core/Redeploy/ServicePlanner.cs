@@ -62,7 +62,7 @@ public static class ServicePlanner
             changes.Add(new PlanChange("ReadOnly", "false", "true", HardeningReasons.ReadOnly));
         }
 
-        PlanMounts(container, taskPlan.Tmpfs, changes, warnings);
+        PlanMounts(container, taskPlan.Writable, changes, warnings);
 
         if (api >= CapabilitiesApi)
         {
@@ -112,7 +112,7 @@ public static class ServicePlanner
         return new ServicePlan(taskPlan.CaseId, service.Id, service.Name, service.Version, taskPlan.Profile, apiVersion, taskPlan.Tmpfs, changes, warnings, before, after);
     }
 
-    private static void PlanMounts(JsonObject container, IReadOnlyList<TmpfsMount> tmpfs, List<PlanChange> changes, List<string> warnings)
+    private static void PlanMounts(JsonObject container, IReadOnlyList<WritableMount> writable, List<PlanChange> changes, List<string> warnings)
     {
         var mounts = container["Mounts"] as JsonArray ?? [];
         foreach (var mount in mounts.OfType<JsonObject>().ToList())
@@ -133,8 +133,15 @@ public static class ServicePlanner
         }
 
         var targets = mounts.OfType<JsonObject>().Select(m => Text(m, "Target", "")).ToHashSet(StringComparer.Ordinal);
-        foreach (var t in tmpfs.Where(t => !targets.Contains(t.Path)))
+        foreach (var t in writable.Where(t => !targets.Contains(t.Path)))
         {
+            if (t.Kind == WritableMount.Volume)
+            {
+                mounts.Add((JsonNode)new JsonObject { ["Type"] = "volume", ["Target"] = t.Path });
+                changes.Add(new PlanChange($"volume {t.Path}", "on the root filesystem", "anonymous volume", t.Reason));
+                continue;
+            }
+
             mounts.Add((JsonNode)new JsonObject
             {
                 ["Type"] = "tmpfs",
@@ -144,7 +151,7 @@ public static class ServicePlanner
             changes.Add(new PlanChange($"tmpfs {t.Path}", "on the root filesystem", $"tmpfs ({TmpfsSizeBytes >> 20} MiB, mode 1777)", t.Reason));
         }
 
-        if (tmpfs.Count > 0)
+        if (writable.Any(w => w.Kind == WritableMount.Tmpfs))
         {
             warnings.Add("a service's tmpfs mounts take no noexec/nosuid/nodev options through this API; files written there can be executed");
         }

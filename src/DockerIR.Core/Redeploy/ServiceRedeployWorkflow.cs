@@ -80,7 +80,8 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
             CaseDir = first.CaseDir,
             CasesRoot = request.CasesRoot,
             NoEvidence = request.NoEvidence,
-            Options = request.Options,
+            // A task's container belongs to the swarm (its networks cannot take a plain container), so no canary runs for a service: the change set says where it writes.
+            Options = request.Options with { LearnWrites = false },
         }, cancellationToken);
         var version = await engine.GetVersionAsync(cancellationToken);
         var plan = ServicePlanner.Plan(service, prepared.Plan, version.NegotiatedApiVersion);

@@ -61,6 +61,15 @@ internal sealed class ContainersApi(DockerApiClient client)
             DockerJsonContext.Default.ContainerCreateRequest, DockerJsonContext.Default.IdResponse,
             ErrorContext.Image("create the container", body.Image ?? "?"), ct);
 
+    public async Task<IdResponse> CreateFromJsonAsync(string bodyJson, string? name, CancellationToken ct)
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(bodyJson));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var path = "containers/create" + (name is null ? "" : $"?name={Esc(name)}");
+        using var response = await client.SendAsync(HttpMethod.Post, path, content, ErrorContext.General("create the container"), ct);
+        return Deserialize(await response.Content.ReadAsByteArrayAsync(ct), DockerJsonContext.Default.IdResponse, path);
+    }
+
     public Task StartAsync(string id, CancellationToken ct) =>
         client.SendNoContentAsync(HttpMethod.Post, $"containers/{Esc(id)}/start", ErrorContext.Container("start the container", id), ct);
 
