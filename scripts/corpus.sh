@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds the root filesystem of the real-workload corpus once, from Debian's packages, and prints the path of the
+# cached tar. The tests import it as an image and build one image per server stack on it (tests/DockerIR.Testing/
+# ServerCorpus.cs): Apache + mod_php, nginx + php-fpm, PostgreSQL, Redis, MariaDB, Python under gunicorn.
+#
+# The rootfs is made with `debootstrap --variant=minbase` from the Debian mirror this machine's apt sources name
+# (never a hard-coded host), for this machine's release and architecture. The tar is cached under
+# $DOCKERIR_CACHE/corpus (default /var/cache/dockerir/corpus), keyed by release, architecture, mirror and the
+# package list, so the second run on a machine costs nothing; delete the folder to rebuild.
+set -euo pipefail
+
+PACKAGES=(apache2 libapache2-mod-php php-fpm php-redis php-mysql nginx-light postgresql redis-server mariadb-server
+  python3 gunicorn python3-pymysql)
+CACHE="${DOCKERIR_CACHE:-/var/cache/dockerir}/corpus"
+RECIPE_VERSION=1
+
+say() { printf 'corpus: %s\n' "$*" >&2; }
+
+# The first plain Debian mirror of the apt sources (deb822 .sources files or a one-line sources.list).
+mirror() {
+  local f uri
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    uri=$(awk '
+      /^Types:/ { deb = ($0 ~ /(^|[ \t])deb([ \t]|$)/) }
+      /^URIs:/ { u = $2 }
+      /^Suites:/ { if (deb && u != "" && $0 !~ /-security/) { print u; exit } }
+      /^$/ { deb = 0; u = "" }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  return 1
+}
+
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+if [ -z "$codename" ] || ! command -v apt-get >/dev/null 2>&1; then
+  say "this machine is not Debian-based; the corpus needs debootstrap and a Debian mirror"
+  exit 1
+fi
+if ! url=$(mirror); then
+  say "no Debian mirror in the apt sources (/etc/apt/sources.list*)"
+  exit 1
+fi
+
+key=$(printf '%s\n' "$RECIPE_VERSION" "$codename" "$arch" "$url" "${PACKAGES[@]}" | sha256sum | cut -c1-16)
+tar="$CACHE/rootfs-$codename-$arch-$key.tar"
+if [ -s "$tar" ]; then
+  echo "$tar"
+  exit 0
+fi
+
+if ! command -v debootstrap >/dev/null 2>&1; then
+  say "installing debootstrap"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null 2>&1 || true
+  apt-get install -y -qq --no-install-recommends debootstrap >/tmp/dockerir-corpus-apt.log 2>&1 \
+    || { say "apt-get install debootstrap failed; see /tmp/dockerir-corpus-apt.log"; exit 1; }
+fi
+
+mkdir -p "$CACHE"
+work=$(mktemp -d "$CACHE/build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+started=$(date +%s)
+say "building the corpus rootfs ($codename/$arch from $url, ${#PACKAGES[@]} packages; log: $work/debootstrap.log)"
+include=$(IFS=,; echo "${PACKAGES[*]}")
+if ! debootstrap --variant=minbase --arch="$arch" --include="$include" "$codename" "$work/root" "$url" >"$work/debootstrap.log" 2>&1; then
+  say "debootstrap failed; its last lines:"
+  tail -n 20 "$work/debootstrap.log" >&2
+  cp "$work/debootstrap.log" /tmp/dockerir-corpus-debootstrap.log 2>/dev/null || true
+  exit 1
+fi
+# What no server reads: downloaded packages, documentation, translations.
+rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"* \
+  "$work/root/usr/share/doc" "$work/root/usr/share/man" "$work/root/usr/share/locale" "$work/root/usr/share/info"
+tar --numeric-owner --xattrs -C "$work/root" -cf "$work/rootfs.tar" .
+mv "$work/rootfs.tar" "$tar"
+say "built in $(( $(date +%s) - started )) s: $tar ($(du -h "$tar" | cut -f1))"
+echo "$tar"
