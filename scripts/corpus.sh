@@ -12,7 +12,7 @@ set -euo pipefail
 PACKAGES=(apache2 libapache2-mod-php php-fpm php-redis php-mysql nginx-light postgresql redis-server mariadb-server
   python3 gunicorn python3-pymysql)
 CACHE="${DOCKERIR_CACHE:-/var/cache/dockerir}/corpus"
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 
 say() { printf 'corpus: %s\n' "$*" >&2; }
 
@@ -74,10 +74,15 @@ if ! debootstrap --variant=minbase --arch="$arch" --include="$include" "$codenam
   cp "$work/debootstrap.log" /tmp/dockerir-corpus-debootstrap.log 2>/dev/null || true
   exit 1
 fi
+# A fresh boot's /run: the runtime directories that packages made while installing are made at boot (tmpfiles.d),
+# not shipped in images, so a server makes its own at start, as it does in the images people run.
+find "$work/root/run" -mindepth 1 -maxdepth 1 ! -name lock ! -name shm -exec rm -rf {} +
+find "$work/root/run/lock" -mindepth 1 -exec rm -rf {} +
 # What no server reads: downloaded packages, documentation, translations.
 rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"* \
   "$work/root/usr/share/doc" "$work/root/usr/share/man" "$work/root/usr/share/locale" "$work/root/usr/share/info"
 tar --numeric-owner --xattrs -C "$work/root" -cf "$work/rootfs.tar" .
 mv "$work/rootfs.tar" "$tar"
+find "$CACHE" -maxdepth 1 -name 'rootfs-*.tar' ! -name "$(basename "$tar")" -delete   # older recipes' tars
 say "built in $(( $(date +%s) - started )) s: $tar ($(du -h "$tar" | cut -f1))"
 echo "$tar"

@@ -16,6 +16,15 @@ fi
 source scripts/tools.sh
 ensure_tools || true   # a test that needs a missing tool says so (and fails under CI=true)
 
+# The real-workload corpus's root filesystem: built once per machine (a few minutes cold), cached after that.
+echo "== corpus rootfs (scripts/corpus.sh)"
+corpus_started=$(date +%s)
+if bash scripts/corpus.sh >/dev/null; then
+  echo "corpus rootfs ready in $(( $(date +%s) - corpus_started )) s"
+else
+  echo "corpus rootfs could not be built: the corpus tests will fail and say why"
+fi
+
 results=$(mktemp -d)
 status=0
 dotnet build DockerIR.sln -c Release -nologo -v q 2>&1 | tail -n 30 || status=$?

@@ -59,6 +59,19 @@ public sealed class RedeployPlannerTests
     }
 
     [Fact]
+    public void Plan_CanaryWritesWhereTheSuspectsDiffIsSuspicious_StillGetAMount()
+    {
+        // nginx makes /var/lib/nginx/body at start; in the suspect's diff that path is "suspicious" (not a runtime dir), yet the clean image's canary writes it.
+        var profile = new WriteProfile("test", [new WriteLocation("/var/lib/nginx/body", WriteSeen.Canary, true, "/var/lib/nginx/body")], [], []);
+        var input = new RedeployInput("case-1", Suspect(), null, [Change("/var/lib/nginx/body"), Change("/usr/local/bin/kworkerd")], []) { Profile = profile };
+
+        var plan = RedeployPlanner.Plan(input, new RedeployOptions());
+
+        Assert.Equal(["/var/lib/nginx/body"], plan.Writable.Select(w => w.Path));
+        Assert.Equal(WritableMount.Tmpfs, plan.Writable[0].Kind);
+    }
+
+    [Fact]
     public void Plan_RuntimeWritesWithoutImageFacts_GetAVolumeThatHidesNothing()
     {
         var plan = Plan(Suspect(), [Change("/var/run/httpd.pid")]);

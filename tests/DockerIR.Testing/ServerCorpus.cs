@@ -44,12 +44,13 @@ public sealed class ServerCorpus : EngineFixture
             ["Dockerfile"] = """
                 FROM BASE
                 COPY www/ /var/www/html/
+                RUN chown -R www-data:www-data /var/www/html
                 EXPOSE 80
                 CMD ["apache2ctl", "-D", "FOREGROUND"]
                 """,
             ["www/index.html"] = "<!doctype html><h1>Corpus shop</h1>\n",
             // The bug the seed story starts from: a PHP eval of a request parameter.
-            ["www/vuln.php"] = "<?php eval($_GET['c'] ?? ''); ?>\n",
+            ["www/vuln.php"] = "<?php ini_set('display_errors', '1'); eval($_GET['c'] ?? ''); ?>\n",
             ["www/db.php"] = "<?php $r = new Redis(); $r->connect('db', 6379); echo $r->ping() ? \"DB OK\" : \"DB DOWN\"; ?>\n",
         }),
         new(NginxPhpFpm, new Dictionary<string, string>
@@ -91,6 +92,7 @@ public sealed class ServerCorpus : EngineFixture
                 FROM BASE
                 COPY --chown=postgres:postgres data/ /var/lib/postgresql/data/
                 COPY start /usr/local/bin/start-postgres
+                RUN mkdir -p /run/postgresql && chown postgres:postgres /run/postgresql && chmod 2775 /run/postgresql
                 ENV PGDATA=/var/lib/postgresql/data
                 VOLUME /var/lib/postgresql/data
                 USER postgres

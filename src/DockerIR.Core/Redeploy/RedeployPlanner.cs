@@ -472,7 +472,9 @@ public static class RedeployPlanner
             .Where(c => c.Classification == Classification.Runtime && !c.ParentOnly)
             .Select(c => new ChangeEntry(c.Path, c.Kind))
             .ToList();
-        var locations = WritePlacement.Locations(runtime, WriteSeen.Diff).Concat(profile.Locations).Where(l => !suspicious.Contains(l.Path)).ToList();
+        // The suspect's own writes count only where they are runtime (never a suspicious path); what the canary of the
+        // clean original image writes is the app's by definition, even where the attacker wrote too.
+        var locations = WritePlacement.Locations(runtime, WriteSeen.Diff).Where(l => !suspicious.Contains(l.Path)).Concat(profile.Locations).ToList();
         var existing = input.Suspect.HostConfig.Tmpfs.Keys.Concat(input.Suspect.Mounts.Select(m => m.Destination)).ToList();
         var result = WritePlacement.Place(locations, profile.Dirs, existing, warnings);
 

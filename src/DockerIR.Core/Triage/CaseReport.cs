@@ -165,8 +165,12 @@ public static class CaseReport
             var r = plan.Replacement;
             doc.H(3, "What the relaunch changes").P(
                 $"{plan.SuspectName} is relaunched from its original image {plan.ImageReference} ({plan.ImageId}), never from the evidence image, with the {plan.Profile.ToString().ToLowerInvariant()} hardening profile; "
-                + $"the suspect is killed and kept as {plan.QuarantineName}. Read-only root filesystem: {(r.HostConfig.ReadonlyRootfs ? "yes" : "no")}; tmpfs: {string.Join(", ", plan.Tmpfs.Select(t => t.Path).DefaultIfEmpty("none"))}.")
+                + $"the suspect is killed and kept as {plan.QuarantineName}, but only after the replacement, started read-only as a canary, has passed its probes (the preflight). "
+                + $"Read-only root filesystem: {(r.HostConfig.ReadonlyRootfs ? "yes" : "no")}; every other setting is the suspect's own but the changes below.")
                 .Table(["setting", "before", "after", "why"], plan.Changes.Select(c => ((string?)null, new[] { c.Setting, c.Before, c.After, c.Reason })));
+            doc.H(3, "Where the app writes").P($"Learned from {plan.WriteProfile.Method}." + string.Concat(plan.WriteProfile.Notes.Select(n => $" {n}.")))
+                .Table(["path", "seen", "for example"], plan.WriteProfile.Locations.Select(l => ((string?)null, new[] { l.Path, l.Seen.ToString().ToLowerInvariant(), l.Example })))
+                .Table(["writable mount", "kind", "survives a restart", "why"], plan.Writable.Select(w => ((string?)null, new[] { w.Path, w.Kind, w.SurvivesRestart ? "yes" : "no", w.Reason })));
             doc.P(plan.Fixes.Count == 0 ? "The relaunch fixes none of the audit's findings." : $"It fixes {plan.Fixes.Count} of the audit's findings:");
             if (plan.Fixes.Count > 0)
             {
