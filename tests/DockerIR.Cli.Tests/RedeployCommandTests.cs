@@ -120,7 +120,8 @@ public sealed class RedeployCommandTests(DemoAppFixture demo) : IClassFixture<De
         var plan = JsonDocument.Parse(result.StdOut).RootElement;
         Assert.Equal(app.ImageId, plan.GetProperty("imageId").GetString());
         Assert.True(plan.GetProperty("replacement").GetProperty("hostConfig").GetProperty("readonlyRootfs").GetBoolean());
-        Assert.Equal("/var/run", plan.GetProperty("tmpfs")[0].GetProperty("path").GetString());
+        Assert.Contains(plan.GetProperty("tmpfs").EnumerateArray(), t => t.GetProperty("path").GetString() == "/var/run");
+        Assert.Contains(plan.GetProperty("writeProfile").GetProperty("locations").EnumerateArray(), l => l.GetProperty("path").GetString() == "/var/run" && l.GetProperty("seen").GetString() == "canary");
         Assert.Equal((await ProcessRunner.DockerAsync(list)).StdOut, before.StdOut);
         Assert.Equal(custodyBefore, await File.ReadAllBytesAsync(Path.Combine(caseDir, "custody.jsonl")));
     }
@@ -152,22 +153,30 @@ public sealed class RedeployCommandTests(DemoAppFixture demo) : IClassFixture<De
     }
 
     [Fact]
-    public async Task Redeploy_AppWritingWhereNoTmpfsIs_FailsItsProbeAndLeavesBothContainers()
+    public async Task Redeploy_ForcedPastAFailedPreflight_FailsItsProbeAndLeavesBothContainers()
     {
-        // The app writes its state to /srv/app, a path the classifier does not call runtime, so the plan gives it no tmpfs.
-        var id = await StartScriptAsync("probe", "mkdir -p /srv/app && echo up > /srv/app/state || exit 3; exec sleep 600");
+        // The app writes its state only when its root is read-only, so no canary of the writable image sees the write:
+        // the preflight fails; --force kills anyway, and the relaunched replacement fails its probe the same way.
+        var id = await StartScriptAsync("probe", "if grep -q ' / overlay ro' /proc/mounts; then mkdir -p /srv/app && echo up > /srv/app/state || exit 3; fi; exec sleep 600");
         var name = demo.Resources.Name("probe");
         var caseDir = await SnapshotAsync(name, "probe");
 
-        var result = await ProcessRunner.DockerIRAsync(["redeploy", name, "--case-dir", caseDir, "--yes", "--quiet"]);
+        var result = await ProcessRunner.DockerIRAsync(["redeploy", name, "--case-dir", caseDir, "--yes", "--force", "--quiet"]);
 
-        var line = CliAssert.OneLineError(result, ExitCode.ProbeFailed);
-        Assert.Contains("left in place", line, StringComparison.Ordinal);
+        // A warning that the preflight failed and the kill was forced, then the probe's failure as the one error line.
+        Assert.Equal((int)ExitCode.ProbeFailed, result.ExitCode);
+        var lines = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("WRN The replacement failed its preflight; killing anyway (--force)", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("dockerir: error: the replacement failed its probe", lines[1], StringComparison.Ordinal);
+        Assert.Contains("left in place", lines[1], StringComparison.Ordinal);
         Assert.Contains("Read-only file system", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("preflight FAILED (killed anyway: --force)", result.StdOut, StringComparison.Ordinal);
         var caseId = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "case.json"))).RootElement.GetProperty("caseId").GetString()!;
         Assert.Equal(id, (await InspectAsync(RedeployPlanner.QuarantineName(name, caseId))).GetProperty("Id").GetString());
         Assert.NotEqual(id, (await InspectAsync(name)).GetProperty("Id").GetString());
-        Assert.True(File.Exists(Path.Combine(caseDir, "changes.json")));
+        var custody = await File.ReadAllTextAsync(Path.Combine(caseDir, "custody.jsonl"));
+        Assert.True(custody.IndexOf("\"action\":\"replacement.preflight\",", StringComparison.Ordinal) < custody.IndexOf("\"action\":\"container.kill\"", StringComparison.Ordinal));
     }
 
     [Fact]

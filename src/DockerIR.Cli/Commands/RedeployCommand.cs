@@ -62,6 +62,11 @@ internal static class RedeployCommand
             };
             using var http = RedeploySymbols.ProbeClient();
             var workflow = new RedeployWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
+            if (!parse.GetValue(dryRun))
+            {
+                Confirm.RefuseUnlessConfirmable(ctx, options.Yes(parse), $"kill {request.Container} and relaunch it read-only");
+            }
+
             var prepared = await workflow.PrepareAsync(request, ct);
             var asJson = parse.GetValue(json);
             if (parse.GetValue(dryRun))

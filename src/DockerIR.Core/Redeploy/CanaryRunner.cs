@@ -25,6 +25,9 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     /// <summary>The longest the profiling canary waits for its probes.</summary>
     public static readonly TimeSpan ProfileProbeLimit = TimeSpan.FromSeconds(20);
 
+    /// <summary>Files the engine itself places in a container's root (`--init`'s docker-init, the DNS and host files).</summary>
+    private static readonly string[] EngineMountPoints = ["/sbin/docker-init", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv", "/run/secrets"];
+
     private const int MaxUpperEntries = 200_000;
     private const int MaxStats = 200;
     private const int MaxHeaders = 4096;
@@ -78,6 +81,49 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
 
             var stopped = await engine.InspectContainerAsync(id, cancellationToken);
             return await ReadProfileAsync(stopped, draft.Writable.Select(w => w.Path), notes, cancellationToken);
+        }
+        finally
+        {
+            await RemoveAsync(id);
+        }
+    }
+
+    /// <summary>
+    /// What the original image holds where the plan writes (owner, mode, entries), read through a container of it that
+    /// is created with no network, never started, and removed: for a plan no canary may run for (a service's task, a
+    /// dry run of a playbook), so its mounts still never hide image content.
+    /// </summary>
+    public async Task<WriteProfile> DescribeImageAsync(RedeployPlan draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var planned = JsonNode.Parse(draft.CreateBody.GetRawText()) as JsonObject ?? [];
+        var labels = planned["Labels"]?.DeepClone() as JsonObject ?? [];
+        labels.Remove(RedeployPlanner.LabelReplacementCase);
+        labels.Remove(RedeployPlanner.LabelReplaces);
+        labels[ReplacementRequest.LabelCanary] = draft.CaseId;
+        var body = new JsonObject
+        {
+            ["Image"] = draft.ImageId,
+            ["Cmd"] = planned["Cmd"]?.DeepClone(),
+            ["Entrypoint"] = planned["Entrypoint"]?.DeepClone(),
+            ["Labels"] = labels,
+            ["HostConfig"] = new JsonObject { ["NetworkMode"] = "none" },
+        };
+        var id = await engine.CreateContainerFromJsonAsync(body.ToJsonString(), null, cancellationToken);
+        try
+        {
+            var dirs = new List<ImageDir>();
+            foreach (var path in draft.Writable.Select(w => w.Path).Append("/tmp").Distinct(StringComparer.Ordinal).Take(MaxStats))
+            {
+                if (await ReadDirAsync(id, path, [], cancellationToken) is { } dir)
+                {
+                    dirs.Add(dir);
+                }
+            }
+
+            var locations = dirs.Any(d => d is { Path: "/tmp", Exists: true, Entries: 0 }) ? new List<WriteLocation> { new("/tmp", WriteSeen.Scratch, false, "/tmp") } : [];
+            return new WriteProfile("the suspect's change set, with what the image holds there read from a container of it that never ran", locations, dirs,
+                ["no canary ran, so files the app creates and removes again are not seen"]);
         }
         finally
         {
@@ -240,9 +286,13 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     /// <param name="alsoDescribe">Places the suspect's change set writes in: what the image holds there is read too.</param>
     private async Task<WriteProfile> ReadProfileAsync(ContainerInspection canary, IEnumerable<string> alsoDescribe, List<string> notes, CancellationToken cancellationToken)
     {
-        var changes = (await engine.GetChangesAsync(canary.Id, cancellationToken)).ToList();
-        var mounted = canary.Mounts.Select(m => m.Destination).Concat(canary.HostConfig.Tmpfs.Keys).ToList();
-        changes.RemoveAll(c => mounted.Any(m => ChangeClassifier.IsAtOrBelow(c.Path, m)));
+        // What the engine made, not the app: mount points of the canary's volumes and tmpfs, docker-init, and the
+        // directories that hold nothing else.
+        var mounted = canary.Mounts.Select(m => m.Destination).Concat(canary.HostConfig.Tmpfs.Keys).Concat(EngineMountPoints).ToList();
+        var changes = (await engine.GetChangesAsync(canary.Id, cancellationToken)).Where(c => !mounted.Any(m => ChangeClassifier.IsAtOrBelow(c.Path, m))).ToList();
+        var holdersOnly = changes.Where(c => mounted.Any(m => ChangeClassifier.IsAtOrBelow(m, c.Path))
+            && !changes.Any(o => o.Path != c.Path && ChangeClassifier.IsAtOrBelow(o.Path, c.Path) && !mounted.Any(m => ChangeClassifier.IsAtOrBelow(m, o.Path)))).ToList();
+        changes.RemoveAll(holdersOnly.Contains);
         var directories = new HashSet<string>(StringComparer.Ordinal);
         var method = "the canary's change set (docker diff)";
         var upper = canary.GraphDriver.Data.GetValueOrDefault("UpperDir");

@@ -96,23 +96,25 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         }
 
         var input = new RedeployInput(record.CaseId, asPlanned, image, changes, users);
-        var plan = RedeployPlanner.Plan(input, request.Options);
-        if (request.Options.LearnWrites)
-        {
-            var profile = await ReadRecordedProfileAsync(dir, plan, cancellationToken) ?? await LearnWritesAsync(plan, cancellationToken);
-            plan = RedeployPlanner.Plan(input with { Profile = profile }, request.Options);
-        }
+        var draft = RedeployPlanner.Plan(input, request.Options);
+        var profile = await ReadRecordedProfileAsync(dir, draft, cancellationToken)
+            ?? await LearnWritesAsync(draft, request.Options.LearnWrites, cancellationToken);
+        var plan = RedeployPlanner.Plan(input with { Profile = profile }, request.Options);
 
         return new PreparedRedeploy(plan, dir.Root, record.Snapshot is not null, suspect) { Force = request.Options.Force };
     }
 
-    /// <summary>The write profile a canary of the original image shows; a canary that cannot run leaves the change set alone, and says why.</summary>
-    private async Task<WriteProfile> LearnWritesAsync(RedeployPlan draft, CancellationToken cancellationToken)
+    /// <summary>
+    /// The write profile a canary of the original image shows (or, with <paramref name="runCanary"/> false, what the
+    /// image holds where the change set writes); a canary that cannot run leaves the change set alone, and says why.
+    /// </summary>
+    private async Task<WriteProfile> LearnWritesAsync(RedeployPlan draft, bool runCanary, CancellationToken cancellationToken)
     {
         try
         {
-            var profile = await new CanaryRunner(engine, log, http).ProfileAsync(draft, cancellationToken);
-            log.Information("Learned where {Image} writes from a canary: {Count} places", EngineIds.Abbreviate(draft.ImageId), profile.Locations.Count);
+            var canaries = new CanaryRunner(engine, log, http);
+            var profile = runCanary ? await canaries.ProfileAsync(draft, cancellationToken) : await canaries.DescribeImageAsync(draft, cancellationToken);
+            log.Information("Write profile of {Image}: {Count} places, from {Method}", EngineIds.Abbreviate(draft.ImageId), profile.Locations.Count, profile.Method);
             return profile;
         }
         catch (DockerIRException e) when (e.Kind is not (FailureKind.EngineUnreachable or FailureKind.Storage))
@@ -153,7 +155,8 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
 
     /// <summary>
     /// The plan as it would be for a container that has no case yet (a playbook's dry run), from the live change set
-    /// and process list. Reads only; writes nothing and changes nothing.
+    /// and process list; what the image holds where it writes is read through a container of it that never runs and is
+    /// removed at once. Writes nothing and leaves the engine as it was.
     /// </summary>
     public async Task<RedeployPlan> PreviewAsync(string container, RedeployOptions options, CancellationToken cancellationToken)
     {
@@ -167,7 +170,9 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             users = UsersOf(top.Titles, top.Processes);
         }
 
-        return RedeployPlanner.Plan(new RedeployInput("<new case>", suspect, image, changes, users), options);
+        var input = new RedeployInput("preview", suspect, image, changes, users);
+        var draft = RedeployPlanner.Plan(input, options);
+        return RedeployPlanner.Plan(input with { Profile = await LearnWritesAsync(draft, runCanary: false, cancellationToken) }, options);
     }
 
     /// <summary>
