@@ -42,7 +42,9 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         CliAssert.Success(resumed);
         var summary = JsonDocument.Parse(resumed.StdOut).RootElement;
         var outcomes = summary.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("outcome").GetString()).ToList();
-        Assert.Equal(["done-before", "done", "done", "done", "done"], outcomes);
+        // Service first: the snapshot and the relaunch were done before the kill of dockerir; only the evidence work is left.
+        Assert.Equal(["snapshot", "redeploy", "extract", "bundle", "verify"], summary.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("step").GetString()));
+        Assert.Equal(["done-before", "done-before", "done", "done", "done"], outcomes);
         Assert.Contains("artifacts.partial-", killedIn, StringComparison.Ordinal);
         CliAssert.Success(await ProcessRunner.DockerIRAsync(["verify", caseDir + ".tar.gz"]));
         Assert.Single(await demo.Engine.ListImagesAsync([$"{SnapshotWorkflow.LabelCase}={caseId}"], CancellationToken.None));
@@ -50,6 +52,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         var custody = await File.ReadAllLinesAsync(Path.Combine(caseDir, "custody.jsonl"));
         Assert.Single(custody, l => l.Contains("\"action\":\"container.commit\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"succeeded\"", StringComparison.Ordinal));
         Assert.Single(custody, l => l.Contains("\"action\":\"container.kill\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"succeeded\"", StringComparison.Ordinal));
+        Assert.Single(custody, l => l.Contains("\"action\":\"replacement.create\"", StringComparison.Ordinal));
         Assert.Empty(Directory.GetDirectories(caseDir, "artifacts.partial-*"));
     }
 

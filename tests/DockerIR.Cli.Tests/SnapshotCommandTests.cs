@@ -80,11 +80,14 @@ public sealed class SnapshotCommandTests(DemoAppFixture demo) : IClassFixture<De
         Assert.True((await demo.Engine.InspectContainerAsync(app.ContainerId, CancellationToken.None)).State.Paused);
         var custody = await CustodyLog.ReadAsync(Path.Combine(caseDir, "custody.jsonl"), CancellationToken.None);
         Assert.Equal(
-            ["case.open", "container.inspect", "container.audit", "container.top", "container.logs", "image.inspect", "container.pause", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
+            ["case.open", "container.pause", "container.inspect", "container.audit", "container.top", "container.logs", "image.inspect", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
             custody.Select(c => c.Action));
         Assert.All(custody, c => Assert.Equal("responder-7", c.Operator));
         Assert.All(custody, c => Assert.NotEqual(CustodyOutcome.Failed, c.Outcome));
         Assert.Contains("httpd", await File.ReadAllTextAsync(Path.Combine(caseDir, "container/top.json")), StringComparison.Ordinal);
+        // Frozen first: the stored inspect is the paused container's, and custody says when the freeze came.
+        Assert.True(System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "container/inspect.json"))).RootElement.GetProperty("State").GetProperty("Paused").GetBoolean());
+        Assert.Matches(@"^frozen \d+ ms after the command started", custody.Single(c => c.Action == "container.pause").Detail);
         Assert.Contains("httpd starting", await File.ReadAllTextAsync(Path.Combine(caseDir, "container/logs.txt")), StringComparison.Ordinal);
     }
 

@@ -33,13 +33,14 @@ public sealed class PlaybookLoaderTests : IDisposable
             targets:
               containers: ["${target}"]
             steps:
+              - step: snapshot
               - step: redeploy
                 with: { probe: "${url}", profile: strict }
                 on_failure: continue
             """), Vars(("target", "web")));
 
         Assert.Equal(["web"], p.Containers);
-        var step = Assert.Single(p.Steps);
+        var step = p.Steps[1];
         Assert.Equal("http://127.0.0.1:8080/", step.With["probe"]);
         Assert.True(step.ContinueOnFailure);
         Assert.Equal(Redeploy.HardeningProfile.Strict, step.RedeployOptions().Profile);
@@ -74,6 +75,19 @@ public sealed class PlaybookLoaderTests : IDisposable
     [Fact]
     public void Load_UnknownStepOption_ListsTheOnesItTakes() =>
         Assert.Contains("step redeploy takes no option 'probes'; did you mean 'probe'?", Fails("targets:\n  containers: [x]\nsteps:\n  - step: redeploy\n    with: { probes: x }\n").Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Load_RedeployWithNoSnapshotBeforeIt_IsRefusedAtItsLine() =>
+        Assert.Contains(":5:5: a redeploy step needs a snapshot step before it",
+            Fails("targets:\n  containers: [x]\nsteps:\n  - step: extract\n  - step: redeploy\n  - step: snapshot\n").Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Load_RedeployRightAfterTheSnapshot_IsTheServiceFirstOrder()
+    {
+        var playbook = PlaybookLoader.Load(Write("targets:\n  containers: [x]\nsteps:\n  - step: snapshot\n  - step: redeploy\n  - step: extract\n  - step: bundle\n  - step: verify\n"), Vars());
+
+        Assert.Equal(["snapshot", "redeploy", "extract", "bundle", "verify"], playbook.Steps.Select(s => s.Name));
+    }
 
     [Fact]
     public void Load_BothContainersAndSelector_IsRefused() =>

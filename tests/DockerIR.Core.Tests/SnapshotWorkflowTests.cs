@@ -20,13 +20,14 @@ public sealed class SnapshotWorkflowTests : IDisposable
         new ChangeEntry("/var/run/httpd.pid", ChangeKind.Added));
 
     [Fact]
-    public async Task RunAsync_RunningContainer_CapturesVolatileStateBeforePausingAndCommitsLast()
+    public async Task RunAsync_RunningContainer_PausesFirstThenReadsTheFrozenStateAndCommitsLast()
     {
         var engine = Breached();
 
         await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
 
-        Assert.Equal(["inspect", "top", "logs", "image-inspect", "pause", "changes", "commit"], engine.Calls);
+        // One inspect to find it, the pause, then everything volatile from the frozen container, the change set and the commit.
+        Assert.Equal(["inspect", "pause", "inspect", "top", "logs", "image-inspect", "changes", "commit"], engine.Calls);
     }
 
     [Fact]
@@ -60,7 +61,7 @@ public sealed class SnapshotWorkflowTests : IDisposable
 
         var custody = await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None);
         Assert.Equal(
-            ["case.open", "container.inspect", "container.audit", "container.top", "container.logs", "image.inspect", "container.pause", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
+            ["case.open", "container.pause", "container.inspect", "container.audit", "container.top", "container.logs", "image.inspect", "container.changes", "container.commit", "container.commit", "snapshot.recorded"],
             custody.Select(c => c.Action));
         Assert.All(custody, c =>
         {
@@ -72,6 +73,17 @@ public sealed class SnapshotWorkflowTests : IDisposable
         });
         var (_, record) = await CaseDirectory.OpenAsync(root, CancellationToken.None);
         Assert.Equal(result.EvidenceImageId, record.Snapshot?.EvidenceImageId);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunningContainer_CustodySaysWhenTheFreezeCame()
+    {
+        var engine = Breached();
+
+        await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
+
+        var pause = (await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None)).Single(c => c.Action == "container.pause");
+        Assert.Matches(@"^frozen -?\d+ ms after the command started, before anything else was read", pause.Detail);
     }
 
     [Fact]

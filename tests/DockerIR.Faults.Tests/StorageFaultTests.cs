@@ -1,6 +1,8 @@
 using DockerIR.Core;
 using DockerIR.Core.Demo;
+using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Redeploy;
 using DockerIR.Testing;
 using Xunit.Abstractions;
 
@@ -47,7 +49,9 @@ public sealed class StorageFaultTests(DemoAppFixture demo, ITestOutputHelper out
         Assert.False(File.Exists(caseDir + ".tar.gz"), "a bundle that could not be written must not exist under its name");
         Assert.Empty(Directory.GetFiles(outDir, "*.partial-*"));
         await FaultKit.CheckAfterFaultAsync(demo.Engine, app.ContainerId, outDir, reference, $"disk full at {point}");
-        Assert.True(await FaultKit.StateAsync(demo.Engine, app.ContainerId) is "running" or "paused", "the suspect must not be killed while its evidence is not sealed");
+        // Service first: the suspect was killed after its commit (checked above) and the replacement serves while the evidence waits for space.
+        Assert.Equal("exited", await FaultKit.StateAsync(demo.Engine, app.ContainerId));
+        Assert.Single(await demo.Engine.ListContainersAsync(new ContainerListFilter(All: false, Labels: [$"{RedeployPlanner.LabelReplacementCase}={Path.GetFileName(caseDir)}"]), CancellationToken.None));
 
         File.Delete(filler);
         FaultKit.Success(await FaultKit.RunAsync(["respond", "--resume", caseDir, "--yes"], fault: null), "resume after freeing space");
@@ -91,12 +95,13 @@ public sealed class StorageFaultTests(DemoAppFixture demo, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task CaseDirectoryDeletedDuringExtract_FailsWithStorageError_NothingKilled_ARerunFinishes()
+    public async Task CaseDirectoryDeletedDuringTheCommit_FailsWithStorageError_NothingKilled_ARerunFinishes()
     {
         var app = await demo.StartBreachedAsync("deleted");
         var outDir = Path.Combine(volume, "deleted");
 
-        var result = await FaultKit.RunStalledAsync(InterruptAndEngineTests.Respond(app, outDir), FaultPoints.ExtractEntry, 1, work, () =>
+        // Before the commit is recorded, so before any kill: the case that would prove the commit is gone.
+        var result = await FaultKit.RunStalledAsync(InterruptAndEngineTests.Respond(app, outDir), FaultPoints.SnapshotCommit, 1, work, () =>
         {
             foreach (var c in FaultKit.Cases(outDir))
             {
@@ -114,7 +119,7 @@ public sealed class StorageFaultTests(DemoAppFixture demo, ITestOutputHelper out
         FaultKit.Success(await FaultKit.RunAsync(InterruptAndEngineTests.Respond(app, outDir), fault: null), "a fresh respond after the case was deleted");
         var caseDir = Assert.Single(FaultKit.Cases(outDir));
         FaultKit.Success(await ProcessRunner.DockerIRAsync(["verify", caseDir + ".tar.gz"]), "verify the new bundle");
-        FaultKit.Say(output, $"case directory deleted during extract: exit 11, '{line}'; a fresh respond finished");
+        FaultKit.Say(output, $"case directory deleted during the commit: exit 11, '{line}'; a fresh respond finished");
     }
 
     /// <summary>Writes zeros until the volume is full, to the last page.</summary>

@@ -87,12 +87,11 @@ internal static class DemoCommand
             console.MarkupLine("[bold]4. What changed[/] (dockerir diff):");
             Render.Changes(console, ChangeClassifier.Classify(await ctx.Engine.GetChangesAsync(app.ContainerId, ct)));
 
-            console.MarkupLine("[bold]5. Respond[/] (dockerir respond --yes): snapshot → extract → bundle → verify → read-only redeploy");
+            console.MarkupLine("[bold]5. Respond[/] (dockerir respond --yes): snapshot (frozen first) → read-only redeploy (after a preflight) → extract → bundle → verify");
             using var probeHttp = RedeploySymbols.ProbeClient();
-            var redeploy = StepSpec.Of(StepSpec.Redeploy, ("probe", app.BaseAddress.ToString()));
-            string[] evidenceSteps = [StepSpec.Snapshot, StepSpec.Extract, StepSpec.Bundle, StepSpec.Verify];
+            var steps = RespondCommand.Steps(new RedeployOptions { Probe = ProbeSpec.Parse(app.BaseAddress.ToString(), TimeSpan.FromSeconds(30)) });
             var result = await new CaseRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, probeHttp).StartAsync(app.ContainerId, caseDir, CaseLocator.DefaultRoot, "respond",
-                [.. evidenceSteps.Select(s => StepSpec.Of(s)), redeploy], null, ct);
+                steps, null, ct);
             caseId = result.CaseId;
             Render.RunSummary(console, result);
             if (!result.Succeeded)

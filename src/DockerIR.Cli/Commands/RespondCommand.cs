@@ -18,7 +18,7 @@ internal static class RespondCommand
         var noRedeploy = new Option<bool>("--no-redeploy") { Description = "Stop after the evidence: do not kill or relaunch" };
         var redeploy = new RedeploySymbols();
         var json = CliSymbols.Json("Print the summary as JSON");
-        var command = new Command("respond", "The whole response in one go: snapshot → extract → bundle → verify → redeploy read-only, journaled and resumable")
+        var command = new Command("respond", "The whole response in one go, service first: snapshot (frozen first) → redeploy read-only (after a preflight) → extract → bundle → verify, journaled and resumable")
         {
             container, outDir, resume, noRedeploy, json,
         };
@@ -73,9 +73,13 @@ internal static class RespondCommand
         return command;
     }
 
-    private static List<StepSpec> Steps(Core.Redeploy.RedeployOptions? redeploy)
+    /// <summary>The steps of a respond (the demo runs the same): service first, then the evidence; without a redeploy, the evidence alone.</summary>
+    internal static List<StepSpec> Steps(Core.Redeploy.RedeployOptions? redeploy)
     {
-        var steps = new List<StepSpec> { StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Extract), StepSpec.Of(StepSpec.Bundle), StepSpec.Of(StepSpec.Verify) };
+        // Service first: the suspect is frozen and committed, then relaunched; the evidence work that no longer needs
+        // it running (extract reads its kept layer) follows, so the site is down only from the freeze to the relaunch.
+        var steps = new List<StepSpec> { StepSpec.Of(StepSpec.Snapshot) };
+        var evidence = new[] { StepSpec.Of(StepSpec.Extract), StepSpec.Of(StepSpec.Bundle), StepSpec.Of(StepSpec.Verify) };
         if (redeploy is not null)
         {
             var with = new List<(string, string)> { ("profile", redeploy.Profile.ToString().ToLowerInvariant()), ("probe_timeout", ((int)redeploy.ProbeTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)) };
@@ -101,6 +105,7 @@ internal static class RespondCommand
             steps.Add(StepSpec.Of(StepSpec.Redeploy, [.. with]));
         }
 
+        steps.AddRange(evidence);
         return steps;
     }
 }

@@ -42,6 +42,8 @@ public sealed record CustodyRecord(
 /// </summary>
 public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProvider clock)
 {
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
     public string Path { get; } = path;
 
     public async Task AppendAsync(string action, string target, CustodyOutcome outcome, string? detail, CancellationToken cancellationToken)
@@ -52,16 +54,23 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
         line.CopyTo(buffer, 0);
         buffer[^1] = (byte)'\n';
         await FaultPoints.HitAsync(FaultPoints.CustodyBefore, cancellationToken);
-        await using (var stream = new FileStream(Path, new FileStreamOptions
+        // One line at a time: steps of one run may append at once (the preflight runs while the commit does).
+        await Gate.WaitAsync(cancellationToken);
+        try
         {
-            Mode = FileMode.Append,
-            Access = FileAccess.Write,
-            Share = FileShare.ReadWrite,
-            Options = FileOptions.WriteThrough,
-        }))
-        {
+            await using var stream = new FileStream(Path, new FileStreamOptions
+            {
+                Mode = FileMode.Append,
+                Access = FileAccess.Write,
+                Share = FileShare.ReadWrite,
+                Options = FileOptions.WriteThrough,
+            });
             await stream.WriteAsync(buffer, cancellationToken);
             await stream.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            Gate.Release();
         }
 
         await FaultPoints.HitAsync(FaultPoints.CustodyAfter, cancellationToken);

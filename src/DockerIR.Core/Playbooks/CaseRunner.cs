@@ -129,7 +129,8 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             await custody.AppendAsync(StepAction, key, CustodyOutcome.Started, null, cancellationToken);
             try
             {
-                var detail = await ExecuteAsync(step, run.Steps.Skip(i + 1).FirstOrDefault(s => s.Name == StepSpec.Redeploy), dir, run, state, cancellationToken);
+                var next = i + 1 < run.Steps.Count && !done.Contains($"{i + 2}:{run.Steps[i + 1].Name}") ? run.Steps[i + 1] : null;
+                var detail = await ExecuteAsync(step, run.Steps.Skip(i + 1).FirstOrDefault(s => s.Name == StepSpec.Redeploy), next, dir, run, state, cancellationToken);
                 await custody.AppendAsync(StepAction, key, CustodyOutcome.Succeeded, detail, cancellationToken);
                 reports.Add(new StepReport(i + 1, step.Name, "done", detail));
             }
@@ -165,15 +166,41 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
     }
 
     /// <param name="laterRedeploy">The redeploy step this run takes after <paramref name="step"/>, if any: a bundle records its plan first, so the sealed report says what the relaunch changes.</param>
-    private async Task<string> ExecuteAsync(StepSpec step, StepSpec? laterRedeploy, CaseDirectory dir, RunRecord run, RunState state, CancellationToken cancellationToken)
+    /// <param name="next">The step that runs right after this one, if it still has to: a redeploy right after a snapshot is prepared and preflighted while the engine commits.</param>
+    private async Task<string> ExecuteAsync(StepSpec step, StepSpec? laterRedeploy, StepSpec? next, CaseDirectory dir, RunRecord run, RunState state, CancellationToken cancellationToken)
     {
         switch (step.Name)
         {
             case StepSpec.Snapshot:
-                var snap = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
-                    new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail() },
-                    null, cancellationToken);
-                return $"evidence image {snap.EvidenceImageId}, {snap.Changes.Count} changes";
+                using (var early = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    Action? whileCommitting = next?.Name == StepSpec.Redeploy && !step.Unpause()
+                        ? () => state.EarlyRedeploy = PrepareAndPreflightAsync(dir, run, next, early.Token)
+                        : null;
+                    try
+                    {
+                        var snap = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
+                            new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail(), OnChangesRecorded = whileCommitting },
+                            null, cancellationToken);
+                        return $"evidence image {snap.EvidenceImageId}, {snap.Changes.Count} changes";
+                    }
+                    catch when (state.EarlyRedeploy is { } started)
+                    {
+                        // No commit, no kill: the canaries stop and are removed before the snapshot's failure is reported.
+                        await early.CancelAsync();
+                        try
+                        {
+                            await started;
+                        }
+                        catch (Exception e) when (e is OperationCanceledException or DockerIRException)
+                        {
+                        }
+
+                        state.EarlyRedeploy = null;
+                        throw;
+                    }
+                }
+
             case StepSpec.Extract:
                 var extracted = await new ExtractWorkflow(engine, actor, clock, log).RunAsync(step.ExtractRequest(dir.Root), null, cancellationToken);
                 return $"{extracted.StoredMembers} members from {extracted.AfterSource}" + (extracted.Complete ? "" : $"; INCOMPLETE: {extracted.Gaps.Count} gaps");
@@ -197,7 +224,10 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                 return string.Join(", ", contained.Actions.DefaultIfEmpty("already contained"));
             case StepSpec.Redeploy:
                 var workflow = new RedeployWorkflow(engine, actor, clock, log, http);
-                var prepared = await workflow.PrepareAsync(new RedeployRequest(run.ContainerId) { CaseDir = dir.Root, Options = step.RedeployOptions() }, cancellationToken);
+                var prepared = state.EarlyRedeploy is { } ready
+                    ? await ready
+                    : await workflow.PrepareAsync(new RedeployRequest(run.ContainerId) { CaseDir = dir.Root, Options = step.RedeployOptions() }, cancellationToken);
+                state.EarlyRedeploy = null;
                 var result = await workflow.ExecuteAsync(prepared, null, cancellationToken);
                 state.ReplacementId = result.ReplacementId;
                 state.Probes.AddRange(result.Probes);
@@ -218,6 +248,19 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             default:
                 throw new DockerIRException(FailureKind.Usage, $"unknown step '{step.Name}'");
         }
+    }
+
+    /// <summary>
+    /// The redeploy's plan and preflight, made while the engine commits the snapshot (the canaries need the change set,
+    /// not the commit): the service is down only for the commit and the relaunch. The kill still waits for the commit.
+    /// </summary>
+    private async Task<PreparedRedeploy> PrepareAndPreflightAsync(CaseDirectory dir, RunRecord run, StepSpec redeploy, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var workflow = new RedeployWorkflow(engine, actor, clock, log, http);
+        var prepared = await workflow.PrepareAsync(
+            new RedeployRequest(run.ContainerId) { CaseDir = dir.Root, Options = redeploy.RedeployOptions(), SnapshotInProgress = true }, cancellationToken);
+        return await workflow.PreflightAsync(prepared, null, cancellationToken);
     }
 
     /// <summary>The redeploy's plan, recorded before the bundle seals the case; a plan that cannot be made never stops the evidence from being sealed.</summary>
@@ -270,6 +313,9 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
     private sealed class RunState
     {
         public string? ReplacementId { get; set; }
+
+        /// <summary>The redeploy prepared and preflighted while the snapshot committed, awaited by the redeploy step.</summary>
+        public Task<PreparedRedeploy>? EarlyRedeploy { get; set; }
 
         public List<ProbeResult> Probes { get; } = [];
     }

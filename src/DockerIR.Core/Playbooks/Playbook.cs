@@ -147,6 +147,11 @@ public static partial class PlaybookLoader
             {
                 if (ReadStep(node, At, Subst, errors) is { } step)
                 {
+                    if (step.Name == StepSpec.Redeploy && !steps.Any(s => s.Name == StepSpec.Snapshot))
+                    {
+                        errors.Add($"{At(node)}: a redeploy step needs a snapshot step before it: nothing is killed before its evidence is committed");
+                    }
+
                     steps.Add(step);
                 }
             }

@@ -22,6 +22,9 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     /// <summary>How long the profiling canary runs when no probe tells when it is up.</summary>
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long the profiling canary runs on once its probes passed, for the writes that follow the first answer.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The longest the profiling canary waits for its probes.</summary>
     public static readonly TimeSpan ProfileProbeLimit = TimeSpan.FromSeconds(20);
 
@@ -65,7 +68,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
                     notes.Add($"warm-up probe {result.Probe}: {(result.Passed ? "passed" : "failed")} ({result.Detail})");
                 }
 
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await Task.Delay(Settle, cancellationToken);
             }
 
             var state = (await engine.InspectContainerAsync(id, cancellationToken)).State;

@@ -17,6 +17,12 @@ public sealed record RedeployRequest(string Container)
     /// <summary>Relaunch even though no committed snapshot is recorded (the operator's explicit choice).</summary>
     public bool NoEvidence { get; init; }
 
+    /// <summary>
+    /// The case's snapshot is being committed by this same run (respond prepares and preflights the replacement while
+    /// the engine commits): the plan may be made before the commit is recorded; nothing is killed before it is.
+    /// </summary>
+    public bool SnapshotInProgress { get; init; }
+
     public RedeployOptions Options { get; init; } = new();
 }
 
@@ -25,6 +31,12 @@ public sealed record PreparedRedeploy(RedeployPlan Plan, string CaseDir, bool Ev
 {
     /// <summary>Kill even when the preflight fails (--force).</summary>
     public bool Force { get; init; }
+
+    /// <summary>Relaunch without a committed snapshot (--no-evidence).</summary>
+    public bool NoEvidence { get; init; }
+
+    /// <summary>The preflight already run for this plan (respond runs it while the commit is in progress); null to run it before the kill.</summary>
+    public PreflightResult? Preflight { get; init; }
 }
 
 /// <summary>What a redeploy did.</summary>
@@ -101,7 +113,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             ?? await LearnWritesAsync(draft, request.Options.LearnWrites, cancellationToken);
         var plan = RedeployPlanner.Plan(input with { Profile = profile }, request.Options);
 
-        return new PreparedRedeploy(plan, dir.Root, record.Snapshot is not null, suspect) { Force = request.Options.Force };
+        return new PreparedRedeploy(plan, dir.Root, record.Snapshot is not null, suspect) { Force = request.Options.Force, NoEvidence = request.NoEvidence };
     }
 
     /// <summary>
@@ -211,7 +223,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         await custody.AppendAsync("redeploy.plan", $"{plan.SuspectName} ({plan.SuspectId})", CustodyOutcome.Succeeded,
             $"profile {plan.Profile.ToString().ToLowerInvariant()}, image {plan.ImageId}, {plan.Changes.Count} changes, tmpfs [{string.Join(", ", plan.Tmpfs.Select(t => t.Path))}], "
             + $"fixes [{string.Join(", ", plan.Fixes.Select(f => f.Id))}]; {recorded}"
-            + (prepared.EvidenceCommitted ? "" : "; relaunched WITHOUT committed evidence (--no-evidence)"), cancellationToken);
+            + (prepared.NoEvidence ? "; relaunched WITHOUT committed evidence (--no-evidence)" : ""), cancellationToken);
     }
 
     public async Task<RedeployResult> ExecuteAsync(PreparedRedeploy prepared, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -224,8 +236,14 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         await RecordPlanAsync(dir, custody, prepared, write: !File.Exists(dir.PathOf(CaseFiles.SumsFile)), cancellationToken);
         try
         {
+            if (record.Snapshot is null && !prepared.NoEvidence)
+            {
+                throw new DockerIRException(FailureKind.Refused,
+                    $"no committed snapshot of {plan.SuspectName} is recorded in case {record.CaseId}; nothing is killed before its evidence is committed");
+            }
+
             var suspect = await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
-            var preflight = await PreflightAsync(custody, suspect, prepared, target, progress, cancellationToken);
+            var preflight = prepared.Preflight ?? await PreflightAsync(custody, suspect, prepared, target, progress, cancellationToken);
 
             progress?.Report("kill");
             await KillAsync(custody, suspect, target, cancellationToken);
@@ -264,6 +282,21 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             await custody.AppendAsync("redeploy", target, CustodyOutcome.Failed, e.Message, CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs the preflight of a prepared plan ahead of <see cref="ExecuteAsync"/> (respond runs it while the commit is in
+    /// progress): the returned plan carries its result, so the execution does not run it again. A failed preflight
+    /// throws (exit 12) unless --force, as it would at execution.
+    /// </summary>
+    public async Task<PreparedRedeploy> PreflightAsync(PreparedRedeploy prepared, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        var (dir, record) = await CaseDirectory.OpenAsync(prepared.CaseDir, cancellationToken);
+        var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
+        var plan = prepared.Plan;
+        var suspect = await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
+        return prepared with { Preflight = await PreflightAsync(custody, suspect, prepared, $"{plan.SuspectName} ({plan.SuspectId})", progress, cancellationToken) };
     }
 
     /// <summary>
@@ -405,7 +438,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                 $"case {f.Record.CaseId} is about container {EngineIds.Abbreviate(f.Record.Container.Id)} ({f.Record.Container.Name}), not {suspect.Name} ({EngineIds.Abbreviate(suspect.Id)})");
         }
 
-        if (found is { Record.Snapshot: not null })
+        if (found is { Record.Snapshot: not null } || (found is not null && request.SnapshotInProgress))
         {
             return found.Value;
         }

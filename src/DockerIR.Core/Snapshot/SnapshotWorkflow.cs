@@ -25,6 +25,12 @@ public sealed record SnapshotRequest(string Container)
     /// and an evidence image this case already committed is adopted instead of committed twice.
     /// </summary>
     public string? ResumeCaseId { get; init; }
+
+    /// <summary>
+    /// Called once the change set is recorded, just before the commit: work that may run while the engine commits (a
+    /// respond starts the redeploy's canaries here). It must only start that work, not wait for it.
+    /// </summary>
+    public Action? OnChangesRecorded { get; init; }
 }
 
 /// <summary>What a snapshot produced.</summary>
@@ -41,9 +47,9 @@ public sealed record SnapshotResult(
     IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Takes a container's snapshot in order of volatility: inspect, processes, logs and the original image's
-/// inspect first; then pause, read the change set and commit it as a labelled evidence image. It reads only
-/// through daemon-side endpoints and never runs anything inside the container.
+/// Takes a container's snapshot: freeze first (pause, the first thing done to it), then in order of volatility its
+/// inspect, processes, logs and the original image's inspect, then its change set, committed as a labelled evidence
+/// image. It reads only through daemon-side endpoints and never runs anything inside the container.
 /// </summary>
 public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log)
 {
@@ -64,15 +70,27 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var dir = request.ResumeCaseId is null ? CaseDirectory.CreateNew(path) : CaseDirectory.Attach(path);
         var custody = new CustodyLog(dir.CustodyPath, caseId, actor, clock);
         var target = $"{inspect.Name} ({inspect.Id})";
+
+        // Freeze first: the pause is the first thing done to the container, before anything else is read or written,
+        // so the attacker is stopped at once and every volatile thing read after it is as it was at this instant.
+        progress?.Report("pause");
+        var (pausedByUs, pauseOutcome) = await FreezeAsync(inspect, cancellationToken);
         log.Information("Opened case {CaseId} in {CaseDir} for {Container}", caseId, dir.Root, EngineIds.Abbreviate(inspect.Id));
 
         var warnings = new List<string>();
         var record = new CaseRecord(CaseRecord.CurrentFormatVersion, caseId, clock.GetUtcNow(), actor.ToolVersion, engine.Endpoint,
             new CaseContainer(inspect.Id, inspect.Name, inspect.ImageReference, inspect.ImageId, inspect.State.Status), Snapshot: null);
         await custody.AppendAsync("case.open", target, CustodyOutcome.Succeeded, $"engine {engine.Endpoint}", cancellationToken);
+        await custody.AppendAsync("container.pause", target, pauseOutcome.Outcome, pauseOutcome.Detail, cancellationToken);
 
         try
         {
+            if (pausedByUs)
+            {
+                // The inspect kept in the case is the frozen container's.
+                inspect = await engine.InspectContainerAsync(inspect.Id, cancellationToken);
+            }
+
             await dir.WriteBytesAsync(CaseDirectory.InspectFile, inspect.RawJson, cancellationToken);
             await custody.AppendAsync("container.inspect", target, CustodyOutcome.Succeeded, $"state {inspect.State.Status}", cancellationToken);
             var audit = Audit.AuditReport.Of([inspect], clock.GetUtcNow(), actor.ToolVersion);
@@ -90,9 +108,6 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             progress?.Report("image");
             await CaptureImageAsync(dir, custody, inspect, warnings, cancellationToken);
 
-            progress?.Report("pause");
-            var pausedByUs = await PauseAsync(custody, inspect, target, cancellationToken);
-
             progress?.Report("changes");
             var changes = await engine.GetChangesAsync(inspect.Id, cancellationToken);
             var classified = ChangeClassifier.Classify(changes);
@@ -101,6 +116,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
                 $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
             log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
+            request.OnChangesRecorded?.Invoke();
 
             progress?.Report("commit");
             var snapshot = (request.ResumeCaseId is null ? null : await AdoptAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken))
@@ -229,25 +245,37 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         }
     }
 
-    private async Task<bool> PauseAsync(CustodyLog custody, ContainerInspection inspect, string target, CancellationToken cancellationToken)
+    /// <summary>Pauses a running container, and says for custody when that happened after the command started.</summary>
+    private async Task<(bool PausedByUs, (CustodyOutcome Outcome, string Detail) Record)> FreezeAsync(ContainerInspection inspect, CancellationToken cancellationToken)
     {
         if (inspect.State.Paused)
         {
-            await custody.AppendAsync("container.pause", target, CustodyOutcome.Skipped, "already paused", cancellationToken);
-            return false;
+            return (false, (CustodyOutcome.Skipped, "already paused"));
         }
 
         if (!inspect.State.Running)
         {
-            await custody.AppendAsync("container.pause", target, CustodyOutcome.Skipped, $"container is {inspect.State.Status}", cancellationToken);
-            return false;
+            return (false, (CustodyOutcome.Skipped, $"container is {inspect.State.Status}"));
         }
 
-        await engine.PauseAsync(inspect.Id, cancellationToken);
-        await custody.AppendAsync("container.pause", target, CustodyOutcome.Succeeded, "frozen so the layer cannot change while it is read", cancellationToken);
-        log.Information("Paused {Container}", EngineIds.Abbreviate(inspect.Id));
-        return true;
+        try
+        {
+            await engine.PauseAsync(inspect.Id, cancellationToken);
+        }
+        catch (DockerIRException e) when (e.Kind is FailureKind.Conflict)
+        {
+            // It stopped between the inspect and the pause: nothing runs to freeze, and what it left is still evidence.
+            return (false, (CustodyOutcome.Skipped, $"could not pause: {e.Message}"));
+        }
+
+        var after = clock.GetUtcNow() - CommandStart;
+        log.Information("Paused {Container} {Milliseconds} ms after the command started", EngineIds.Abbreviate(inspect.Id), (long)after.TotalMilliseconds);
+        return (true, (CustodyOutcome.Succeeded,
+            $"frozen {after.TotalMilliseconds:0} ms after the command started, before anything else was read: its processes are stopped, not ended, and its layer cannot change while it is read"));
     }
+
+    /// <summary>When this process started: the freeze is timed from it.</summary>
+    private static DateTimeOffset CommandStart { get; } = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
     /// <summary>The evidence image an interrupted run of this case already committed, if any: a resumed run never commits twice.</summary>
     private async Task<CaseSnapshot?> AdoptAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
