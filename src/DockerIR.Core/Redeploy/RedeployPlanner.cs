@@ -375,11 +375,11 @@ public static class RedeployPlanner
                 bindsChanged = true;
                 var options = parts[2].Split(',').Where(o => o is not ("shared" or "rshared")).ToList();
                 parts[2] = string.Join(',', options);
-                binds.Add(parts[2].Length == 0 ? $"{parts[0]}:{parts[1]}" : string.Join(':', parts));
+                binds.Add((JsonNode?)JsonValue.Create(parts[2].Length == 0 ? $"{parts[0]}:{parts[1]}" : string.Join(':', parts)));
             }
             else
             {
-                binds.Add(bind);
+                binds.Add((JsonNode?)JsonValue.Create(bind));
             }
         }
 
@@ -401,12 +401,12 @@ public static class RedeployPlanner
                 mountsChanged = true;
             }
 
-            mounts.Add(copy);
+            mounts.Add((JsonNode)copy);
         }
 
         foreach (var m in suspect.Mounts.Where(m => m.Type == "volume" && !string.IsNullOrEmpty(m.Name) && !declared.Contains(m.Destination)).OrderBy(m => m.Destination, StringComparer.Ordinal))
         {
-            mounts.Add(new JsonObject { ["Type"] = "volume", ["Source"] = m.Name, ["Target"] = m.Destination, ["ReadOnly"] = !m.ReadWrite });
+            mounts.Add((JsonNode)new JsonObject { ["Type"] = "volume", ["Source"] = m.Name, ["Target"] = m.Destination, ["ReadOnly"] = !m.ReadWrite });
             mountsChanged = true;
             changes.Add(new PlanChange($"volume {m.Destination}", $"anonymous volume {EngineIds.Abbreviate(m.Name!)}", "the same volume, named",
                 "the service's data carries over: a relaunch without it would get a new, empty volume there"));
@@ -414,7 +414,7 @@ public static class RedeployPlanner
 
         foreach (var w in writable.Where(w => w.Kind == WritableMount.Volume))
         {
-            mounts.Add(new JsonObject { ["Type"] = "volume", ["Target"] = w.Path });
+            mounts.Add((JsonNode)new JsonObject { ["Type"] = "volume", ["Target"] = w.Path });
             mountsChanged = true;
         }
 

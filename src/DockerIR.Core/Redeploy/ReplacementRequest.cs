@@ -88,11 +88,11 @@ public static class ReplacementRequest
             var (_, target, readOnlyBind) = ParseBind(bind);
             if (readOnlyBind)
             {
-                binds.Add(bind);
+                binds.Add((JsonNode?)JsonValue.Create(bind));
             }
             else
             {
-                mounts.Add(FreshVolume(target));
+                mounts.Add((JsonNode)FreshVolume(target));
             }
         }
 
