@@ -43,17 +43,7 @@ echo '<h1>served</h1>' > "$root/www/index.html"
 printf '#!/bin/sh\necho $$ > /var/run/httpd.pid\nexec httpd -f -p 8080 -h /www\n' > "$root/bin/start" && chmod +x "$root/bin/start"
 tar -C "$root" -cf - . | docker import -c 'LABEL dockerir.bench=1' -c 'CMD ["/bin/start"]' -c 'EXPOSE 8080' - dockerir-bench/served:1 >/dev/null
 
-python3 - "$WORK/s1.tar" <<'PY'
-import io, os, sys, tarfile, random
-rnd = random.Random(7)
-with tarfile.open(sys.argv[1], "w") as t:
-    for d in range(100):
-        info = tarfile.TarInfo(f"srv/app/d{d:02}"); info.type = tarfile.DIRTYPE; info.mode = 0o755; t.addfile(info)
-        for f in range(100):
-            data = os.urandom(rnd.randint(1024, 4096))
-            info = tarfile.TarInfo(f"srv/app/d{d:02}/f{f:03}.dat"); info.size = len(data); info.mode = 0o644
-            t.addfile(info, io.BytesIO(data))
-PY
+python3 bench/changes.py "$WORK/s1.tar"
 
 # Starts a served, breached container for a scenario; prints its name and host port.
 start() {

@@ -70,23 +70,7 @@ PY
 }
 
 # The S1 change set as a tar: 10,000 files of 1-4 KB in 100 new directories, and 20 modified files.
-make_changes() {
-  python3 - "$WORK/changes.tar" <<'PY'
-import io, os, sys, tarfile, random
-rnd = random.Random(7)
-with tarfile.open(sys.argv[1], "w") as t:
-    for d in range(100):
-        info = tarfile.TarInfo(f"srv/app/d{d:02}"); info.type = tarfile.DIRTYPE; info.mode = 0o755; t.addfile(info)
-        for f in range(100):
-            data = os.urandom(rnd.randint(1024, 4096))
-            info = tarfile.TarInfo(f"srv/app/d{d:02}/f{f:03}.dat"); info.size = len(data); info.mode = 0o644
-            t.addfile(info, io.BytesIO(data))
-    for i in range(20):
-        data = "".join(f"setting_{j} = changed\n" for j in range(40)).encode()
-        info = tarfile.TarInfo(f"etc/app/conf{i:02}.txt"); info.size = len(data); info.mode = 0o644
-        t.addfile(info, io.BytesIO(data))
-PY
-}
+make_changes() { python3 bench/changes.py "$WORK/changes.tar" --modified; }
 
 # Starts a container of an image, applies the change set, snapshots it; prints "container case_dir upper_dir".
 prepare_case() {

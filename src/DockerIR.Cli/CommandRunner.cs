@@ -45,6 +45,11 @@ internal static class CommandRunner
 
                 return (int)ExitCode.Internal;
             }
+            finally
+            {
+                // Canaries that passed are removed in the background; none may outlive the command.
+                await Core.Redeploy.CanaryRunner.DrainRemovalsAsync();
+            }
         });
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,7 +24,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
     /// <summary>How long the profiling canary runs on once its probes passed, for the writes that follow the first answer.</summary>
-    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The longest the profiling canary waits for its probes.</summary>
     public static readonly TimeSpan ProfileProbeLimit = TimeSpan.FromSeconds(20);
@@ -32,6 +33,12 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     private static readonly string[] EngineMountPoints = ["/sbin/docker-init", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv", "/run/secrets"];
 
     private const int MaxUpperEntries = 200_000;
+
+    /// <summary>Removals of canaries that passed, going on in the background so the relaunch does not wait for them.</summary>
+    private static readonly ConcurrentDictionary<Task, byte> Removals = new();
+
+    /// <summary>Waits for every canary removal still going on; the CLI calls it before it lets go of the engine.</summary>
+    public static Task DrainRemovalsAsync() => Task.WhenAll(Removals.Keys);
     private const int MaxStats = 200;
     private const int MaxHeaders = 4096;
 
@@ -87,7 +94,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         }
         finally
         {
-            await RemoveAsync(id);
+            RemoveLater(id);
         }
     }
 
@@ -168,6 +175,8 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
             var passed = results.All(r => r.Passed);
             if (passed)
             {
+                RemoveLater(id);
+                id = "";
                 return new PreflightResult(true, results, [], [], string.Join("; ", results.Select(r => $"{r.Probe}: {r.Detail}").Concat(notes)));
             }
 
@@ -178,7 +187,10 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         }
         finally
         {
-            await RemoveAsync(id);
+            if (id.Length > 0)
+            {
+                await RemoveAsync(id);
+            }
         }
     }
 
@@ -271,6 +283,14 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         }
 
         await RemoveAsync(existing.Id);
+    }
+
+    /// <summary>Removes a canary in the background (it no longer matters to the run); <see cref="DrainRemovalsAsync"/> waits for it.</summary>
+    private void RemoveLater(string id)
+    {
+        var removal = RemoveAsync(id);
+        Removals[removal] = 0;
+        _ = removal.ContinueWith(t => Removals.TryRemove(t, out _), TaskScheduler.Default);
     }
 
     private async Task RemoveAsync(string id)

@@ -12,7 +12,7 @@ public sealed record ProbeResult(string Probe, bool Passed, string Detail, doubl
 /// </summary>
 public sealed class ReplacementProbe(IContainerEngine engine, HttpClient http)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Runs the probes in order, recording each, and stops at the first that fails.</summary>
     public async Task<List<ProbeResult>> RunAllAsync(string containerId, IReadOnlyList<ProbeSpec> probes, IProgress<string>? progress,
@@ -86,7 +86,7 @@ public sealed class ReplacementProbe(IContainerEngine engine, HttpClient http)
                     break;
             }
 
-            if (watch.Elapsed >= deadline + (probe.Kind == ProbeKind.StayUp ? Interval * 4 : TimeSpan.Zero))
+            if (watch.Elapsed >= deadline + (probe.Kind == ProbeKind.StayUp ? TimeSpan.FromSeconds(1) : TimeSpan.Zero))
             {
                 return Done(false, $"no success within {deadline.TotalSeconds:0} s; last: {last}");
             }
