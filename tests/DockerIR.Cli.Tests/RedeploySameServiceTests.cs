@@ -103,8 +103,9 @@ public sealed class RedeploySameServiceTests(BusyboxFixture busybox) : IClassFix
         Assert.Contains(plan.GetProperty("changes").EnumerateArray(), c => c.GetProperty("setting").GetString() == "Devices");
         using var http = new HttpClient();
         Assert.Contains("same service", await http.GetStringAsync(address), StringComparison.Ordinal);
-        // No canary is left behind.
-        Assert.Empty(await DockerAsync("ps", "-a", "-q", "--filter", $"label={ReplacementRequest.LabelCanary}"));
+        // No canary of this case is left behind (their removal may run in the background, but never outlives the command).
+        var caseId = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "case.json"))).RootElement.GetProperty("caseId").GetString();
+        Assert.Empty(await DockerAsync("ps", "-a", "-q", "--filter", $"label={ReplacementRequest.LabelCanary}={caseId}"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DockerIR.Core.Engine;
 using System.Security.Cryptography;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Tar;

@@ -1,3 +1,4 @@
+using DockerIR.Core.Engine;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 

@@ -391,7 +391,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         try
         {
             await using var archive = await engine.GetArchiveAsync(canaryId, path, cancellationToken);
-            var parent = WritePlacement.Parent(path);
+            var parent = ChangeSetPaths.Parent(path);
             using var reader = new TarStreamReader(archive.Content);
             ImageDir? dir = null;
             var headers = 0;

@@ -66,17 +66,17 @@ public static class WritePlacement
     {
         ArgumentNullException.ThrowIfNull(changes);
         var added = changes.Where(c => c.Kind == ChangeKind.Added).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
-        var parents = changes.Select(c => Parent(c.Path)).ToHashSet(StringComparer.Ordinal);
+        var parents = changes.Select(c => ChangeSetPaths.Parent(c.Path)).ToHashSet(StringComparer.Ordinal);
         var result = new Dictionary<string, WriteLocation>(StringComparer.Ordinal);
         foreach (var c in changes.OrderBy(c => c.Path, StringComparer.Ordinal))
         {
             var isDir = parents.Contains(c.Path) || directories?.Contains(c.Path) == true;
             WriteLocation? location = c.Kind switch
             {
-                ChangeKind.Deleted => new WriteLocation(Parent(c.Path), seen, false, c.Path),
+                ChangeKind.Deleted => new WriteLocation(ChangeSetPaths.Parent(c.Path), seen, false, c.Path),
                 ChangeKind.Changed when isDir && parents.Contains(c.Path) => null, // only a parent of what changed below it
                 ChangeKind.Changed when isDir => new WriteLocation(c.Path, seen == WriteSeen.Canary ? WriteSeen.Transient : seen, false, c.Path),
-                ChangeKind.Changed => new WriteLocation(Parent(c.Path), seen, false, c.Path),
+                ChangeKind.Changed => new WriteLocation(ChangeSetPaths.Parent(c.Path), seen, false, c.Path),
                 _ => AddedLocation(c.Path, isDir, added, seen),
             };
             if (location is not null && !result.ContainsKey(location.Path))
@@ -91,13 +91,13 @@ public static class WritePlacement
     private static WriteLocation AddedLocation(string path, bool isDir, HashSet<string> added, WriteSeen seen)
     {
         var top = path;
-        while (Parent(top) is var parent && parent != "/" && added.Contains(parent))
+        while (ChangeSetPaths.Parent(top) is var parent && parent != "/" && added.Contains(parent))
         {
             top = parent;
         }
 
         // A file added straight into an image directory writes in that directory; anything under a directory the app made is covered by a mount at the top-most one.
-        return top == path && !isDir ? new WriteLocation(Parent(path), seen, false, path) : new WriteLocation(top, seen, true, path);
+        return top == path && !isDir ? new WriteLocation(ChangeSetPaths.Parent(path), seen, false, path) : new WriteLocation(top, seen, true, path);
     }
 
     /// <summary>
@@ -173,11 +173,4 @@ public static class WritePlacement
         WriteSeen.Transient => "canary, created and removed",
         _ => "scratch",
     };
-
-    public static string Parent(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        var slash = path.LastIndexOf('/');
-        return slash <= 0 ? "/" : path[..slash];
-    }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Extraction;
 
 namespace DockerIR.Core.Snapshot;
 

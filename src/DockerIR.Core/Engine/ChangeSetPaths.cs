@@ -1,4 +1,4 @@
-namespace DockerIR.Core.Extraction;
+namespace DockerIR.Core.Engine;
 
 /// <summary>Path arithmetic on container paths (absolute, '/'-separated, no trailing slash).</summary>
 public static class ChangeSetPaths
