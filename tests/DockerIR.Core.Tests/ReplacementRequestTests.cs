@@ -114,6 +114,17 @@ public sealed class ReplacementRequestTests
         Assert.Equal(["db:db"], host.GetProperty("Links").EnumerateArray().Select(e => e.GetString()));
     }
 
+    [Fact]
+    public void Canary_OfAHostNetworkedSuspect_GetsABridgeOfItsOwn()
+    {
+        var body = new JsonObject { ["Image"] = "x", ["HostConfig"] = new JsonObject { ["NetworkMode"] = "host" } };
+
+        var (canary, _) = ReplacementRequest.Canary(body, [], "case-9", readOnly: true);
+
+        Assert.Equal("bridge", canary["HostConfig"]!["NetworkMode"]!.GetValue<string>());
+        Assert.Equal("host", body["HostConfig"]!["NetworkMode"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("/db:/app/db", "db:db")]
     [InlineData("/my-db:/web/database", "my-db:database")]

@@ -81,6 +81,11 @@ public static class ReplacementRequest
         host["AutoRemove"] = false;
         host["ReadonlyRootfs"] = readOnly;
         host.Remove("VolumesFrom");
+        if (host["NetworkMode"]?.GetValue<string>() == "host")
+        {
+            // On the host's network the canary would fight the paused suspect for its ports: it gets a bridge of its own.
+            host["NetworkMode"] = "bridge";
+        }
         var binds = new JsonArray();
         var mounts = new JsonArray();
         foreach (var bind in (host["Binds"] as JsonArray ?? []).Select(b => b?.GetValue<string>() ?? ""))
