@@ -33,14 +33,14 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     private static readonly string[] EngineMountPoints = ["/sbin/docker-init", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv", "/run/secrets"];
 
     private const int MaxUpperEntries = 200_000;
+    private const int MaxStats = 200;
+    private const int MaxHeaders = 4096;
 
     /// <summary>Removals of canaries that passed, going on in the background so the relaunch does not wait for them.</summary>
     private static readonly ConcurrentDictionary<Task, byte> Removals = new();
 
     /// <summary>Waits for every canary removal still going on; the CLI calls it before it lets go of the engine.</summary>
     public static Task DrainRemovalsAsync() => Task.WhenAll(Removals.Keys);
-    private const int MaxStats = 200;
-    private const int MaxHeaders = 4096;
 
     public static string ProfileName(RedeployPlan plan) => $"{plan.SuspectName}.canary-{plan.CaseId}";
 

@@ -208,8 +208,9 @@ public static class RedeployPlanner
             probes.Add(new ProbeSpec(ProbeKind.StayUp, null, options.ProbeTimeout));
         }
 
-        var (body, connect) = ReplacementRequest.Build(suspect, ConfigKeys(suspect, spec, user),
-            HostKeys(suspect, spec, changes, writable));
+        var inspect = ReplacementRequest.Inspect(suspect);
+        var (body, connect) = ReplacementRequest.Build(suspect, inspect, ConfigKeys(suspect, inspect, spec, user),
+            HostKeys(suspect, inspect, spec, changes, writable));
         return new RedeployPlan(input.CaseId, suspect.Id, suspect.Name, QuarantineName(suspect.Name, input.CaseId), suspect.ImageId,
             suspect.ImageReference, options.Profile, spec, connect, tmpfs, changes, probes, warnings)
         {
@@ -221,10 +222,10 @@ public static class RedeployPlanner
     }
 
     /// <summary>The Config keys the plan sets in the create body: the image by id, the labels, the user when the plan changes it, and no engine-chosen hostname.</summary>
-    private static Dictionary<string, JsonNode?> ConfigKeys(ContainerInspection suspect, ContainerSpec spec, string? user)
+    private static Dictionary<string, JsonNode?> ConfigKeys(ContainerInspection suspect, JsonObject inspect, ContainerSpec spec, string? user)
     {
         // The labels as the engine reported them (the typed view may have dropped none, but the raw one is what carries), plus the plan's own.
-        var labels = ReplacementRequest.Inspect(suspect)["Config"]?["Labels"]?.DeepClone() as JsonObject ?? (JsonObject)Json(suspect.Config.Labels);
+        var labels = inspect["Config"]?["Labels"]?.DeepClone() as JsonObject ?? (JsonObject)Json(suspect.Config.Labels);
         foreach (var (key, value) in spec.Labels.Where(kv => !suspect.Config.Labels.ContainsKey(kv.Key)))
         {
             labels[key] = value;
@@ -252,7 +253,7 @@ public static class RedeployPlanner
     /// The HostConfig keys the plan sets in the create body, each only where <paramref name="changes"/> lists a change
     /// (read-only root and writable mounts always): everything else stays as the suspect's inspect has it.
     /// </summary>
-    private static Dictionary<string, JsonNode?> HostKeys(ContainerInspection suspect, ContainerSpec spec, List<PlanChange> changes, List<WritableMount> writable)
+    private static Dictionary<string, JsonNode?> HostKeys(ContainerInspection suspect, JsonObject inspect, ContainerSpec spec, List<PlanChange> changes, List<WritableMount> writable)
     {
         var h = spec.HostConfig;
         var before = suspect.HostConfig;
@@ -263,7 +264,7 @@ public static class RedeployPlanner
             keys["Tmpfs"] = Json(h.Tmpfs);
         }
 
-        var rawHost = ReplacementRequest.Inspect(suspect)["HostConfig"] as JsonObject ?? [];
+        var rawHost = inspect["HostConfig"] as JsonObject ?? [];
         var (binds, mounts) = Mounts(suspect, rawHost, changes, writable);
         if (binds is not null)
         {

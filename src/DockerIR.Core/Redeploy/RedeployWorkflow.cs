@@ -27,7 +27,7 @@ public sealed record RedeployRequest(string Container)
 }
 
 /// <summary>A computed plan with the case it belongs to, ready to be shown or executed.</summary>
-public sealed record PreparedRedeploy(RedeployPlan Plan, string CaseDir, bool EvidenceCommitted, ContainerInspection Suspect)
+public sealed record PreparedRedeploy(RedeployPlan Plan, string CaseDir, ContainerInspection Suspect)
 {
     /// <summary>Kill even when the preflight fails (--force).</summary>
     public bool Force { get; init; }
@@ -113,7 +113,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             ?? await LearnWritesAsync(draft, request.Options.LearnWrites, cancellationToken);
         var plan = RedeployPlanner.Plan(input with { Profile = profile }, request.Options);
 
-        return new PreparedRedeploy(plan, dir.Root, record.Snapshot is not null, suspect) { Force = request.Options.Force, NoEvidence = request.NoEvidence };
+        return new PreparedRedeploy(plan, dir.Root, suspect) { Force = request.Options.Force, NoEvidence = request.NoEvidence };
     }
 
     /// <summary>

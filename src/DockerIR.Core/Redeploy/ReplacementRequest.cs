@@ -29,12 +29,14 @@ public static class ReplacementRequest
     /// (a null value removes the key, so the engine applies its default), its links in the form a create takes, and the
     /// endpoint of its primary network; the other networks come back as endpoints to connect before the start.
     /// </summary>
-    public static (JsonObject Body, List<NetworkEndpoint> ConnectBeforeStart) Build(ContainerInspection suspect, IReadOnlyDictionary<string, JsonNode?> config,
-        IReadOnlyDictionary<string, JsonNode?> host)
+    /// <param name="inspect">The suspect's inspect as <see cref="Inspect"/> parsed it (read, never changed).</param>
+    public static (JsonObject Body, List<NetworkEndpoint> ConnectBeforeStart) Build(ContainerInspection suspect, JsonObject inspect,
+        IReadOnlyDictionary<string, JsonNode?> config, IReadOnlyDictionary<string, JsonNode?> host)
     {
+        ArgumentNullException.ThrowIfNull(suspect);
+        ArgumentNullException.ThrowIfNull(inspect);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(host);
-        var inspect = Inspect(suspect);
         var body = inspect["Config"]?.DeepClone() as JsonObject ?? [];
         Apply(body, config);
         var hostConfig = inspect["HostConfig"]?.DeepClone() as JsonObject ?? [];
