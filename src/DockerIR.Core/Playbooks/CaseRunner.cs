@@ -293,7 +293,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         }
 
         var suspicious = (await dir.ReadChangesAsync(required: false, cancellationToken))
-            .Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path).ToList();
+            .Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path).Order(StringComparer.Ordinal).ToList();
 
         var complete = File.Exists(dir.PathOf(Manifest.FileName))
             && JsonSerializer.Deserialize(await File.ReadAllBytesAsync(dir.PathOf(Manifest.FileName), cancellationToken), CoreJsonContext.Compact.Manifest)?.Complete == true;
