@@ -1,4 +1,5 @@
 using System.Text;
+using DockerIR.Core.Platform;
 
 namespace DockerIR.Core.Evidence;
 
@@ -99,7 +100,7 @@ public static class CaseFiles
             {
                 Walk(root, rel, files);
             }
-            else if (Extraction.Native.LStat(info.FullName) is { Type: Extraction.HostStat.Regular })
+            else if (Native.LStat(info.FullName) is { Type: HostStat.Regular })
             {
                 files.Add(rel);
             }

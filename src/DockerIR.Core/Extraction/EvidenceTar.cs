@@ -1,3 +1,4 @@
+using DockerIR.Core.Platform;
 using DockerIR.Core.Engine;
 using System.Security.Cryptography;
 using DockerIR.Core.Evidence;

@@ -1,4 +1,5 @@
 using DockerIR.Core.Engine;
+using DockerIR.Core.Platform;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using DockerIR.Core.Platform;
 
 namespace DockerIR.Core.Extraction;
-
-/// <summary>
-/// A stream whose short read means its end (a regular file read with pread, or bytes already in memory), so a
-/// reader that got fewer bytes than it asked for needs no further read to know the source ended.
-/// </summary>
-internal interface IShortReadMeansEnd;
 
 /// <summary>
 /// Runs another source's reading on a second thread, ahead of the sink: while the sink hashes and stores one

@@ -3,7 +3,13 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace DockerIR.Core.Extraction;
+namespace DockerIR.Core.Platform;
+
+/// <summary>
+/// A stream whose short read means its end (a regular file read with pread, or bytes already in memory), so a
+/// reader that got fewer bytes than it asked for needs no further read to know the source ended.
+/// </summary>
+internal interface IShortReadMeansEnd;
 
 /// <summary>What lstat-like reading of one path on the host says (statx, never following a final symlink).</summary>
 internal readonly record struct HostStat(
@@ -33,7 +39,7 @@ internal readonly record struct HostStat(
     public uint Permissions => Mode & 0xFFF;
 }
 
-/// <summary>The few Linux calls the layer source needs and .NET does not expose.</summary>
+/// <summary>The few Linux calls the tool needs and .NET does not expose (layer reads, evidence opens, the canary's view of an image).</summary>
 internal static partial class Native
 {
     private const int AtFdCwd = -100;
