@@ -33,7 +33,7 @@ internal sealed class CliContext : IDisposable
         var level = Debug ? LogEventLevel.Debug : parseResult.GetValue(GlobalOptions.Quiet) ? LogEventLevel.Warning : LogEventLevel.Information;
         Log = new LoggerConfiguration()
             .MinimumLevel.Is(level)
-            .WriteTo.Sink(new TextWriterSink(Err))
+            .WriteTo.Sink(new TextWriterSink(Err, Debug))
             .CreateLogger();
         Ansi = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -47,7 +47,7 @@ internal sealed class CliContext : IDisposable
             Ansi.Profile.Width = 200;
         }
 
-        this.engineFactory = engineFactory ?? DockerEngineFactory.FromEnvironment;
+        this.engineFactory = engineFactory ?? (() => DockerEngineFactory.FromEnvironment(Log));
     }
 
     public static string ToolVersion { get; } =
@@ -109,9 +109,10 @@ internal sealed class CliContext : IDisposable
 }
 
 /// <summary>Writes log events as one line each to the invocation's error writer (so tests can capture them).</summary>
-internal sealed class TextWriterSink(TextWriter writer) : ILogEventSink
+internal sealed class TextWriterSink(TextWriter writer, bool milliseconds) : ILogEventSink
 {
-    private readonly MessageTemplateTextFormatter formatter = new("{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}");
+    /// <summary>With --debug the time has milliseconds: engine requests and steps are told apart by them.</summary>
+    private readonly MessageTemplateTextFormatter formatter = new(milliseconds ? "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}" : "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}");
     private readonly Lock gate = new();
 
     public void Emit(LogEvent logEvent)

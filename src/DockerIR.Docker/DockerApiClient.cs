@@ -191,16 +191,22 @@ internal sealed class DockerApiClient : IDisposable
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return await http.SendAsync(request, completion, cancellationToken);
+            var response = await http.SendAsync(request, completion, cancellationToken);
+            options.Log?.Debug("Engine {Method} {Path}: HTTP {Status} in {Milliseconds:0} ms", request.Method, request.RequestUri?.OriginalString, (int)response.StatusCode,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return response;
         }
         catch (HttpRequestException e)
         {
+            options.Log?.Debug("Engine {Method} {Path}: no answer ({Message})", request.Method, request.RequestUri?.OriginalString, e.Message);
             throw new EngineUnreachableException(Endpoint, Describe(e), e);
         }
         catch (IOException e)
         {
+            options.Log?.Debug("Engine {Method} {Path}: no answer ({Message})", request.Method, request.RequestUri?.OriginalString, e.Message);
             throw new EngineUnreachableException(Endpoint, e.Message, e);
         }
         finally

@@ -15,5 +15,8 @@ public sealed record DockerClientOptions(DockerEndpoint Endpoint)
     /// <summary>How long a request that does not stream may take.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Where each request to the engine is logged, at Debug level (method, path, status, time); null for nowhere.</summary>
+    public Serilog.ILogger? Log { get; init; }
+
     public static DockerClientOptions FromEnvironment() => new(DockerEndpoint.FromEnvironment(Environment.GetEnvironmentVariable));
 }

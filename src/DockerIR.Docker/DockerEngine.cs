@@ -199,4 +199,7 @@ public static class DockerEngineFactory
 
     /// <summary>An engine client for DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.</summary>
     public static IContainerEngine FromEnvironment() => Create(DockerClientOptions.FromEnvironment());
+
+    /// <summary>As <see cref="FromEnvironment()"/>, logging every engine request at Debug level to <paramref name="log"/>.</summary>
+    public static IContainerEngine FromEnvironment(Serilog.ILogger log) => Create(DockerClientOptions.FromEnvironment() with { Log = log });
 }

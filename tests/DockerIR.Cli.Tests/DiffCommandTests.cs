@@ -66,4 +66,23 @@ public sealed class DiffCommandTests(DemoAppFixture demo) : IClassFixture<DemoAp
         var paths = JsonDocument.Parse(result.StdOut).RootElement.EnumerateArray().Select(e => e.GetProperty("path").GetString()).ToArray();
         Assert.Equal(["/var", "/var/run", DemoWebApp.PidFile], paths.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task Diff_WithDebug_LogsEachEngineRequestWithItsStatusAndTime_AndWithoutItNone()
+    {
+        var app = await demo.StartBreachedAsync("diff-debug");
+
+        var debug = await ProcessRunner.DockerIRAsync(["diff", app.ContainerName, "--json", "--debug"]);
+        var plain = await ProcessRunner.DockerIRAsync(["diff", app.ContainerName, "--json"]);
+
+        CliAssert.Success(debug);
+        CliAssert.Success(plain);
+        var lines = debug.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains(" DBG Engine ", StringComparison.Ordinal)).ToList();
+        // The version handshake, the lookup by name and the change set: one line each, with milliseconds in the time.
+        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"GET \S+/version: HTTP 200 in \d+ ms$"));
+        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^\d\d:\d\d:\d\d\.\d{{3}} DBG Engine GET \S+/containers/{app.ContainerName}/json: HTTP 200 in \d+ ms$"));
+        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"GET \S+/containers/{app.ContainerId}/changes: HTTP 200 in \d+ ms$"));
+        Assert.DoesNotContain("Engine ", plain.StdErr, StringComparison.Ordinal);
+        Assert.Equal(plain.StdOut, debug.StdOut);
+    }
 }
