@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Playbooks;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Extraction;
 using Spectre.Console;
@@ -17,21 +18,11 @@ internal static class ExtractCommand
         {
             Description = "Where to read entries: auto (the layer on disk when the engine is local, else the archive endpoint), layer, archive",
             DefaultValueFactory = _ => SourceChoice.Auto,
+            CustomParser = r => CliSymbols.Choice(r, "--source", StepSpec.Sources),
         };
-        var maxFile = SizeOption("--max-file-size", "Largest file stored (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxFileSize);
-        var maxTotal = SizeOption("--max-total-size", "Most content bytes stored in all (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxTotalSize);
-        var maxEntries = new Option<int>("--max-entries")
-        {
-            Description = "Most tar members stored",
-            DefaultValueFactory = _ => ExtractionLimits.Default.MaxEntries,
-        };
-        maxEntries.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--max-entries must be at least 1");
-            }
-        });
+        var maxFile = CliSymbols.Size("--max-file-size", "Largest file stored (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxFileSize);
+        var maxTotal = CliSymbols.Size("--max-total-size", "Most content bytes stored in all (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxTotalSize);
+        var maxEntries = CliSymbols.Number("--max-entries", "Most tar members stored", ExtractionLimits.Default.MaxEntries, 1, int.MaxValue);
         var json = CliSymbols.Json();
         var command = new Command("extract", "Store every added and changed file, and the original of every changed or deleted one, as hashed PAX tars with a manifest")
         {
@@ -87,41 +78,6 @@ internal static class ExtractCommand
         return command;
     }
 
-    /// <summary>A byte-size option accepting plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
-    internal static Option<long> SizeOption(string name, string description, long defaultValue)
-    {
-        var option = new Option<long>(name)
-        {
-            Description = description,
-            DefaultValueFactory = _ => defaultValue,
-            CustomParser = r =>
-            {
-                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value.Trim() : "";
-                var multiplier = 1L;
-                if (text.Length > 0 && char.IsAsciiLetter(text[^1]))
-                {
-                    multiplier = char.ToUpperInvariant(text[^1]) switch
-                    {
-                        'K' => 1L << 10,
-                        'M' => 1L << 20,
-                        'G' => 1L << 30,
-                        'T' => 1L << 40,
-                        _ => 0,
-                    };
-                    text = text[..^1];
-                }
-
-                if (multiplier == 0 || !long.TryParse(text, System.Globalization.NumberStyles.None, null, out var value) || value < 1 || value > long.MaxValue / multiplier)
-                {
-                    r.AddError($"{name} must be a positive size such as 1048576, 512M or 2G");
-                    return 0;
-                }
-
-                return value * multiplier;
-            },
-        };
-        return option;
-    }
 
     private static void Print(IAnsiConsole console, ExtractResult r)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
 
 namespace DockerIR.Cli.Commands;
@@ -155,30 +156,19 @@ internal static class RedeployCommand
 /// <summary>The redeploy options that `redeploy` and `respond` share.</summary>
 internal sealed class RedeploySymbols
 {
-    private readonly Option<string> profile = new("--profile")
+    private readonly Option<HardeningProfile> profile = new("--profile")
     {
         Description = "Hardening profile: baseline (default) or strict (drop all capabilities but those needed; the image's non-root user)",
-        DefaultValueFactory = _ => "baseline",
+        DefaultValueFactory = _ => HardeningProfile.Baseline,
+        CustomParser = r => CliSymbols.Choice(r, "--profile", StepSpec.Profiles),
     };
 
     private readonly Option<string[]> tmpfs = new("--tmpfs") { Description = "An extra tmpfs path for the replacement (repeatable); never a web root", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> probe = new("--probe") { Description = "Probe the replacement: an http(s) URL (2xx/3xx) or tcp:PORT / tcp:HOST:PORT" };
     private readonly Option<string?> probeExpect = new("--probe-expect") { Description = "What the HTTP probe's answer must show: a status code (e.g. 200) or a text its body contains (a page that touches the database)" };
     private readonly Option<bool> force = new("--force") { Description = "Kill the suspect even when the replacement fails its preflight (the site stays down until it is fixed)" };
-    private readonly Option<int> probeTimeout = new("--probe-timeout") { Description = "Seconds the probe may take (1-600)", DefaultValueFactory = _ => 30 };
+    private readonly Option<int> probeTimeout = CliSymbols.Number("--probe-timeout", "Seconds the probe may take (1-600)", 30, 1, 600);
     private readonly Option<bool> yes = new("--yes", "-y") { Description = "Kill without asking (required without a terminal)" };
-
-    public RedeploySymbols()
-    {
-        profile.AcceptOnlyFromAmong("baseline", "strict");
-        probeTimeout.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 600)
-            {
-                r.AddError("--probe-timeout must be between 1 and 600 seconds");
-            }
-        });
-    }
 
     public void AddTo(Command command)
     {
@@ -204,7 +194,7 @@ internal sealed class RedeploySymbols
 
         return new RedeployOptions
         {
-            Profile = parse.GetValue(profile) == "strict" ? HardeningProfile.Strict : HardeningProfile.Baseline,
+            Profile = parse.GetValue(profile),
             ExtraTmpfs = extra,
             Probe = ProbeSpec.ParseWithExpect(parse.GetValue(probe), parse.GetValue(probeExpect), timeout),
             ProbeTimeout = timeout,

@@ -14,18 +14,7 @@ internal static class SnapshotCommand
         var container = CliSymbols.Container();
         var caseDir = CliSymbols.CaseDir("Case directory to create (default ./cases/<case-id>); must not exist or be empty");
         var unpause = new Option<bool>("--unpause") { Description = "Resume the container after the commit (default: leave it paused)" };
-        var logTail = new Option<int>("--log-tail")
-        {
-            Description = "How many of the last log lines to keep",
-            DefaultValueFactory = _ => 10_000,
-        };
-        logTail.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 10_000_000)
-            {
-                r.AddError("--log-tail must be between 1 and 10000000");
-            }
-        });
+        var logTail = CliSymbols.Number("--log-tail", "How many of the last log lines to keep", 10_000, 1, 10_000_000);
         var json = CliSymbols.Json();
         var command = new Command("snapshot", "Capture a container's volatile state and commit its filesystem as a labelled evidence image (never execs into it)")
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Extraction;
 using DockerIR.Core.Redeploy;
@@ -55,12 +54,9 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
         var tmpfs = Option("tmpfs").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(RedeployPlanner.ValidateTmpfsPath).ToList();
         return new RedeployOptions
         {
-            Profile = Option("profile") switch
-            {
-                "" or "baseline" => HardeningProfile.Baseline,
-                "strict" => HardeningProfile.Strict,
-                var p => throw Bad("profile", p, "baseline or strict"),
-            },
+            Profile = Option("profile") is { Length: > 0 } profile
+                ? OptionValues.Choice(profile, Profiles) ?? throw Bad("profile", profile, OptionValues.ChoiceExpected(Profiles))
+                : HardeningProfile.Baseline,
             ExtraTmpfs = tmpfs,
             Probe = ProbeSpec.ParseWithExpect(Option("probe"), Option("probe_expect"), timeout),
             ProbeTimeout = timeout,
@@ -70,18 +66,20 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
 
     public ExtractRequest ExtractRequest(string caseDir) => new(caseDir)
     {
-        Source = Option("source") switch
-        {
-            "" or "auto" => SourceChoice.Auto,
-            "layer" => SourceChoice.Layer,
-            "archive" => SourceChoice.Archive,
-            var v => throw Bad("source", v, "auto, layer or archive"),
-        },
+        Source = Option("source") is { Length: > 0 } source
+            ? OptionValues.Choice(source, Sources) ?? throw Bad("source", source, OptionValues.ChoiceExpected(Sources))
+            : SourceChoice.Auto,
         Limits = new ExtractionLimits(
-            Number("max_file_size", ExtractionLimits.Default.MaxFileSize, 0, long.MaxValue),
-            Number("max_total_size", ExtractionLimits.Default.MaxTotalSize, 0, long.MaxValue),
+            Size("max_file_size", ExtractionLimits.Default.MaxFileSize),
+            Size("max_total_size", ExtractionLimits.Default.MaxTotalSize),
             (int)Number("max_entries", ExtractionLimits.Default.MaxEntries, 1, int.MaxValue)),
     };
+
+    /// <summary>The values `source` (and `--source`) take.</summary>
+    public static readonly SourceChoice[] Sources = [SourceChoice.Auto, SourceChoice.Layer, SourceChoice.Archive];
+
+    /// <summary>The values `profile` (and `--profile`) take.</summary>
+    public static readonly HardeningProfile[] Profiles = [HardeningProfile.Baseline, HardeningProfile.Strict];
 
     public ProbeSpec ProbeOptions()
     {
@@ -96,24 +94,17 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
     /// <summary>Snapshot's "unpause": thaw the container once its layer is committed.</summary>
     public bool Unpause() => Flag("unpause");
 
-    private bool Flag(string key) => Option(key) switch
-    {
-        "" or "false" => false,
-        "true" => true,
-        var v => throw Bad(key, v, "true or false"),
-    };
+    private bool Flag(string key) => Option(key) is { Length: > 0 } text
+        ? OptionValues.Flag(text) ?? throw Bad(key, text, OptionValues.FlagExpected)
+        : false;
 
-    private long Number(string key, long fallback, long min, long max)
-    {
-        var text = Option(key);
-        if (text.Length == 0)
-        {
-            return fallback;
-        }
+    private long Number(string key, long fallback, long min, long max) => Option(key) is { Length: > 0 } text
+        ? OptionValues.Number(text, min, max) ?? throw Bad(key, text, OptionValues.NumberExpected(min, max))
+        : fallback;
 
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
-            ? n : throw Bad(key, text, $"a whole number from {min} to {max}");
-    }
+    private long Size(string key, long fallback) => Option(key) is { Length: > 0 } text
+        ? OptionValues.Size(text) ?? throw Bad(key, text, OptionValues.SizeExpected)
+        : fallback;
 
     private DockerIRException Bad(string key, string value, string expected) =>
         new(FailureKind.Usage, $"step {Name}: {key} '{value}' must be {expected}");
