@@ -63,8 +63,21 @@ public sealed class FakeEngine : IContainerEngine
             return new LogCapture(bytes.Length, false);
         });
 
-    public Task<IReadOnlyList<ChangeEntry>> GetChangesAsync(string containerId, CancellationToken cancellationToken) =>
-        Record("changes", () => (IReadOnlyList<ChangeEntry>)changes[Find(containerId).Id]);
+    /// <summary>Awaited before the change set is answered (a test holds the change set back to see what goes on meanwhile).</summary>
+    public Func<Task>? BeforeChanges { get; set; }
+
+    /// <summary>Completed when the first commit is requested.</summary>
+    public TaskCompletionSource CommitRequested { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<IReadOnlyList<ChangeEntry>> GetChangesAsync(string containerId, CancellationToken cancellationToken)
+    {
+        if (BeforeChanges is { } hold)
+        {
+            await hold();
+        }
+
+        return await Record("changes", () => (IReadOnlyList<ChangeEntry>)changes[Find(containerId).Id]);
+    }
 
     public Task PauseAsync(string containerId, CancellationToken cancellationToken) =>
         Record("pause", () => SetState(containerId, s => s with { Paused = true, Status = "paused" }));
@@ -111,6 +124,7 @@ public sealed class FakeEngine : IContainerEngine
         {
             ArgumentNullException.ThrowIfNull(request);
             Commits.Add(request);
+            CommitRequested.TrySetResult();
             var id = $"sha256:{Commits.Count:x64}";
             images[id] = new ImageInspection(id, [$"{request.Repository}:{request.Tag}"], "now", 1, Find(request.ContainerId).Config, new GraphDriverInfo("fake", new Dictionary<string, string>()), Encoding.UTF8.GetBytes("{}"));
             return id;
@@ -166,7 +180,11 @@ public sealed class FakeEngine : IContainerEngine
 
     private Task<T> Record<T>(string call, Func<T> action)
     {
-        Calls.Add(call);
+        lock (Calls)
+        {
+            Calls.Add(call);
+        }
+
         if (FailOn.TryGetValue(call, out var failure))
         {
             return Task.FromException<T>(failure);

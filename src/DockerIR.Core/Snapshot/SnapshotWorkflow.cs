@@ -27,7 +27,7 @@ public sealed record SnapshotRequest(string Container)
     public string? ResumeCaseId { get; init; }
 
     /// <summary>
-    /// Called once the change set is recorded, just before the commit: work that may run while the engine commits (a
+    /// Called once the change set is recorded, while the engine commits: work that may run before the commit ends (a
     /// respond starts the redeploy's canaries here). It must only start that work, not wait for it.
     /// </summary>
     public Action? OnChangesRecorded { get; init; }
@@ -99,32 +99,55 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
                 $"{audit.AllFindings.Count()} findings ({audit.AllFindings.Count(f => f.Severity == Audit.Severity.High)} high): {string.Join(", ", audit.AllFindings.Select(f => f.Id))}", cancellationToken);
             await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
 
-            progress?.Report("processes");
-            await CaptureProcessesAsync(dir, custody, inspect, target, warnings, cancellationToken);
+            // The commit starts as soon as the frozen container's inspect is kept. The volatile state and the change set
+            // are read while the engine commits (the same frozen layer, which cannot change): the commit is most of the
+            // time the service is down, and it no longer waits for them.
+            progress?.Report("commit");
+            var committing = CommitOrAdoptAsync(custody, inspect, caseId, target, request.ResumeCaseId is not null, cancellationToken);
+            IReadOnlyList<ClassifiedChange> classified;
+            int suspicious;
+            try
+            {
+                progress?.Report("processes");
+                await CaptureProcessesAsync(dir, custody, inspect, target, warnings, cancellationToken);
 
-            progress?.Report("logs");
-            await CaptureLogsAsync(dir, custody, inspect, target, request, warnings, cancellationToken);
+                progress?.Report("logs");
+                await CaptureLogsAsync(dir, custody, inspect, target, request, warnings, cancellationToken);
 
-            progress?.Report("image");
-            await CaptureImageAsync(dir, custody, inspect, warnings, cancellationToken);
+                progress?.Report("image");
+                await CaptureImageAsync(dir, custody, inspect, warnings, cancellationToken);
 
-            progress?.Report("changes");
-            var changes = await engine.GetChangesAsync(inspect.Id, cancellationToken);
-            var classified = ChangeClassifier.Classify(changes);
-            await dir.WriteJsonAsync(CaseDirectory.ChangesFile, classified, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
-            var suspicious = classified.Count(c => c.Classification == Classification.Suspicious);
-            await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
-                $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
-            log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
-            request.OnChangesRecorded?.Invoke();
+                progress?.Report("changes");
+                var changes = await engine.GetChangesAsync(inspect.Id, cancellationToken);
+                classified = ChangeClassifier.Classify(changes);
+                await dir.WriteJsonAsync(CaseDirectory.ChangesFile, classified, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
+                suspicious = classified.Count(c => c.Classification == Classification.Suspicious);
+                await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
+                    $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
+                log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
+                request.OnChangesRecorded?.Invoke();
+            }
+            catch
+            {
+                // Nothing is left going on: the commit ends (recorded either way) before the failure is reported.
+                try
+                {
+                    await committing;
+                }
+                catch (Exception e) when (e is DockerIRException or OperationCanceledException)
+                {
+                }
+
+                throw;
+            }
 
             progress?.Report("commit");
-            var snapshot = (request.ResumeCaseId is null ? null : await AdoptAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken))
-                ?? await CommitAsync(custody, inspect, caseId, target, classified.Count, suspicious, cancellationToken);
+            var (imageId, tag, committed) = await committing;
+            var snapshot = new CaseSnapshot(imageId, tag, committed, LeftPaused: inspect.State.Running || inspect.State.Paused, classified.Count, suspicious);
             record = record with { Snapshot = snapshot };
             await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
             await custody.AppendAsync("snapshot.recorded", target, CustodyOutcome.Succeeded,
-                $"evidence image {snapshot.EvidenceImageId} tagged {snapshot.EvidenceImageTag}", cancellationToken);
+                $"evidence image {snapshot.EvidenceImageId} tagged {snapshot.EvidenceImageTag}, {classified.Count} changes ({suspicious} suspicious)", cancellationToken);
 
             var paused = inspect.State.Paused || pausedByUs;
             if (request.Unpause && paused)
@@ -277,11 +300,33 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
     /// <summary>When this process started: the freeze is timed from it.</summary>
     private static DateTimeOffset CommandStart { get; } = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
-    /// <summary>The evidence image an interrupted run of this case already committed, if any: a resumed run never commits twice.</summary>
-    private async Task<CaseSnapshot?> AdoptAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
-        int changeCount, int suspiciousCount, CancellationToken cancellationToken)
+    /// <summary>The evidence image: the one an interrupted run of this case already committed (a resumed run never commits twice), else a new commit.</summary>
+    private async Task<(string ImageId, string Tag, DateTimeOffset Committed)> CommitOrAdoptAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
+        bool resumed, CancellationToken cancellationToken)
     {
-        var images = await engine.ListImagesAsync([$"{LabelCase}={caseId}", $"{LabelSourceContainer}={inspect.Id}"], cancellationToken);
+        await Task.Yield();
+        return (resumed ? await AdoptAsync(custody, inspect, caseId, target, cancellationToken) : null)
+            ?? await CommitAsync(custody, inspect, caseId, target, cancellationToken);
+    }
+
+    private async Task<(string ImageId, string Tag, DateTimeOffset Committed)?> AdoptAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
+        CancellationToken cancellationToken)
+    {
+        string[] labels = [$"{LabelCase}={caseId}", $"{LabelSourceContainer}={inspect.Id}"];
+        var images = await engine.ListImagesAsync(labels, cancellationToken);
+        if (images.Count == 0 && await CommitLeftInFlightAsync(custody, cancellationToken))
+        {
+            // The interrupted run asked for a commit and ended before the answer: the engine may still be committing.
+            // Its image is waited for (bounded) rather than committed a second time.
+            log.Information("An interrupted run of case {CaseId} started a commit it did not see end; waiting up to {Seconds} s for its evidence image", caseId, InFlightCommitWait.TotalSeconds);
+            var deadline = clock.GetUtcNow() + InFlightCommitWait;
+            while (images.Count == 0 && clock.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+                images = await engine.ListImagesAsync(labels, cancellationToken);
+            }
+        }
+
         if (images.Count == 0)
         {
             return null;
@@ -292,11 +337,26 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var committed = DateTimeOffset.TryParse(image.Labels.GetValueOrDefault(LabelCreated), System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : clock.GetUtcNow();
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Skipped, $"adopted evidence image {image.Id}, committed by an interrupted run of this case", cancellationToken);
-        return new CaseSnapshot(image.Id, tag, committed, LeftPaused: inspect.State.Running || inspect.State.Paused, changeCount, suspiciousCount);
+        return (image.Id, tag, committed);
     }
 
-    private async Task<CaseSnapshot> CommitAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
-        int changeCount, int suspiciousCount, CancellationToken cancellationToken)
+    /// <summary>How long a resumed run waits for the evidence image of a commit an interrupted run left in flight.</summary>
+    private static readonly TimeSpan InFlightCommitWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether the case's custody shows a commit started and never ended (the run was killed while the engine committed).</summary>
+    private static async Task<bool> CommitLeftInFlightAsync(CustodyLog custody, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(custody.Path))
+        {
+            return false;
+        }
+
+        var commits = (await CustodyLog.ReadAsync(custody.Path, cancellationToken)).Where(r => r.Action == "container.commit").ToList();
+        return commits.Count > 0 && commits[^1].Outcome == CustodyOutcome.Started;
+    }
+
+    private async Task<(string ImageId, string Tag, DateTimeOffset Committed)> CommitAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
+        CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var repository = EvidenceRepository(inspect.Name);
@@ -316,7 +376,6 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var imageId = await engine.CommitAsync(commit, cancellationToken);
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Succeeded, $"evidence image {imageId}", cancellationToken);
         log.Information("Committed {Container} as {ImageId}", EngineIds.Abbreviate(inspect.Id), EngineIds.Abbreviate(imageId));
-        return new CaseSnapshot(imageId, $"{repository}:{caseId}", now, LeftPaused: inspect.State.Running || inspect.State.Paused,
-            changeCount, suspiciousCount);
+        return (imageId, $"{repository}:{caseId}", now);
     }
 }
