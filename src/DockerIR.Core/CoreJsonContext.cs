@@ -26,6 +26,7 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployPlan))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployResult))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.WriteProfile))]
+[JsonSerializable(typeof(DockerIR.Core.Redeploy.CachedWriteProfile))]
 [JsonSerializable(typeof(DockerIR.Core.Audit.AuditReport))]
 [JsonSerializable(typeof(DockerIR.Core.Triage.TriageReport))]
 [JsonSerializable(typeof(DockerIR.Core.Triage.TimelineEvent))]

@@ -132,6 +132,62 @@ public sealed class RedeploySameServiceTests(BusyboxFixture busybox) : IClassFix
     }
 
     [Fact]
+    public async Task Redeploy_SecondIncidentOnTheSameImage_TakesTheWriteProfileFromTheCache_AndLearnsAgainWhenItFails()
+    {
+        // The transient lock again: only a profiling canary sees it, so a cached profile that lacks it cannot boot.
+        var image = await ImageAsync("cached", "mkdir /run/lock/start.$$ || { echo 'cannot lock' >&2; exit 1; }\nrmdir /run/lock/start.$$\nexec httpd -f -p 8080 -h /www");
+        var cache = Path.Combine(workDir, "cache");
+        var env = new Dictionary<string, string?> { [WriteProfileCache.EnvironmentVariable] = cache };
+
+        async Task<(ProcessResult Result, JsonElement Profile, string CaseDir, string Name)> IncidentAsync(string stem)
+        {
+            var name = busybox.Resources.Name(stem);
+            await DockerAsync(["run", "-d", "--name", name, .. Labels(), "-p", "127.0.0.1::8080", image]);
+            var address = await AddressAsync(name);
+            var caseDir = await SnapshotAsync(name, stem);
+            var result = await ProcessRunner.DockerIRAsync(["redeploy", name, "--case-dir", caseDir, "--yes", "--probe", address.ToString(), "--debug"], env);
+            CliAssert.Success(result);
+            using var http = new HttpClient();
+            Assert.Contains("same service", await http.GetStringAsync(address), StringComparison.Ordinal);
+            var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployWorkflow.PlanFile))).RootElement;
+            return (result, plan.GetProperty("writeProfile").Clone(), caseDir, name);
+        }
+
+        static bool HasLock(JsonElement profile) => profile.GetProperty("locations").EnumerateArray().Any(l => l.GetProperty("path").GetString() == "/run/lock");
+
+        // The first incident on the image learns its profile with a canary and keeps it.
+        var first = await IncidentAsync("cached-1");
+        Assert.True(HasLock(first.Profile));
+        Assert.False(first.Profile.TryGetProperty("cachedFrom", out var none) && none.ValueKind == JsonValueKind.String);
+        Assert.Contains(".canary-", first.Result.StdErr, StringComparison.Ordinal);
+        var entry = Assert.Single(Directory.GetFiles(Path.Combine(cache, "write-profiles"), "*.json"));
+
+        // The second takes it from the cache: no profiling canary, the same mounts, and the preflight still runs.
+        var second = await IncidentAsync("cached-2");
+        Assert.True(HasLock(second.Profile));
+        var firstCase = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(first.CaseDir, "case.json"))).RootElement.GetProperty("caseId").GetString()!;
+        Assert.Contains(firstCase, second.Profile.GetProperty("cachedFrom").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(".canary-", second.Result.StdErr, StringComparison.Ordinal);
+        Assert.Contains(".preflight-", second.Result.StdErr, StringComparison.Ordinal);
+        Assert.True((await InspectComparison.InspectAsync(second.Name)).GetProperty("HostConfig").GetProperty("Tmpfs").TryGetProperty("/run/lock", out _));
+
+        // A cached profile that is wrong (here emptied by hand) fails the preflight; the profile is learned again, the
+        // relaunch goes on, and the cache holds the fresh profile.
+        var kept = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(entry))!;
+        kept["profile"]!["locations"] = new System.Text.Json.Nodes.JsonArray();
+        kept["profile"]!["dirs"] = new System.Text.Json.Nodes.JsonArray();
+        await File.WriteAllTextAsync(entry, kept.ToJsonString());
+        var third = await IncidentAsync("cached-3");
+        Assert.True(HasLock(third.Profile));
+        Assert.False(third.Profile.TryGetProperty("cachedFrom", out var fresh) && fresh.ValueKind == JsonValueKind.String);
+        Assert.Contains(".canary-", third.Result.StdErr, StringComparison.Ordinal);
+        var custody = await File.ReadAllTextAsync(Path.Combine(third.CaseDir, "custody.jsonl"));
+        Assert.Contains("kept in the cache", custody, StringComparison.Ordinal);
+        Assert.Contains("\"action\":\"container.kill\"", custody, StringComparison.Ordinal);
+        Assert.Contains("/run/lock", await File.ReadAllTextAsync(entry), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Redeploy_ReplacementThatCannotBoot_FailsThePreflightAndLeavesTheSuspectAsItWas()
     {
         // It writes its state only when its root is read-only: no canary of the writable image can see that write.

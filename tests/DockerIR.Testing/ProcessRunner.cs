@@ -60,10 +60,17 @@ public static class ProcessRunner
         return new ProcessResult(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Runs the dockerir built next to the test assembly (referenced by the test project).</summary>
+    /// <summary>
+    /// Runs the dockerir built next to the test assembly (referenced by the test project). The write-profile cache is
+    /// off unless <paramref name="env"/> names one, so every test's redeploy runs its own profiling canary.
+    /// </summary>
     public static Task<ProcessResult> DockerIRAsync(IEnumerable<string> args, IDictionary<string, string?>? env = null, string? workingDirectory = null,
-        TimeSpan? timeout = null) =>
-        RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "dockerir.dll"), .. args], env, workingDirectory, timeout);
+        TimeSpan? timeout = null)
+    {
+        var withCache = new Dictionary<string, string?>(env ?? new Dictionary<string, string?>());
+        withCache.TryAdd("DOCKERIR_CACHE_DIR", "off");
+        return RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "dockerir.dll"), .. args], withCache, workingDirectory, timeout);
+    }
 
     /// <summary>Runs the docker CLI, an oracle independent of our client.</summary>
     public static Task<ProcessResult> DockerAsync(params string[] args) => RunAsync("docker", args);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Platform;
 using DockerIR.Core.Snapshot;
 using DockerIR.Core.Tar;
 using Serilog;
@@ -36,11 +37,27 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     private const int MaxStats = 200;
     private const int MaxHeaders = 4096;
 
-    /// <summary>Removals of canaries that passed, going on in the background so the relaunch does not wait for them.</summary>
+    /// <summary>Removals of canaries that are done with, going on in the background so the relaunch does not wait for them.</summary>
     private static readonly ConcurrentDictionary<Task, byte> Removals = new();
 
+    /// <summary>
+    /// Opened when no relaunch is under way any more: a background removal (a kill, an unmount, a volume removed) waits
+    /// for it, so it does not compete with the suspect's kill and the replacement's start for the engine.
+    /// </summary>
+    private static readonly TaskCompletionSource RelaunchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The longest a background removal waits for <see cref="RelaunchDone"/>.</summary>
+    private static readonly TimeSpan RemovalHold = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lets the background removals go on: the relaunch they waited for has ended (or none will come).</summary>
+    public static void ReleaseRemovals() => RelaunchDone.TrySetResult();
+
     /// <summary>Waits for every canary removal still going on; the CLI calls it before it lets go of the engine.</summary>
-    public static Task DrainRemovalsAsync() => Task.WhenAll(Removals.Keys);
+    public static Task DrainRemovalsAsync()
+    {
+        ReleaseRemovals();
+        return Task.WhenAll(Removals.Keys);
+    }
 
     public static string ProfileName(RedeployPlan plan) => $"{plan.SuspectName}.canary-{plan.CaseId}";
 
@@ -54,8 +71,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     public async Task<WriteProfile> ProfileAsync(RedeployPlan draft, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        var body = ReplacementRequest.WithoutWritable(JsonNode.Parse(draft.CreateBody.GetRawText()) as JsonObject ?? [], draft.Writable);
-        var (canary, connect) = ReplacementRequest.Canary(body, draft.ConnectBeforeStart, draft.CaseId, readOnly: false);
+        var (canary, connect) = ProfileRequest(draft);
         var id = await CreateAsync(canary, connect, ProfileName(draft), draft.CaseId, cancellationToken);
         var notes = new List<string>();
         try
@@ -78,24 +94,34 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
                 await Task.Delay(Settle, cancellationToken);
             }
 
-            var state = (await engine.InspectContainerAsync(id, cancellationToken)).State;
-            if (!state.Running)
+            // Read while it still runs: its root stays mounted on the host, and the kill and removal happen in the
+            // background, after the relaunch, instead of before the preflight.
+            var warm = await engine.InspectContainerAsync(id, cancellationToken);
+            if (!warm.State.Running)
             {
-                notes.Add($"the canary of the original image stopped by itself (exit code {state.ExitCode}) during its warm-up; what it wrote until then is in the profile");
-            }
-            else
-            {
-                await engine.KillAsync(id, "SIGKILL", cancellationToken);
-                await engine.WaitAsync(id, cancellationToken);
+                notes.Add($"the canary of the original image stopped by itself (exit code {warm.State.ExitCode}) during its warm-up; what it wrote until then is in the profile");
             }
 
-            var stopped = await engine.InspectContainerAsync(id, cancellationToken);
-            return await ReadProfileAsync(stopped, draft.Writable.Select(w => w.Path), notes, cancellationToken);
+            return await ReadProfileAsync(warm, draft.Writable.Select(w => w.Path), notes, cancellationToken);
         }
         finally
         {
             RemoveLater(id);
         }
+    }
+
+    /// <summary>The key of the profiling canary's configuration in <see cref="WriteProfileCache"/>.</summary>
+    public static string ProfileKey(RedeployPlan draft)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        return WriteProfileCache.Key(draft.ImageId, ProfileRequest(draft).Body);
+    }
+
+    /// <summary>The profiling canary's create request: the draft writable, none of its planned writable mounts, as a canary.</summary>
+    private static (JsonObject Body, IReadOnlyList<NetworkEndpoint> Connect) ProfileRequest(RedeployPlan draft)
+    {
+        var body = ReplacementRequest.WithoutWritable(JsonNode.Parse(draft.CreateBody.GetRawText()) as JsonObject ?? [], draft.Writable);
+        return ReplacementRequest.Canary(body, draft.ConnectBeforeStart, draft.CaseId, readOnly: false);
     }
 
     /// <summary>
@@ -285,10 +311,24 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         await RemoveAsync(existing.Id);
     }
 
-    /// <summary>Removes a canary in the background (it no longer matters to the run); <see cref="DrainRemovalsAsync"/> waits for it.</summary>
+    /// <summary>Kills a canary now and removes it in the background once the relaunch is done (it no longer matters to the run); <see cref="DrainRemovalsAsync"/> waits for it.</summary>
     private void RemoveLater(string id)
     {
-        var removal = RemoveAsync(id);
+        var removal = Task.Run(async () =>
+        {
+            // Stopped at once, so its app uses no more of the machine; removed once the relaunch is done.
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                await engine.KillAsync(id, "SIGKILL", cts.Token);
+            }
+            catch (Exception e) when (e is DockerIRException or OperationCanceledException)
+            {
+            }
+
+            await Task.WhenAny(RelaunchDone.Task, Task.Delay(RemovalHold));
+            await RemoveAsync(id);
+        });
         Removals[removal] = 0;
         _ = removal.ContinueWith(t => Removals.TryRemove(t, out _), TaskScheduler.Default);
     }
@@ -340,10 +380,12 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
 
         var locations = WritePlacement.Locations(changes, WriteSeen.Canary, directories);
         var added = changes.Where(c => c.Kind == ChangeKind.Added).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
+        var merged = canary.State.Running ? canary.GraphDriver.Data.GetValueOrDefault("MergedDir") : null;
         var dirs = new List<ImageDir>();
         foreach (var path in locations.Select(l => l.Path).Concat(alsoDescribe).Append("/tmp").Distinct(StringComparer.Ordinal).Take(MaxStats))
         {
-            if (await ReadDirAsync(canary.Id, path, added, cancellationToken) is { } dir)
+            var (answered, onHost) = ReadDirOnHost(merged, path, added);
+            if ((answered ? onHost : await ReadDirAsync(canary.Id, path, added, cancellationToken)) is { } dir)
             {
                 dirs.Add(dir);
             }
@@ -385,7 +427,77 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         }
     }
 
-    /// <summary>What the stopped canary holds at a directory: its owner and mode, and how many entries the app did not add (capped).</summary>
+    /// <summary>
+    /// What the image holds at a directory, read on this host through the running canary's root (overlay's merged
+    /// directory: the image and what the app wrote, no volume or tmpfs of the canary's). Not answered (the engine's
+    /// archive is asked instead) when that root is not readable here (a remote engine, not root) or a symlink is on the
+    /// way: the engine resolves links as the container sees them, and the host never follows one. About a thousand
+    /// times faster than an archive request (140 ms each on this machine).
+    /// </summary>
+    private static (bool Answered, ImageDir? Dir) ReadDirOnHost(string? merged, string path, HashSet<string> added)
+    {
+        if (string.IsNullOrEmpty(merged) || Native.LStat(merged) is not { Type: HostStat.Directory })
+        {
+            return (false, null);
+        }
+
+        var host = merged;
+        HostStat? stat = null;
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part is "." or "..")
+            {
+                return (false, null);
+            }
+
+            if (stat is { Type: not HostStat.Directory })
+            {
+                return (true, new ImageDir(path, false, 0, 0x1ED, 0, 0)); // a parent is a file: nothing exists below it
+            }
+
+            host = host + "/" + part;
+            stat = Native.LStat(host);
+            if (stat is null)
+            {
+                return (true, new ImageDir(path, false, 0, 0x1ED, 0, 0));
+            }
+
+            if (stat.Value.Type == HostStat.Symlink)
+            {
+                return (false, null);
+            }
+        }
+
+        if (stat is not { Type: HostStat.Directory } found)
+        {
+            return (true, null); // not a directory: no mount goes here
+        }
+
+        var dir = new ImageDir(path, !added.Contains(path), 0, (int)found.Permissions, found.Uid, found.Gid);
+        try
+        {
+            foreach (var name in Directory.EnumerateFileSystemEntries(host).Select(Path.GetFileName))
+            {
+                var full = (path == "/" ? "/" : path + "/") + name;
+                if (!added.Contains(full) && !added.Any(a => ChangeClassifier.IsAtOrBelow(full, a)))
+                {
+                    dir = dir with { Entries = dir.Entries + 1 };
+                    if (dir.Entries >= WritePlacement.EntryCap)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (false, null);
+        }
+
+        return (true, dir);
+    }
+
+    /// <summary>What the canary holds at a directory, through the engine's archive: its owner and mode, and how many entries the app did not add (capped).</summary>
     private async Task<ImageDir?> ReadDirAsync(string canaryId, string path, HashSet<string> added, CancellationToken cancellationToken)
     {
         try

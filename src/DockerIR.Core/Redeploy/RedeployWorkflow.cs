@@ -37,6 +37,9 @@ public sealed record PreparedRedeploy(RedeployPlan Plan, string CaseDir, Contain
 
     /// <summary>The preflight already run for this plan (respond runs it while the commit is in progress); null to run it before the kill.</summary>
     public PreflightResult? Preflight { get; init; }
+
+    /// <summary>The same plan made again from a fresh canary's profile: set when the plan's profile came from the cache, for a preflight it fails.</summary>
+    internal Func<CancellationToken, Task<PreparedRedeploy>>? Relearn { get; init; }
 }
 
 /// <summary>What a redeploy did.</summary>
@@ -110,23 +113,51 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         var input = new RedeployInput(record.CaseId, asPlanned, image, changes, users);
         var draft = RedeployPlanner.Plan(input, request.Options);
         var profile = await ReadRecordedProfileAsync(dir, draft, cancellationToken)
-            ?? await LearnWritesAsync(draft, request.Options.LearnWrites, cancellationToken);
+            ?? await LearnWritesAsync(draft, request.Options.LearnWrites, fresh: false, cancellationToken);
         var plan = RedeployPlanner.Plan(input with { Profile = profile }, request.Options);
 
-        return new PreparedRedeploy(plan, dir.Root, suspect) { Force = request.Options.Force, NoEvidence = request.NoEvidence };
+        var prepared = new PreparedRedeploy(plan, dir.Root, suspect) { Force = request.Options.Force, NoEvidence = request.NoEvidence };
+        return profile.CachedFrom is null ? prepared : prepared with
+        {
+            Relearn = async token =>
+            {
+                var learned = await LearnWritesAsync(draft, runCanary: true, fresh: true, token);
+                return prepared with { Plan = RedeployPlanner.Plan(input with { Profile = learned }, request.Options), Relearn = null };
+            },
+        };
     }
 
     /// <summary>
     /// The write profile a canary of the original image shows (or, with <paramref name="runCanary"/> false, what the
     /// image holds where the change set writes); a canary that cannot run leaves the change set alone, and says why.
+    /// A profile kept in <see cref="WriteProfileCache"/> for the same image and configuration is used instead of a
+    /// canary unless <paramref name="fresh"/>; what a canary learns is kept there.
     /// </summary>
-    private async Task<WriteProfile> LearnWritesAsync(RedeployPlan draft, bool runCanary, CancellationToken cancellationToken)
+    private async Task<WriteProfile> LearnWritesAsync(RedeployPlan draft, bool runCanary, bool fresh, CancellationToken cancellationToken)
     {
         try
         {
             var canaries = new CanaryRunner(engine, log, http);
-            var profile = runCanary ? await canaries.ProfileAsync(draft, cancellationToken) : await canaries.DescribeImageAsync(draft, cancellationToken);
+            if (!runCanary)
+            {
+                var described = await canaries.DescribeImageAsync(draft, cancellationToken);
+                log.Information("Write profile of {Image}: {Count} places, from {Method}", EngineIds.Abbreviate(draft.ImageId), described.Locations.Count, described.Method);
+                return described;
+            }
+
+            var cache = WriteProfileCache.FromEnvironment(log);
+            var key = CanaryRunner.ProfileKey(draft);
+            if (!fresh && cache.Read(key, draft.ImageId) is { } kept)
+            {
+                var from = $"case {kept.CaseId}, {kept.LearnedUtc:yyyy-MM-dd HH:mm:ss}Z";
+                log.Information("Write profile of {Image}: {Count} places, kept from the canary of {From} (no canary needed; the preflight still runs)",
+                    EngineIds.Abbreviate(draft.ImageId), kept.Profile.Locations.Count, from);
+                return kept.Profile with { CachedFrom = from };
+            }
+
+            var profile = await canaries.ProfileAsync(draft, cancellationToken);
             log.Information("Write profile of {Image}: {Count} places, from {Method}", EngineIds.Abbreviate(draft.ImageId), profile.Locations.Count, profile.Method);
+            cache.Write(key, draft.ImageId, draft.CaseId, clock.GetUtcNow(), profile);
             return profile;
         }
         catch (DockerIRException e) when (e.Kind is not (FailureKind.EngineUnreachable or FailureKind.Storage))
@@ -184,7 +215,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
 
         var input = new RedeployInput("preview", suspect, image, changes, users);
         var draft = RedeployPlanner.Plan(input, options);
-        return RedeployPlanner.Plan(input with { Profile = await LearnWritesAsync(draft, runCanary: false, cancellationToken) }, options);
+        return RedeployPlanner.Plan(input with { Profile = await LearnWritesAsync(draft, runCanary: false, fresh: false, cancellationToken) }, options);
     }
 
     /// <summary>
@@ -243,7 +274,19 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             }
 
             var suspect = await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
-            var preflight = prepared.Preflight ?? await PreflightAsync(custody, suspect, prepared, target, progress, cancellationToken);
+            if (prepared.Preflight is null)
+            {
+                var checkedPlan = await PreflightOrRelearnAsync(custody, suspect, prepared, target, progress, cancellationToken);
+                if (!ReferenceEquals(checkedPlan.Plan, plan))
+                {
+                    await RecordPlanAsync(dir, custody, checkedPlan, write: !File.Exists(dir.PathOf(CaseFiles.SumsFile)), cancellationToken);
+                }
+
+                prepared = checkedPlan;
+                plan = prepared.Plan;
+            }
+
+            var preflight = prepared.Preflight;
 
             progress?.Report("kill");
             await KillAsync(custody, suspect, target, cancellationToken);
@@ -268,6 +311,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                 result => custody.AppendAsync("replacement.probe", replacementTarget, result.Passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
                     $"{result.Probe}: {result.Detail}", cancellationToken), cancellationToken);
 
+            CanaryRunner.ReleaseRemovals();
             var passed = probes.All(p => p.Passed);
             var logs = passed ? [] : await CanaryRunner.LogTailAsync(engine, replacementId, cancellationToken);
             return new RedeployResult(plan, dir.Root, true, replacementId, keptAs, probes, passed, logs) { Preflight = preflight };
@@ -296,15 +340,41 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var plan = prepared.Plan;
         var suspect = await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
-        return prepared with { Preflight = await PreflightAsync(custody, suspect, prepared, $"{plan.SuspectName} ({plan.SuspectId})", progress, cancellationToken) };
+        return await PreflightOrRelearnAsync(custody, suspect, prepared, $"{plan.SuspectName} ({plan.SuspectId})", progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The preflight of a prepared plan; when the plan's write profile came from the cache and the replacement fails,
+    /// the profile is learned again by a canary and the new plan preflighted (a cached profile never blocks a relaunch a
+    /// fresh one would allow). Returns the plan that was checked, with its preflight.
+    /// </summary>
+    private async Task<PreparedRedeploy> PreflightOrRelearnAsync(CustodyLog custody, ContainerInspection suspect, PreparedRedeploy prepared, string target,
+        IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        if (prepared.Relearn is { } relearn)
+        {
+            var first = await PreflightAsync(custody, suspect, prepared, target, progress, cancellationToken, quiet: true);
+            if (first is null || first.Passed)
+            {
+                return prepared with { Preflight = first, Relearn = null };
+            }
+
+            await custody.AppendAsync("replacement.preflight", target, CustodyOutcome.Failed,
+                $"with the write profile kept in the cache from {prepared.Plan.WriteProfile.CachedFrom} the replacement failed ({first.Detail}); learning the profile again with a canary", cancellationToken);
+            log.Warning("The replacement failed its preflight with the cached write profile ({Detail}); learning it again with a canary", first.Detail);
+            prepared = await relearn(cancellationToken);
+        }
+
+        return prepared with { Preflight = await PreflightAsync(custody, suspect, prepared, target, progress, cancellationToken) };
     }
 
     /// <summary>
     /// Starts the replacement exactly as planned as a canary and probes it, before anything is killed. A failure leaves
     /// the suspect as it was and ends the redeploy (unless --force); a suspect already stopped (a resumed run) needs none.
     /// </summary>
+    /// <param name="quiet">A first try with a cached profile: a failure is not recorded as the preflight's (the caller learns again and retries).</param>
     private async Task<PreflightResult?> PreflightAsync(CustodyLog custody, ContainerInspection suspect, PreparedRedeploy prepared, string target,
-        IProgress<string>? progress, CancellationToken cancellationToken)
+        IProgress<string>? progress, CancellationToken cancellationToken, bool quiet = false)
     {
         var plan = prepared.Plan;
         if (!suspect.State.Running && !suspect.State.Paused)
@@ -322,6 +392,11 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             await custody.AppendAsync("replacement.preflight", target, CustodyOutcome.Succeeded,
                 $"the planned replacement booted read-only as a canary and passed: {preflight.Detail}", cancellationToken);
             log.Information("The replacement passed its preflight: {Detail}", preflight.Detail);
+            return preflight;
+        }
+
+        if (quiet)
+        {
             return preflight;
         }
 

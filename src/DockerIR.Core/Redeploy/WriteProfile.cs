@@ -38,6 +38,9 @@ public sealed record WriteProfile(string Method, IReadOnlyList<WriteLocation> Lo
 {
     /// <summary>No canary ran: only the suspect's change set is known.</summary>
     public static readonly WriteProfile None = new("the suspect's change set only (no canary ran)", [], [], []);
+
+    /// <summary>Where a profile taken from <see cref="WriteProfileCache"/> was learned (case and time); null when a canary of this run learned it.</summary>
+    public string? CachedFrom { get; init; }
 }
 
 /// <summary>A writable mount of the replacement: a tmpfs, or an anonymous volume the engine fills with the image's content.</summary>
