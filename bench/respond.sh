@@ -6,16 +6,18 @@
 #   downtime   from the last successful request before the freeze to the first successful one after it (the replacement)
 #   total      the respond command from start to end
 #   commit     `docker commit` of an identical container, measured alone in the same run
+# Every scenario runs once with an empty write-profile cache (cold: the profiling canary runs) before its measured
+# runs (warm: the image's profile is in the cache, as at every incident after the first on an image).
 # Scenarios: demo (the demo app's breach: a web shell and a defaced page), s1 (10,000 added files of 1-4 KB),
-# s3 (one added 1 GB file). Usage: bench/respond.sh [--runs N] [--skip-s3] [--keep]
+# s3 (one added 1 GB file). Usage: bench/respond.sh [--runs N] [--skip-s3] [--only 'demo s1 s3'] [--keep]
 # Engine resources are labelled dockerir.bench=1 and removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/engine.sh
-RUNS=3; SKIP_S3=0; KEEP=0
+RUNS=3; SKIP_S3=0; KEEP=0; ONLY=
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runs) RUNS=$2; shift 2;; --skip-s3) SKIP_S3=1; shift;; --keep) KEEP=1; shift;;
+    --runs) RUNS=$2; shift 2;; --skip-s3) SKIP_S3=1; shift;; --keep) KEEP=1; shift;; --only) ONLY=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 1;;
   esac
 done
@@ -92,7 +94,7 @@ measure() {
   poll "$port" "$polls" "$stop"; local poll_pid=$!
   sleep 0.5
   t0=$(date +%s%N)
-  "$DIR" respond "$name" --out "$WORK/cases-$scenario-$run" --yes --probe "http://127.0.0.1:$port/" -q >/dev/null
+  DOCKERIR_CACHE_DIR="$WORK/cache-$scenario" "$DIR" respond "$name" --out "$WORK/cases-$scenario-$run" --yes --probe "http://127.0.0.1:$port/" -q >/dev/null
   local t1; t1=$(date +%s%N)
   sleep 1
   touch "$stop"; wait "$poll_pid"; kill "$events_pid" 2>/dev/null || true; wait "$events_pid" 2>/dev/null || true
@@ -112,12 +114,16 @@ PY
 median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 
 echo
-echo "dockerir respond downtime ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, Native AOT, medians of the runs)"
-printf '%-10s %5s %9s %10s %9s %9s %22s %16s\n' scenario runs freeze downtime total commit "downtime-commit (<=1.5)" "downtime/total"
-scenarios="demo s1"; [ "$SKIP_S3" = 0 ] && scenarios="$scenarios s3"
+echo "dockerir respond downtime ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, Native AOT)"
+echo "warm: medians of the runs with the image's write profile in the cache; cold: the first run, empty cache (a profiling canary runs)"
+printf '%-10s %5s %9s %10s %9s %9s %16s %15s %12s %17s\n' scenario runs freeze downtime total commit "down-commit<=1.5" "down/total<=.5" "cold down" "cold down-commit"
+scenarios="demo s1"; [ "$SKIP_S3" = 0 ] && scenarios="$scenarios s3"; [ -n "$ONLY" ] && scenarios=$ONLY
 for scenario in $scenarios; do
   runs=$RUNS; [ "$scenario" = s3 ] && runs=1
   : > "$WORK/results-$scenario"
+  rm -rf "$WORK/cache-$scenario"
+  echo "== $scenario cold run" >&2
+  read -r _ cold_down _ cold_commit < <(measure "$scenario" cold)
   for run in $(seq 1 "$runs"); do
     echo "== $scenario run $run" >&2
     measure "$scenario" "$run" >> "$WORK/results-$scenario"
@@ -126,6 +132,7 @@ for scenario in $scenarios; do
   down=$(awk '{print $2}' "$WORK/results-$scenario" | median)
   total=$(awk '{print $3}' "$WORK/results-$scenario" | median)
   commit=$(awk '{print $4}' "$WORK/results-$scenario" | median)
-  printf '%-10s %5s %9s %10s %9s %9s %22s %16s\n' "$scenario" "$runs" "$freeze" "$down" "$total" "$commit" \
-    "$(awk -v d="$down" -v c="$commit" 'BEGIN {printf "%.3f", d-c}')" "$(awk -v d="$down" -v t="$total" 'BEGIN {printf "%.2f", d/t}')"
+  printf '%-10s %5s %9s %10s %9s %9s %16s %15s %12s %17s\n' "$scenario" "$runs" "$freeze" "$down" "$total" "$commit" \
+    "$(awk -v d="$down" -v c="$commit" 'BEGIN {printf "%.3f", d-c}')" "$(awk -v d="$down" -v t="$total" 'BEGIN {printf "%.2f", d/t}')" \
+    "$cold_down" "$(awk -v d="$cold_down" -v c="$cold_commit" 'BEGIN {printf "%.3f", d-c}')"
 done
