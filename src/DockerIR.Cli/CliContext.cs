@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;

@@ -2,7 +2,7 @@ using System.Formats.Tar;
 using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Demo;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 using DockerIR.Testing;
 
 namespace DockerIR.Cli.Tests;

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 using DockerIR.Testing;
 
 namespace DockerIR.Cli.Tests;

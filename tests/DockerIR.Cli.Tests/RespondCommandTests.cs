@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
@@ -47,7 +48,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         Assert.Equal(["done-before", "done-before", "done", "done", "done"], outcomes);
         Assert.Contains("artifacts.partial-", killedIn, StringComparison.Ordinal);
         CliAssert.Success(await ProcessRunner.DockerIRAsync(["verify", caseDir + ".tar.gz"]));
-        Assert.Single(await demo.Engine.ListImagesAsync([$"{SnapshotWorkflow.LabelCase}={caseId}"], CancellationToken.None));
+        Assert.Single(await demo.Engine.ListImagesAsync([$"{EvidenceImage.LabelCase}={caseId}"], CancellationToken.None));
         Assert.Single(await demo.Engine.ListContainersAsync(new ContainerListFilter(All: true, Labels: [$"{RedeployPlanner.LabelReplacementCase}={caseId}"]), CancellationToken.None));
         var custody = await File.ReadAllLinesAsync(Path.Combine(caseDir, "custody.jsonl"));
         Assert.Single(custody, l => l.Contains("\"action\":\"container.commit\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"succeeded\"", StringComparison.Ordinal));

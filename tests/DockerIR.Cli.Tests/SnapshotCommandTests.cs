@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;

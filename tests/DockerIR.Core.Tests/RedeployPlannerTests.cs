@@ -1,3 +1,5 @@
+using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Snapshot;
@@ -45,10 +46,10 @@ public sealed class SnapshotWorkflowTests : IDisposable
         var commit = Assert.Single(engine.Commits);
         Assert.Equal("dockerir-evidence/web", commit.Repository);
         Assert.Equal(result.CaseId, commit.Tag);
-        Assert.Equal(result.CaseId, commit.Labels[SnapshotWorkflow.LabelCase]);
-        Assert.Equal(result.ContainerId, commit.Labels[SnapshotWorkflow.LabelSourceContainer]);
-        Assert.Equal(engine.Get(result.ContainerId).ImageId, commit.Labels[SnapshotWorkflow.LabelSourceImage]);
-        Assert.True(DateTimeOffset.TryParse(commit.Labels[SnapshotWorkflow.LabelCreated], out _));
+        Assert.Equal(result.CaseId, commit.Labels[EvidenceImage.LabelCase]);
+        Assert.Equal(result.ContainerId, commit.Labels[EvidenceImage.LabelSourceContainer]);
+        Assert.Equal(engine.Get(result.ContainerId).ImageId, commit.Labels[EvidenceImage.LabelSourceImage]);
+        Assert.True(DateTimeOffset.TryParse(commit.Labels[EvidenceImage.LabelCreated], out _));
         Assert.False(commit.Pause);
     }
 

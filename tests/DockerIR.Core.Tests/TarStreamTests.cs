@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using DockerIR.Core.Extraction;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Tests;
 

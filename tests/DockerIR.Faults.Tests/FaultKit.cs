@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
@@ -134,7 +135,7 @@ internal static class FaultKit
     public static async Task CheckFinishedAsync(IContainerEngine engine, string containerId, string caseDir, IReadOnlyList<string> reference, string label, bool redeployed = true,
         bool engineRestarted = false)
     {
-        var images = await engine.ListImagesAsync([$"{SnapshotWorkflow.LabelSourceContainer}={containerId}"], CancellationToken.None);
+        var images = await engine.ListImagesAsync([$"{EvidenceImage.LabelSourceContainer}={containerId}"], CancellationToken.None);
         Assert.True(images.Count == 1, $"{label}: {images.Count} evidence images of the suspect, expected exactly one commit");
         var kills = Cases(Path.GetDirectoryName(caseDir)!).SelectMany(Custody).Count(r => r.Action == "container.kill" && r.Outcome == CustodyOutcome.Succeeded);
         Assert.True(kills <= (redeployed ? 1 : 0), $"{label}: {kills} kills recorded");

@@ -1,3 +1,4 @@
+using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
@@ -49,7 +50,7 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
         var caseDir = Assert.Single(FaultKit.Cases(outDir));
         Assert.False(FaultKit.SnapshotRecorded(caseDir), "no snapshot may be recorded for a container that was gone before its commit");
         Assert.False(File.Exists(caseDir + ".tar.gz"));
-        Assert.Empty(await demo.Engine.ListImagesAsync([$"{SnapshotWorkflow.LabelSourceContainer}={app.ContainerId}"], CancellationToken.None));
+        Assert.Empty(await demo.Engine.ListImagesAsync([$"{EvidenceImage.LabelSourceContainer}={app.ContainerId}"], CancellationToken.None));
         Assert.Contains(FaultKit.Custody(caseDir), r => r.Action == "run.step" && r.Target == "1:snapshot" && r.Outcome == CustodyOutcome.Failed);
         await FaultKit.CheckAfterFaultAsync(demo.Engine, app.ContainerId, outDir, reference, "removed", othersStopIt: true);
         FaultKit.Say(output, $"removed between diff and commit: exit 3, '{line}'");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Triage;
 
 namespace DockerIR.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class BundleCommand
         };
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var result = await new BundleWorkflow(ctx.Actor, ctx.Clock, ctx.Log).RunAsync(parse.GetRequiredValue(caseDir), parse.GetValue(output), ct);
+            var result = await new BundleWorkflow(ctx.Actor, ctx.Clock, ctx.Log, CaseViews.Refresher(ctx.Clock, ctx.Log)).RunAsync(parse.GetRequiredValue(caseDir), parse.GetValue(output), ct);
             if (parse.GetValue(json))
             {
                 await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.BundleResult);

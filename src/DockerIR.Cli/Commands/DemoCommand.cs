@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
@@ -155,7 +156,7 @@ internal static class DemoCommand
 
             if (caseId is not null)
             {
-                foreach (var image in await ctx.Engine.ListImagesAsync([$"{SnapshotWorkflow.LabelCase}={caseId}"], cts.Token))
+                foreach (var image in await ctx.Engine.ListImagesAsync([$"{EvidenceImage.LabelCase}={caseId}"], cts.Token))
                 {
                     await ctx.Engine.RemoveImageAsync(image.Id, force: true, cts.Token);
                 }

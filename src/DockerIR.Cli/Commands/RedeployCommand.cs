@@ -48,7 +48,7 @@ internal static class RedeployCommand
             {
                 var serviceRequest = new ServiceRedeployRequest(serviceName)
                 {
-                    CasesRoot = parse.GetValue(outDir) ?? Core.Evidence.CaseLocator.DefaultRoot,
+                    CasesRoot = parse.GetValue(outDir) ?? Core.Case.CaseLocator.DefaultRoot,
                     NoEvidence = parse.GetValue(noEvidence),
                     Options = options.Read(parse),
                 };

@@ -1,6 +1,5 @@
 using System.Globalization;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Redeploy;
 
 namespace DockerIR.Core.Audit;
 
@@ -107,7 +106,7 @@ public static class ContainerAudit
             }
         }
 
-        if (RedeployPlanner.IsRootUser(container.Config.User))
+        if (HostExposure.IsRootUser(container.Config.User))
         {
             Add(RootUser, $"Config.User={(string.IsNullOrEmpty(container.Config.User) ? "\"\" (root)" : container.Config.User)}");
         }
@@ -133,7 +132,7 @@ public static class ContainerAudit
             Add(NoPidsLimit, $"HostConfig.PidsLimit={(h.PidsLimit?.ToString(CultureInfo.InvariantCulture) ?? "null")}");
         }
 
-        var missingUlimits = RedeployPlanner.DefaultUlimits.Select(d => d.Name).Where(n => !h.Ulimits.Any(u => u.Name == n)).ToList();
+        var missingUlimits = HostExposure.DefaultUlimits.Select(d => d.Name).Where(n => !h.Ulimits.Any(u => u.Name == n)).ToList();
         if (missingUlimits.Count > 0)
         {
             Add(NoUlimits, $"HostConfig.Ulimits has no {string.Join(", ", missingUlimits)}");

@@ -1,15 +1,16 @@
-using System.Formats.Tar;
 using System.Text;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Demo;
 
 /// <summary>
 /// Builds a root filesystem as a tar stream (for the engine's import), entry by entry, so test and demo
-/// images are made locally with no registry.
+/// images are made locally with no registry. Written with our PAX writer, the project's one tar writer.
 /// </summary>
 public sealed class RootfsBuilder
 {
-    private readonly List<Func<TarWriter, CancellationToken, Task>> entries = [];
+    private readonly List<Func<TarStreamWriter, CancellationToken, ValueTask>> entries = [];
+    private readonly long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     private readonly HashSet<string> directories = new(StringComparer.Ordinal);
 
     /// <summary>A rootfs with a static busybox at /bin/busybox and its applets as symlinks in /bin.</summary>
@@ -50,7 +51,7 @@ public sealed class RootfsBuilder
         EnsureParents(path);
         if (directories.Add(path))
         {
-            entries.Add((w, ct) => w.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, Rel(path)) { Mode = (UnixFileMode)mode }, ct));
+            entries.Add(async (w, ct) => await w.WriteAsync(Member(path, TarItemType.Directory, mode), null, ct));
         }
 
         return this;
@@ -62,17 +63,8 @@ public sealed class RootfsBuilder
     public RootfsBuilder File(string path, byte[] content, int mode = 0x1A4, int uid = 0, int gid = 0)
     {
         EnsureParents(path);
-        entries.Add((w, ct) =>
-        {
-            var entry = new PaxTarEntry(TarEntryType.RegularFile, Rel(path))
-            {
-                Mode = (UnixFileMode)mode,
-                Uid = uid,
-                Gid = gid,
-                DataStream = new MemoryStream(content, writable: false),
-            };
-            return w.WriteEntryAsync(entry, ct);
-        });
+        entries.Add(async (w, ct) =>
+            await w.WriteAsync(Member(path, TarItemType.File, mode) with { Uid = uid, Gid = gid, Size = content.Length }, new MemoryStream(content, writable: false), ct));
         return this;
     }
 
@@ -82,8 +74,7 @@ public sealed class RootfsBuilder
         entries.Add(async (w, ct) =>
         {
             await using var data = System.IO.File.OpenRead(hostPath);
-            var entry = new PaxTarEntry(TarEntryType.RegularFile, Rel(path)) { Mode = (UnixFileMode)mode, DataStream = data };
-            await w.WriteEntryAsync(entry, ct);
+            await w.WriteAsync(Member(path, TarItemType.File, mode) with { Size = data.Length }, data, ct);
         });
         return this;
     }
@@ -91,18 +82,20 @@ public sealed class RootfsBuilder
     public RootfsBuilder Symlink(string path, string target)
     {
         EnsureParents(path);
-        entries.Add((w, ct) => w.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, Rel(path)) { LinkName = target, Mode = (UnixFileMode)0x1FF }, ct));
+        entries.Add(async (w, ct) => await w.WriteAsync(Member(path, TarItemType.Symlink, 0x1FF) with { LinkName = target }, null, ct));
         return this;
     }
 
     /// <summary>Writes the rootfs as a tar to <paramref name="destination"/> (left open).</summary>
     public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
     {
-        await using var writer = new TarWriter(destination, TarEntryFormat.Pax, leaveOpen: true);
+        await using var writer = new TarStreamWriter(destination);
         foreach (var write in entries)
         {
             await write(writer, cancellationToken);
         }
+
+        await writer.FinishAsync(cancellationToken);
     }
 
     /// <summary>The rootfs as an in-memory tar (demo images are a few MB).</summary>
@@ -114,7 +107,8 @@ public sealed class RootfsBuilder
         return stream;
     }
 
-    private static string Rel(string path) => path.TrimStart('/');
+    private TarMember Member(string path, TarItemType type, int mode) =>
+        new() { Name = path.TrimStart('/'), Type = type, Mode = (uint)mode, MtimeSeconds = created };
 
     private void EnsureParents(string path)
     {

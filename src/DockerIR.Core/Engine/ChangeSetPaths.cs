@@ -17,6 +17,9 @@ public static class ChangeSetPaths
         return path.Length > dir.Length && path.StartsWith(dir, StringComparison.Ordinal) && (dir == "/" || path[dir.Length] == '/');
     }
 
+    /// <summary>True when <paramref name="path"/> is <paramref name="dir"/> or lies beneath it.</summary>
+    public static bool IsAtOrBelow(string path, string dir) => path == dir || IsBelow(path, dir);
+
     /// <summary>The tar member name for a container path: the path without its leading slash.</summary>
     public static string MemberName(string path)
     {

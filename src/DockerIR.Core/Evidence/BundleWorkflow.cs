@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using ICSharpCode.SharpZipLib.Tar;
 using Serilog;
+using DockerIR.Core.Case;
 
 namespace DockerIR.Core.Evidence;
 
@@ -11,9 +12,11 @@ public sealed record BundleResult(string BundlePath, string Sha256, long Bytes, 
 /// <summary>
 /// Seals a case: SHA256SUMS over every file (coreutils format), then one .tar.gz of the case directory with
 /// the sums and records first, and FILE.sha256 beside it. Both are written under temporary names and renamed
-/// only when complete, so a bundle under its final name is always whole.
+/// only when complete, so a bundle under its final name is always whole. <paramref name="refreshViews"/> writes the
+/// case's views (timeline, report) again just before the sums, so the sealed views include everything recorded so far;
+/// it is given by the caller (the views are Triage's), e.g. <c>Triage.CaseViews.Refresher</c>.
 /// </summary>
-public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log)
+public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log, Func<CaseDirectory, CustodyLog, string, CancellationToken, Task> refreshViews)
 {
     public async Task<BundleResult> RunAsync(string caseDir, string? output, CancellationToken cancellationToken)
     {
@@ -28,7 +31,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log)
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var incomplete = await IncompleteReasonAsync(dir, cancellationToken);
         await custody.AppendAsync("bundle.start", bundlePath, CustodyOutcome.Started, incomplete ?? "manifest complete", cancellationToken);
-        await Triage.CaseViews.TryWriteAsync(dir, custody, $"{record.Container.Name} ({record.Container.Id})", clock.GetUtcNow(), log, cancellationToken);
+        await refreshViews(dir, custody, $"{record.Container.Name} ({record.Container.Id})", cancellationToken);
 
         var files = await CaseFiles.WriteSumsAsync(dir, cancellationToken);
         log.Information("Hashed {Count} files of case {CaseId} into SHA256SUMS", files.Count, record.CaseId);

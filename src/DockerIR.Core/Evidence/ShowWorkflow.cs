@@ -1,4 +1,5 @@
-using DockerIR.Core.Tar;
+using DockerIR.Core.Case;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Evidence;
 

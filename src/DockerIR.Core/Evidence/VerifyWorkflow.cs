@@ -1,5 +1,6 @@
 using System.Text;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Case;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Evidence;
 

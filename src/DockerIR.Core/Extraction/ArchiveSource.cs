@@ -1,5 +1,5 @@
 using DockerIR.Core.Engine;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Extraction;
 

@@ -1,8 +1,9 @@
+using DockerIR.Core.Case;
 using DockerIR.Core.Platform;
 using DockerIR.Core.Engine;
 using System.Security.Cryptography;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Extraction;
 

@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using DiffPlex.Renderer;
+using DockerIR.Core.Platform;
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Snapshot;
@@ -341,7 +343,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
 
     private static Dictionary<string, string> HelperLabels(CaseRecord record) => new()
     {
-        [SnapshotWorkflow.LabelCase] = record.CaseId,
+        [EvidenceImage.LabelCase] = record.CaseId,
         ["dockerir.helper"] = "archive-reader",
     };
 

@@ -1,4 +1,4 @@
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Extraction;
 

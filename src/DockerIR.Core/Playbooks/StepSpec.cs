@@ -1,3 +1,4 @@
+using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Extraction;
 using DockerIR.Core.Redeploy;

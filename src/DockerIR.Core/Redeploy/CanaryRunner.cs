@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Platform;
 using DockerIR.Core.Snapshot;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 using Serilog;
 
 namespace DockerIR.Core.Redeploy;
@@ -352,9 +352,9 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         // What the engine made, not the app: mount points of the canary's volumes and tmpfs, docker-init, and the
         // directories that hold nothing else.
         var mounted = canary.Mounts.Select(m => m.Destination).Concat(canary.HostConfig.Tmpfs.Keys).Concat(EngineMountPoints).ToList();
-        var changes = (await engine.GetChangesAsync(canary.Id, cancellationToken)).Where(c => !mounted.Any(m => ChangeClassifier.IsAtOrBelow(c.Path, m))).ToList();
-        var holdersOnly = changes.Where(c => mounted.Any(m => ChangeClassifier.IsAtOrBelow(m, c.Path))
-            && !changes.Any(o => o.Path != c.Path && ChangeClassifier.IsAtOrBelow(o.Path, c.Path) && !mounted.Any(m => ChangeClassifier.IsAtOrBelow(m, o.Path)))).ToList();
+        var changes = (await engine.GetChangesAsync(canary.Id, cancellationToken)).Where(c => !mounted.Any(m => ChangeSetPaths.IsAtOrBelow(c.Path, m))).ToList();
+        var holdersOnly = changes.Where(c => mounted.Any(m => ChangeSetPaths.IsAtOrBelow(m, c.Path))
+            && !changes.Any(o => o.Path != c.Path && ChangeSetPaths.IsAtOrBelow(o.Path, c.Path) && !mounted.Any(m => ChangeSetPaths.IsAtOrBelow(m, o.Path)))).ToList();
         changes.RemoveAll(holdersOnly.Contains);
         var directories = new HashSet<string>(StringComparer.Ordinal);
         var method = "the canary's change set (docker diff)";
@@ -366,7 +366,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
             foreach (var (path, empty) in WalkUpper(upper))
             {
                 directories.Add(path);
-                var isMountPoint = mounted.Any(m => ChangeClassifier.IsAtOrBelow(m, path));
+                var isMountPoint = mounted.Any(m => ChangeSetPaths.IsAtOrBelow(m, path));
                 if (empty && !isMountPoint && !known.Contains(path))
                 {
                     changes.Add(new ChangeEntry(path, ChangeKind.Changed));
@@ -479,7 +479,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
             foreach (var name in Directory.EnumerateFileSystemEntries(host).Select(Path.GetFileName))
             {
                 var full = (path == "/" ? "/" : path + "/") + name;
-                if (!added.Contains(full) && !added.Any(a => ChangeClassifier.IsAtOrBelow(full, a)))
+                if (!added.Contains(full) && !added.Any(a => ChangeSetPaths.IsAtOrBelow(full, a)))
                 {
                     dir = dir with { Entries = dir.Entries + 1 };
                     if (dir.Entries >= WritePlacement.EntryCap)
@@ -521,7 +521,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
                     continue;
                 }
 
-                if (!added.Contains(full) && !added.Any(a => ChangeClassifier.IsAtOrBelow(full, a)))
+                if (!added.Contains(full) && !added.Any(a => ChangeSetPaths.IsAtOrBelow(full, a)))
                 {
                     dir = dir with { Entries = dir.Entries + 1 };
                     if (dir.Entries >= WritePlacement.EntryCap)

@@ -1,3 +1,5 @@
+using DockerIR.Core.Audit;
+
 namespace DockerIR.Core.Redeploy;
 
 /// <summary>Why a relaunch changes a setting: one wording for the container plan and the service plan.</summary>

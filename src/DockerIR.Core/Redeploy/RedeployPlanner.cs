@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Snapshot;
 
@@ -30,9 +32,6 @@ public static class RedeployPlanner
     public const long DefaultMemory = 512L << 20;
     public const long DefaultPids = 256;
     public const long DefaultNanoCpus = 1_000_000_000;
-
-    /// <summary>Ulimits set when the suspect had none. Kept below a stock dockerd's own limits: a container cannot raise a hard limit above its engine's.</summary>
-    public static readonly IReadOnlyList<UlimitSpec> DefaultUlimits = [new("nofile", 4096, 8192), new("nproc", 2048, 4096)];
 
     /// <summary>Capabilities the baseline drops: the ones attackers use to sniff, escape or read the host, and device creation.</summary>
     public static readonly IReadOnlyList<string> BaselineDrop = ["NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH"];
@@ -111,7 +110,7 @@ public static class RedeployPlanner
         }
 
         var ulimits = h.Ulimits.ToList();
-        foreach (var u in DefaultUlimits.Where(d => !h.Ulimits.Any(x => x.Name == d.Name)))
+        foreach (var u in HostExposure.DefaultUlimits.Where(d => !h.Ulimits.Any(x => x.Name == d.Name)))
         {
             ulimits.Add(u);
             changes.Add(new PlanChange($"Ulimit {u.Name}", "the engine's default", $"{u.Soft}:{u.Hard}", HardeningReasons.Ulimits));
@@ -445,10 +444,6 @@ public static class RedeployPlanner
     /// <summary>The name the suspect is kept under once killed.</summary>
     public static string QuarantineName(string name, string caseId) => $"{name}.compromised-{caseId}";
 
-    /// <summary>True for a user that is root: empty, root, 0, or root's group forms.</summary>
-    public static bool IsRootUser(string? user) =>
-        string.IsNullOrEmpty(user) || user is "root" or "0" || user.StartsWith("root:", StringComparison.Ordinal) || user.StartsWith("0:", StringComparison.Ordinal);
-
     /// <summary>Checks a --tmpfs path: absolute, normalized, not the root.</summary>
     public static string ValidateTmpfsPath(string path)
     {
@@ -487,7 +482,7 @@ public static class RedeployPlanner
                     $"--tmpfs {path} would be at, in or over the web root {webRoot}: a writable web root is what the attacker used; serve it read-only");
             }
 
-            if (suspicious.Any(s => ChangeClassifier.IsAtOrBelow(s, path)))
+            if (suspicious.Any(s => ChangeSetPaths.IsAtOrBelow(s, path)))
             {
                 warnings.Add($"--tmpfs {path} covers paths the change set marks suspicious; it is writable in the replacement by your choice");
             }
@@ -698,13 +693,13 @@ public static class RedeployPlanner
     private static string? PlanUser(RedeployInput input, HardeningProfile profile, List<PlanChange> changes, List<string> warnings)
     {
         var user = NullIfEmpty(input.Suspect.Config.User);
-        if (!IsRootUser(user))
+        if (!HostExposure.IsRootUser(user))
         {
             return user;
         }
 
         var imageUser = input.Image?.Config.User;
-        if (profile == HardeningProfile.Strict && !IsRootUser(imageUser))
+        if (profile == HardeningProfile.Strict && !HostExposure.IsRootUser(imageUser))
         {
             changes.Add(new PlanChange("User", user ?? "root", imageUser!, "CIS 4.1: the image's non-root user"));
             return imageUser;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Snapshot;
@@ -87,7 +88,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         }
 
         var image = await TryInspectImageAsync(suspect.ImageId, cancellationToken);
-        if (image?.Config.Labels.ContainsKey(SnapshotWorkflow.LabelSourceContainer) == true)
+        if (image?.Config.Labels.ContainsKey(EvidenceImage.LabelSourceContainer) == true)
         {
             throw new DockerIRException(FailureKind.Refused,
                 $"{suspect.Name} runs from an evidence image ({EngineIds.Abbreviate(suspect.ImageId)}); a relaunch needs the original image, never the attacker's snapshot");

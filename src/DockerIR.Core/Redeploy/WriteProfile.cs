@@ -1,4 +1,5 @@
 using System.Globalization;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Snapshot;
 
@@ -131,7 +132,7 @@ public static class WritePlacement
                 continue;
             }
 
-            if (existing.Concat(chosen.Select(m => m.Path)).Any(e => ChangeClassifier.IsAtOrBelow(path, e)))
+            if (existing.Concat(chosen.Select(m => m.Path)).Any(e => ChangeSetPaths.IsAtOrBelow(path, e)))
             {
                 continue;
             }
@@ -139,7 +140,7 @@ public static class WritePlacement
             var created = group.All(l => l.Created);
             facts.TryGetValue(path, out var dir);
             WritableMount mount;
-            if (ChangeClassifier.IsAtOrBelow(path, "/var/log"))
+            if (ChangeSetPaths.IsAtOrBelow(path, "/var/log"))
             {
                 mount = new WritableMount(path, WritableMount.Volume, "", $"the app writes log files here ({seen}); an anonymous volume keeps them across restarts of this container (removed with it) and starts with what the image has there", true);
             }
@@ -157,7 +158,7 @@ public static class WritePlacement
                 mount = new WritableMount(path, WritableMount.Volume, "", $"the app writes here ({seen}); {held}, which a tmpfs would hide, so an anonymous volume starts with a copy of it (kept across restarts of this container, removed with it)", true);
             }
 
-            chosen.RemoveAll(m => ChangeClassifier.IsAtOrBelow(m.Path, path));
+            chosen.RemoveAll(m => ChangeSetPaths.IsAtOrBelow(m.Path, path));
             chosen.Add(mount);
         }
 

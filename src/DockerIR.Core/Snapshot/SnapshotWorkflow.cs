@@ -1,4 +1,5 @@
 using System.Text;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using Serilog;
@@ -47,17 +48,13 @@ public sealed record SnapshotResult(
     IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Takes a container's snapshot: freeze first (pause, the first thing done to it), then in order of volatility its
-/// inspect, processes, logs and the original image's inspect, then its change set, committed as a labelled evidence
-/// image. It reads only through daemon-side endpoints and never runs anything inside the container.
+/// Takes a container's snapshot: freeze first (pause, the first thing done to it), then the frozen container's inspect;
+/// then the commit as a labelled evidence image (<see cref="EvidenceImage"/>) while, in order of volatility, its
+/// processes, logs, the original image's inspect and its change set are read. It reads only through daemon-side
+/// endpoints and never runs anything inside the container.
 /// </summary>
 public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log)
 {
-    public const string LabelCase = "dockerir.case";
-    public const string LabelSourceContainer = "dockerir.source.container";
-    public const string LabelSourceImage = "dockerir.source.image";
-    public const string LabelCreated = "dockerir.created";
-    public const string EvidenceRepositoryPrefix = "dockerir-evidence/";
 
     public async Task<SnapshotResult> RunAsync(SnapshotRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
@@ -203,7 +200,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             name = name[..100].TrimEnd('-');
         }
 
-        return EvidenceRepositoryPrefix + (name.Length == 0 ? "container" : name);
+        return EvidenceImage.RepositoryPrefix + (name.Length == 0 ? "container" : name);
     }
 
     private async Task CaptureProcessesAsync(CaseDirectory dir, CustodyLog custody, ContainerInspection inspect, string target,
@@ -312,7 +309,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
     private async Task<(string ImageId, string Tag, DateTimeOffset Committed)?> AdoptAsync(CustodyLog custody, ContainerInspection inspect, string caseId, string target,
         CancellationToken cancellationToken)
     {
-        string[] labels = [$"{LabelCase}={caseId}", $"{LabelSourceContainer}={inspect.Id}"];
+        string[] labels = [$"{EvidenceImage.LabelCase}={caseId}", $"{EvidenceImage.LabelSourceContainer}={inspect.Id}"];
         var images = await engine.ListImagesAsync(labels, cancellationToken);
         if (images.Count == 0 && await CommitLeftInFlightAsync(custody, cancellationToken))
         {
@@ -334,7 +331,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
 
         var image = images[0];
         var tag = image.RepoTags.Count > 0 ? image.RepoTags[0] : $"{EvidenceRepository(inspect.Name)}:{caseId}";
-        var committed = DateTimeOffset.TryParse(image.Labels.GetValueOrDefault(LabelCreated), System.Globalization.CultureInfo.InvariantCulture,
+        var committed = DateTimeOffset.TryParse(image.Labels.GetValueOrDefault(EvidenceImage.LabelCreated), System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : clock.GetUtcNow();
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Skipped, $"adopted evidence image {image.Id}, committed by an interrupted run of this case", cancellationToken);
         return (image.Id, tag, committed);
@@ -362,10 +359,10 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var repository = EvidenceRepository(inspect.Name);
         var labels = new Dictionary<string, string>
         {
-            [LabelCase] = caseId,
-            [LabelSourceContainer] = inspect.Id,
-            [LabelSourceImage] = inspect.ImageId,
-            [LabelCreated] = now.ToString("O"),
+            [EvidenceImage.LabelCase] = caseId,
+            [EvidenceImage.LabelSourceContainer] = inspect.Id,
+            [EvidenceImage.LabelSourceImage] = inspect.ImageId,
+            [EvidenceImage.LabelCreated] = now.ToString("O"),
         };
         // The container is already frozen (or not running); asking the engine to pause again would fail on a paused one.
         var commit = new CommitRequest(inspect.Id, repository, caseId,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
 using Serilog;
 
@@ -11,6 +12,13 @@ namespace DockerIR.Core.Triage;
 /// </summary>
 public static class CaseViews
 {
+    /// <summary>The views' writer as the bundle takes it (<see cref="Evidence.BundleWorkflow"/>): <see cref="TryWriteAsync"/> at the clock's time.</summary>
+    public static Func<CaseDirectory, CustodyLog, string, CancellationToken, Task> Refresher(TimeProvider clock, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        return (dir, custody, target, cancellationToken) => TryWriteAsync(dir, custody, target, clock.GetUtcNow(), log, cancellationToken);
+    }
+
     /// <summary>
     /// Writes the views and records it in the custody log. The views read the evidence, they are not evidence:
     /// when a record is damaged the run goes on, and the custody log and the log say why the views are missing.

@@ -1,6 +1,7 @@
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 using DockerIR.Core.Triage.Rules;
 
 namespace DockerIR.Core.Triage;

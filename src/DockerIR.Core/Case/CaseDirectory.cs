@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>
 /// A case directory on the responder's host: the only place a case writes to. Every file is written under a
@@ -125,7 +125,7 @@ public sealed class CaseDirectory
     }
 
     /// <summary>The classified change set the snapshot stored; empty when there is none and <paramref name="required"/> is false.</summary>
-    public async Task<List<Snapshot.ClassifiedChange>> ReadChangesAsync(bool required, CancellationToken cancellationToken)
+    public async Task<List<ClassifiedChange>> ReadChangesAsync(bool required, CancellationToken cancellationToken)
     {
         var changes = await ReadJsonAsync(ChangesFile, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
         if (changes is null && required)

@@ -1,8 +1,8 @@
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
-using DockerIR.Core.Tar;
+using DockerIR.Core.Formats;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>One file of a case as it is read: its name relative to the case and its content (valid until the next file).</summary>
 public sealed record CaseFile(string Name, Stream Content);

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>A write-through stream that hashes (SHA-256) everything written to the inner stream.</summary>
 public sealed class HashingWriteStream(Stream inner) : Stream

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DockerIR.Core.Engine;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>Finds the case a container already has, so verbs that act on a container write to its case.</summary>
 public static class CaseLocator

@@ -1,7 +1,7 @@
 using System.Text;
 using DockerIR.Core.Platform;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>
 /// The files of a case as they go into SHA256SUMS and the bundle: every regular file below the case directory,

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Platform;
 
 /// <summary>
 /// Writes through to a new file and, every few megabytes, asks the kernel to start writing what it already holds

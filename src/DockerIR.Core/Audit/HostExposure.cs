@@ -1,8 +1,11 @@
-namespace DockerIR.Core.Redeploy;
+using DockerIR.Core.Engine;
+
+namespace DockerIR.Core.Audit;
 
 /// <summary>
 /// What on the host a container must not reach: the sensitive host paths and the engine's socket, and the
-/// capabilities Docker grants by default. One definition for the redeploy plan and the audit.
+/// capabilities Docker grants by default, what counts as root, and the ulimits a container should have. One definition
+/// for the audit and the redeploy plan (which fixes what the audit finds).
 /// </summary>
 public static class HostExposure
 {
@@ -17,6 +20,13 @@ public static class HostExposure
         "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP",
         "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
     ];
+
+    /// <summary>Ulimits set when the suspect had none. Kept below a stock dockerd's own limits: a container cannot raise a hard limit above its engine's.</summary>
+    public static readonly IReadOnlyList<UlimitSpec> DefaultUlimits = [new("nofile", 4096, 8192), new("nproc", 2048, 4096)];
+
+    /// <summary>True for a user that is root: empty, root, 0, or root's group forms.</summary>
+    public static bool IsRootUser(string? user) =>
+        string.IsNullOrEmpty(user) || user is "root" or "0" || user.StartsWith("root:", StringComparison.Ordinal) || user.StartsWith("0:", StringComparison.Ordinal);
 
     /// <summary>True when a host path is the engine's API socket.</summary>
     public static bool IsEngineSocket(string hostPath)

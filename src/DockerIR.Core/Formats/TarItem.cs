@@ -1,4 +1,4 @@
-namespace DockerIR.Core.Tar;
+namespace DockerIR.Core.Formats;
 
 /// <summary>Kind of a tar member.</summary>
 public enum TarItemType

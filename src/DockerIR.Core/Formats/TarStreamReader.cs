@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace DockerIR.Core.Tar;
+namespace DockerIR.Core.Formats;
 
 /// <summary>
 /// A forward-only reader of ustar, GNU and PAX tar streams, written for hostile input: every header is

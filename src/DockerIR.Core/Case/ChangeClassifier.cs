@@ -1,7 +1,7 @@
 using System.Text;
 using DockerIR.Core.Engine;
 
-namespace DockerIR.Core.Snapshot;
+namespace DockerIR.Core.Case;
 
 /// <summary>
 /// Sorts a change set into runtime noise and suspicious changes, by path alone (nothing is read from the
@@ -79,10 +79,6 @@ public static class ChangeClassifier
             IsRuntimeVerdict(reasons) ? Classification.Runtime : Classification.Suspicious, reasons);
     }
 
-    /// <summary>True when <paramref name="path"/> is <paramref name="dir"/> or lies beneath it.</summary>
-    public static bool IsAtOrBelow(string path, string dir) =>
-        path == dir || ChangeSetPaths.IsBelow(path, dir);
-
     /// <summary>True when the path lies in a directory the runtime writes to (tmpfs candidates for a read-only relaunch).</summary>
     public static string? RuntimeDirOf(string path)
     {
@@ -90,7 +86,7 @@ public static class ChangeClassifier
         string? deepest = null;
         foreach (var dir in RuntimeDirs)
         {
-            if (IsAtOrBelow(path, dir) && (deepest is null || dir.Length > deepest.Length))
+            if (ChangeSetPaths.IsAtOrBelow(path, dir) && (deepest is null || dir.Length > deepest.Length))
             {
                 deepest = dir;
             }
@@ -128,7 +124,7 @@ public static class ChangeClassifier
     {
         foreach (var dir in dirs)
         {
-            if (IsAtOrBelow(path, dir))
+            if (ChangeSetPaths.IsAtOrBelow(path, dir))
             {
                 return true;
             }
@@ -139,7 +135,7 @@ public static class ChangeClassifier
 
     /// <summary>The web root a path is at, in or over (a parent of), or null when it touches none.</summary>
     public static string? WebRootNear(string path) =>
-        WebRoots.FirstOrDefault(r => IsAtOrBelow(path, r) || IsAtOrBelow(r, path)) ?? (IsWebRoot(path) ? path : null);
+        WebRoots.FirstOrDefault(r => ChangeSetPaths.IsAtOrBelow(path, r) || ChangeSetPaths.IsAtOrBelow(r, path)) ?? (IsWebRoot(path) ? path : null);
 
     /// <summary>True when a path of <paramref name="sortedPaths"/> (ordinal order) lies beneath <paramref name="dir"/>.</summary>
     private static bool HasDescendant(string[] sortedPaths, string dir)
@@ -185,32 +181,32 @@ public static class ChangeClassifier
             reasons.Add("executable-path");
         }
 
-        if (CronPaths.Any(p => IsAtOrBelow(path, p)))
+        if (CronPaths.Any(p => ChangeSetPaths.IsAtOrBelow(path, p)))
         {
             reasons.Add("cron");
         }
 
-        if (path.Contains("/.ssh/", StringComparison.Ordinal) || path.EndsWith("/.ssh", StringComparison.Ordinal) || IsAtOrBelow(path, "/etc/ssh"))
+        if (path.Contains("/.ssh/", StringComparison.Ordinal) || path.EndsWith("/.ssh", StringComparison.Ordinal) || ChangeSetPaths.IsAtOrBelow(path, "/etc/ssh"))
         {
             reasons.Add("ssh");
         }
 
-        if (AccountFiles.Any(p => IsAtOrBelow(path, p)))
+        if (AccountFiles.Any(p => ChangeSetPaths.IsAtOrBelow(path, p)))
         {
             reasons.Add("accounts");
         }
 
-        if (path == "/etc/ld.so.preload" || IsAtOrBelow(path, "/etc/ld.so.conf.d") || path == "/etc/ld.so.conf")
+        if (path == "/etc/ld.so.preload" || ChangeSetPaths.IsAtOrBelow(path, "/etc/ld.so.conf.d") || path == "/etc/ld.so.conf")
         {
             reasons.Add("ld-preload");
         }
 
-        if (ProfileFiles.Contains(lowerName) || InitPaths.Any(p => IsAtOrBelow(path, p)))
+        if (ProfileFiles.Contains(lowerName) || InitPaths.Any(p => ChangeSetPaths.IsAtOrBelow(path, p)))
         {
             reasons.Add("persistence");
         }
 
-        if (kind == ChangeKind.Deleted && (IsAtOrBelow(path, "/var/log") || lowerName.EndsWith(".log", StringComparison.Ordinal)
+        if (kind == ChangeKind.Deleted && (ChangeSetPaths.IsAtOrBelow(path, "/var/log") || lowerName.EndsWith(".log", StringComparison.Ordinal)
             || lowerName is ".bash_history" or ".ash_history" or ".sh_history" or "wtmp" or "btmp" or "lastlog" or "utmp"))
         {
             reasons.Add("log-deleted");

@@ -1,4 +1,4 @@
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>The suspect container as it was when the case was opened.</summary>
 public sealed record CaseContainer(string Id, string Name, string ImageReference, string ImageId, string StateAtSnapshot);

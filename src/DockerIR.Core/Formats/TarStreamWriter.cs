@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace DockerIR.Core.Tar;
+namespace DockerIR.Core.Formats;
 
 /// <summary>The header of one tar member, as written or read.</summary>
 public record TarMember

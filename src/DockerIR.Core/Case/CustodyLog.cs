@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>Who is acting: recorded on every custody line.</summary>
 public sealed record Actor(string Operator, string Host, string ToolVersion)

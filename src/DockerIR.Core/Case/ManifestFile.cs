@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>Reads manifest.json (from a case or a bundle), refusing a newer format or a corrupted file.</summary>
 public static class ManifestFile

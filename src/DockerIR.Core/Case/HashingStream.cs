@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>
 /// A read-through stream that hashes (SHA-256) and counts everything read from the inner stream, and can keep a

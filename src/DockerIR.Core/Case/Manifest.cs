@@ -1,7 +1,7 @@
 using DockerIR.Core.Engine;
 using DockerIR.Core.Snapshot;
 
-namespace DockerIR.Core.Evidence;
+namespace DockerIR.Core.Case;
 
 /// <summary>
 /// One side (after = as in the container, before = the original) of a change-set entry: its metadata, its

@@ -1,6 +1,6 @@
 using DockerIR.Core.Engine;
 
-namespace DockerIR.Core.Snapshot;
+namespace DockerIR.Core.Case;
 
 /// <summary>Whether a change is expected runtime noise or something a responder must look at.</summary>
 public enum Classification
