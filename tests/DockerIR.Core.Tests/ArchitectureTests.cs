@@ -1,0 +1,100 @@
+using System.Reflection;
+using NetArchTest.Rules;
+
+namespace DockerIR.Core.Tests;
+
+/// <summary>
+/// The dependency rules of ../shared/design.md §2, checked on the compiled Core assembly: the kernel folders (Engine,
+/// Case, Formats, Platform) depend on no feature; a feature folder depends only on the kernel; no two folders depend on
+/// each other; Core references no engine client. The edges between features still left (issue 17: the steps that call
+/// one another until they become Response steps) are listed by name, so a new one fails and a removed one must leave
+/// the list.
+/// </summary>
+public sealed class ArchitectureTests
+{
+    private static readonly Assembly Core = typeof(DockerIRException).Assembly;
+
+    private static readonly string[] Kernel = ["Engine", "Case", "Formats", "Platform"];
+
+    private static readonly string[] Features = ["Snapshot", "Extraction", "Evidence", "Triage", "Audit", "Redeploy", "Demo"];
+
+    /// <summary>Composes features (the runner, until Core/Response holds it).</summary>
+    private static readonly string[] Composers = ["Playbooks"];
+
+    /// <summary>Allowed by the design: the redeploy plan fixes what the audit finds, with the audit's own rules (exposure, ulimits, root).</summary>
+    private static readonly HashSet<string> Allowed = ["Redeploy -> Audit"];
+
+    /// <summary>Left to remove (issue 17); each names why it is still there.</summary>
+    private static readonly HashSet<string> Remaining =
+    [
+        "Snapshot -> Audit",      // the snapshot writes the audit of the suspect's configuration
+        "Extraction -> Audit",    // extract reads the audit for triage's container findings
+        "Extraction -> Triage",   // extract runs triage and writes the views
+        "Triage -> Audit",        // triage's container findings and severities come from the audit
+        "Triage -> Redeploy",     // the report shows the redeploy plan
+        "Redeploy -> Snapshot",   // a service redeploy snapshots each task
+    ];
+
+    [Fact]
+    public void FeatureFolders_DependOnlyOnTheKernel_ApartFromTheEdgesListed()
+    {
+        var edges = Edges().Where(e => Features.Contains(e.From) && Features.Contains(e.To)).Select(e => $"{e.From} -> {e.To}").ToHashSet();
+
+        Assert.Empty(edges.Except(Allowed).Except(Remaining).Order());
+        Assert.Empty(Remaining.Except(edges).Order());
+    }
+
+    [Fact]
+    public void KernelFolders_DependOnNoFeatureAndNoComposer()
+    {
+        var edges = Edges().Where(e => Kernel.Contains(e.From) && !Kernel.Contains(e.To)).Select(e => $"{e.From} -> {e.To}");
+
+        Assert.Empty(edges);
+    }
+
+    [Fact]
+    public void NoTwoFolders_DependOnEachOther()
+    {
+        var edges = Edges().Select(e => (e.From, e.To)).ToHashSet();
+
+        Assert.Empty(edges.Where(e => string.CompareOrdinal(e.From, e.To) < 0 && edges.Contains((e.To, e.From))).Select(e => $"{e.From} <-> {e.To}"));
+    }
+
+    [Fact]
+    public void Core_ReferencesNoEngineClient()
+    {
+        var references = Core.GetReferencedAssemblies().Select(a => a.Name).ToList();
+
+        Assert.DoesNotContain(references, n => n is "DockerIR.Docker" or "Docker.DotNet" || (n ?? "").StartsWith("Docker.DotNet.", StringComparison.Ordinal));
+        Assert.Empty(Types.InAssembly(Core).Should().NotHaveDependencyOnAny("DockerIR.Docker", "Docker.DotNet").GetResult().FailingTypeNames ?? []);
+    }
+
+    [Fact]
+    public void TheRules_SeeADependencyWhereOneIs()
+    {
+        // The check itself can fail: a known use (the snapshot commits through the engine port) is found.
+        Assert.Contains(Edges(), e => e is { From: "Snapshot", To: "Engine" });
+        Assert.Contains(Edges(), e => e is { From: "Redeploy", To: "Audit" });
+    }
+
+    private static List<(string From, string To)> Edges()
+    {
+        var folders = Kernel.Concat(Features).Concat(Composers).ToArray();
+        var present = Core.GetTypes().Select(t => t.Namespace ?? "").ToHashSet();
+        Assert.All(folders, f => Assert.Contains($"DockerIR.Core.{f}", present));
+        var edges = new List<(string, string)>();
+        foreach (var from in folders)
+        {
+            foreach (var to in folders.Where(t => t != from))
+            {
+                var types = Types.InAssembly(Core).That().ResideInNamespace($"DockerIR.Core.{from}").And().HaveDependencyOn($"DockerIR.Core.{to}").GetTypes();
+                if (types.Any())
+                {
+                    edges.Add((from, to));
+                }
+            }
+        }
+
+        return edges;
+    }
+}
