@@ -11,45 +11,46 @@ namespace DockerIR.Cli;
 /// </summary>
 internal static class CommandRunner
 {
-    public static void SetAction(Command command, Func<IContainerEngine>? engineFactory, Func<ParseResult, CliContext, CancellationToken, Task<ExitCode>> body)
+    public static void SetAction(Command command, Func<IContainerEngine>? engineFactory, Func<ParseResult, CliContext, CancellationToken, Task<Verdict>> body)
     {
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             using var context = new CliContext(parseResult, engineFactory);
+            Exception? detail = null;
+            Verdict verdict;
             try
             {
-                return (int)await body(parseResult, context, cancellationToken);
+                verdict = await body(parseResult, context, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await context.Err.WriteLineAsync("dockerir: interrupted: what was done so far is in the case's custody log; run the command again ('dockerir respond --resume CASE_DIR' continues a response)");
-                return (int)ExitCode.Interrupted;
+                verdict = ExitCodes.Interrupted;
             }
             catch (Exception e) when (DockerIRException.Expected(e) is { } failure)
             {
-                await context.Err.WriteLineAsync($"dockerir: error: {SafeText.Escape(failure.Message)}");
-                if (context.Debug)
-                {
-                    await context.Err.WriteLineAsync(e.ToString());
-                }
-
-                return (int)ExitCodes.For(failure.Kind);
+                (verdict, detail) = (ExitCodes.Failure(failure), e);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                await context.Err.WriteLineAsync($"dockerir: internal error: {SafeText.Escape(e.Message)} ({e.GetType().Name}; run with --debug for details)");
-                if (context.Debug)
-                {
-                    await context.Err.WriteLineAsync(e.ToString());
-                }
-
-                return (int)ExitCode.Internal;
+                (verdict, detail) = (ExitCodes.Internal(e), e);
             }
             finally
             {
                 // Canaries that passed are removed in the background; none may outlive the command.
                 await Core.Redeploy.CanaryRunner.DrainRemovalsAsync();
             }
+
+            if (verdict.Line is { } line)
+            {
+                await context.Err.WriteLineAsync(line);
+            }
+
+            if (detail is not null && context.Debug)
+            {
+                await context.Err.WriteLineAsync(detail.ToString());
+            }
+
+            return (int)verdict.Code;
         });
     }
 }

@@ -1,4 +1,7 @@
 using DockerIR.Core;
+using DockerIR.Core.Audit;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Playbooks;
 
 namespace DockerIR.Cli;
 
@@ -22,6 +25,16 @@ public enum ExitCode
     Interrupted = 130,
 }
 
+/// <summary>How a command ends: its exit code and the one line it writes on stderr (none for success).</summary>
+internal sealed record Verdict(ExitCode Code, string? Line)
+{
+    public static Verdict Success { get; } = new(ExitCode.Success, null);
+}
+
+/// <summary>
+/// The one place where outcomes become exit codes and their stderr line: every verb's body returns one of these
+/// verdicts, and <see cref="CommandRunner"/> writes the line and returns the code.
+/// </summary>
 internal static class ExitCodes
 {
     public static ExitCode For(FailureKind kind) => kind switch
@@ -39,4 +52,68 @@ internal static class ExitCodes
         FailureKind.PreflightFailed => ExitCode.PreflightFailed,
         _ => ExitCode.Internal,
     };
+
+    /// <summary>An expected failure (a <see cref="DockerIRException"/> or what maps to one): its code and message.</summary>
+    public static Verdict Failure(DockerIRException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return new(For(failure.Kind), $"dockerir: error: {SafeText.Escape(failure.Message)}");
+    }
+
+    /// <summary>An unexpected exception: an internal error.</summary>
+    public static Verdict Internal(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(ExitCode.Internal, $"dockerir: internal error: {SafeText.Escape(e.Message)} ({e.GetType().Name}; run with --debug for details)");
+    }
+
+    /// <summary>Ctrl-C (or a stop) during the command.</summary>
+    public static Verdict Interrupted { get; } = new(ExitCode.Interrupted,
+        "dockerir: interrupted: what was done so far is in the case's custody log; run the command again ('dockerir respond --resume CASE_DIR' continues a response)");
+
+    /// <summary>Evidence written with gaps (extract, bundle, verify of a partial case): success when complete.</summary>
+    public static Verdict Evidence(bool complete, string gaps) =>
+        complete ? Verdict.Success : new(ExitCode.PartialEvidence, $"dockerir: partial evidence: {SafeText.Escape(gaps)}");
+
+    /// <summary>A verification: its first problem (and how many more) when it failed, else the evidence's completeness.</summary>
+    public static Verdict Verified(VerifyResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (!result.Intact)
+        {
+            var first = result.Problems[0];
+            return new(ExitCode.VerificationFailed, $"dockerir: verification failed: {first.Kind} {SafeText.Escape(first.Name)}"
+                + (result.Problems.Count > 1 ? $" (and {result.Problems.Count - 1} more)" : ""));
+        }
+
+        return Evidence(result.EvidenceComplete, "the case's manifest lists gaps");
+    }
+
+    /// <summary>An audit with --fail-on: failed when any finding is at or above the threshold.</summary>
+    public static Verdict Audited(int atOrAbove, Severity? threshold) =>
+        threshold is { } t && atOrAbove > 0
+            ? new(ExitCode.AuditFailed, $"dockerir: audit: {atOrAbove} finding(s) at or above {t.ToString().ToLowerInvariant()} severity")
+            : Verdict.Success;
+
+    /// <summary>One or more runs (respond, playbook run, demo): the first failure's code (with its one error line), else partial evidence, else success.</summary>
+    public static Verdict Runs(IReadOnlyList<CaseRunResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        if (results.FirstOrDefault(r => !r.Succeeded) is { } failed)
+        {
+            return new(For(failed.FailureKind ?? FailureKind.EngineError), $"dockerir: error: {SafeText.Escape($"{failed.ContainerName}: {failed.Failure}")}"
+                + (results.Count > 1 ? $" ({results.Count(r => !r.Succeeded)} of {results.Count} targets failed)" : ""));
+        }
+
+        if (results.FirstOrDefault(r => r.BundlePath is not null && !r.EvidenceComplete) is { } partial)
+        {
+            return new(ExitCode.PartialEvidence, $"dockerir: partial evidence: {SafeText.Escape(partial.ContainerName)}: the manifest lists gaps");
+        }
+
+        return Verdict.Success;
+    }
+
+    /// <summary>The demo's last step: the repeated attack must fail on the read-only replacement.</summary>
+    public static Verdict DemoBlocked(bool blocked) =>
+        blocked ? Verdict.Success : new(ExitCode.ProbeFailed, "dockerir: the demo's repeated attack was not blocked by the replacement");
 }

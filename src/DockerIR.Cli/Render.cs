@@ -230,22 +230,4 @@ internal static class Render
 
         console.Write(table);
     }
-
-    /// <summary>The exit code of one or more runs: the first failure's code (with its one error line), else partial evidence, else success.</summary>
-    public static async Task<ExitCode> RunExitCodeAsync(CliContext ctx, IReadOnlyList<CaseRunResult> results)
-    {
-        if (results.FirstOrDefault(r => !r.Succeeded) is { } failed)
-        {
-            await ctx.Err.WriteLineAsync($"dockerir: error: {SafeText.Escape($"{failed.ContainerName}: {failed.Failure}")}" + (results.Count > 1 ? $" ({results.Count(r => !r.Succeeded)} of {results.Count} targets failed)" : ""));
-            return ExitCodes.For(failed.FailureKind ?? FailureKind.EngineError);
-        }
-
-        if (results.FirstOrDefault(r => r.BundlePath is not null && !r.EvidenceComplete) is { } partial)
-        {
-            await ctx.Err.WriteLineAsync($"dockerir: partial evidence: {SafeText.Escape(partial.ContainerName)}: the manifest lists gaps");
-            return ExitCode.PartialEvidence;
-        }
-
-        return ExitCode.Success;
-    }
 }

@@ -65,14 +65,7 @@ internal static class AuditCommand
                 "high" => Severity.High,
                 _ => (Severity?)null,
             };
-            if (threshold is { } t && report.AllFindings.FirstOrDefault(f => f.AtLeast(t)) is not null)
-            {
-                var count = report.AllFindings.Count(f => f.AtLeast(t));
-                await ctx.Err.WriteLineAsync($"dockerir: audit: {count} finding(s) at or above {t.ToString().ToLowerInvariant()} severity");
-                return ExitCode.AuditFailed;
-            }
-
-            return ExitCode.Success;
+            return ExitCodes.Audited(threshold is { } t ? report.AllFindings.Count(f => f.AtLeast(t)) : 0, threshold);
         });
         return command;
     }

@@ -31,13 +31,7 @@ internal static class BundleCommand
                 ctx.Ansi.MarkupLine($"  sha256 {result.Sha256} ({result.Bytes} bytes, {result.Files} files, {result.Seconds:0.00} s)");
             }
 
-            if (!result.EvidenceComplete)
-            {
-                await ctx.Err.WriteLineAsync($"dockerir: partial evidence: {result.Incomplete}");
-                return ExitCode.PartialEvidence;
-            }
-
-            return ExitCode.Success;
+            return ExitCodes.Evidence(result.EvidenceComplete, result.Incomplete ?? "");
         });
         return command;
     }

@@ -30,7 +30,7 @@ internal static class ContainCommand
             if (parse.GetValue(json))
             {
                 await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.ContainmentResult);
-                return ExitCode.Success;
+                return Verdict.Success;
             }
 
             ctx.Ansi.MarkupLine($"{(result.Undo ? "[green]Containment undone[/]" : "[green]Contained[/]")}: {Render.Safe(result.ContainerName)} ({Render.ShortId(result.ContainerId)}), case {Render.Safe(result.CaseDir)}");
@@ -39,7 +39,7 @@ internal static class ContainCommand
                 ctx.Ansi.MarkupLine($"  {Render.Safe(action)}");
             }
 
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }

@@ -63,7 +63,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<ExitCode> RunAsync(CliContext ctx, bool keep, string? caseDir, string name, Dictionary<string, string> extraLabels, CancellationToken ct)
+    private static async Task<Verdict> RunAsync(CliContext ctx, bool keep, string? caseDir, string name, Dictionary<string, string> extraLabels, CancellationToken ct)
     {
         var console = ctx.Ansi;
         var version = await ctx.Engine.GetVersionAsync(ct);
@@ -97,7 +97,7 @@ internal static class DemoCommand
             Render.RunSummary(console, result);
             if (!result.Succeeded)
             {
-                return await Render.RunExitCodeAsync(ctx, [result]);
+                return ExitCodes.Runs([result]);
             }
 
             console.MarkupLine($"[bold]6. The evidence[/]: dockerir show {Render.Safe(Path.GetFileName(result.BundlePath!))} {DemoAttacker.ShellPath}");
@@ -119,7 +119,7 @@ internal static class DemoCommand
             console.MarkupLine($"[bold]8. The attack again[/]: {Render.Safe(again.Split('\n')[0])}");
             var blocked = again.Contains("Read-only file system", StringComparison.Ordinal);
             console.MarkupLine(blocked ? "   [green]the attacker can no longer write a shell or deface the site[/]" : "   [red]the attack was not blocked[/]");
-            return blocked ? ExitCode.Success : ExitCode.ProbeFailed;
+            return ExitCodes.DemoBlocked(blocked);
         }
         finally
         {

@@ -33,7 +33,7 @@ internal static class DiffCommand
                 Render.Changes(ctx.Ansi, changes);
             }
 
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }

@@ -68,13 +68,7 @@ internal static class ExtractCommand
                 Print(ctx.Ansi, result);
             }
 
-            if (!result.Complete)
-            {
-                await ctx.Err.WriteLineAsync($"dockerir: partial evidence: {result.Gaps.Count} entries not stored (see manifest.json gaps)");
-                return ExitCode.PartialEvidence;
-            }
-
-            return ExitCode.Success;
+            return ExitCodes.Evidence(result.Complete, $"{result.Gaps.Count} entries not stored (see manifest.json gaps)");
         });
         return command;
     }

@@ -37,7 +37,7 @@ internal static class FindingsCommand
                 Render.Findings(ctx.Ansi, report.Findings);
             }
 
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }

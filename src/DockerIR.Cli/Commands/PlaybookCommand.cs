@@ -51,7 +51,7 @@ internal static class PlaybookCommand
             var playbook = PlaybookLoader.Load(parse.GetRequiredValue(file), Vars(parse, vars));
             ctx.Ansi.MarkupLine($"[green]valid[/]: playbook {Render.Safe(playbook.Name)}, {playbook.Steps.Count} steps ({Render.Safe(string.Join(" → ", playbook.Steps.Select(s => s.Name)))}), "
                 + $"targets {Render.Safe(playbook.Selector is null ? string.Join(", ", playbook.Containers) : $"selector {playbook.Selector}")}, parallel {playbook.Parallel}");
-            return Task.FromResult(ExitCode.Success);
+            return Task.FromResult(Verdict.Success);
         });
         return command;
     }
@@ -76,7 +76,7 @@ internal static class PlaybookCommand
                 if (parse.GetValue(json))
                 {
                     await CliJson.WriteAsync(ctx.Out, planned, CoreJsonContext.Indented.IReadOnlyListPlannedTarget);
-                    return ExitCode.Success;
+                    return Verdict.Success;
                 }
 
                 ctx.Ansi.MarkupLine($"[bold]Playbook {Render.Safe(playbook.Name)}[/] (dry run: nothing was changed), {planned.Count} targets, parallel {playbook.Parallel}");
@@ -90,7 +90,7 @@ internal static class PlaybookCommand
                     }
                 }
 
-                return ExitCode.Success;
+                return Verdict.Success;
             }
 
             if (playbook.Steps.Any(s => s.Name == StepSpec.Redeploy))
@@ -122,7 +122,7 @@ internal static class PlaybookCommand
         return command;
     }
 
-    private static async Task<ExitCode> ReportAsync(CliContext ctx, PlaybookRunResult result, bool json)
+    private static async Task<Verdict> ReportAsync(CliContext ctx, PlaybookRunResult result, bool json)
     {
         if (json)
         {
@@ -137,6 +137,6 @@ internal static class PlaybookCommand
             }
         }
 
-        return await Render.RunExitCodeAsync(ctx, result.Cases);
+        return ExitCodes.Runs(result.Cases);
     }
 }

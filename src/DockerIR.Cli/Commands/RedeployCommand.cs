@@ -82,7 +82,7 @@ internal static class RedeployCommand
                     Render.Plan(ctx.Ansi, prepared.Plan);
                 }
 
-                return ExitCode.Success;
+                return Verdict.Success;
             }
 
             if (!asJson)
@@ -106,12 +106,12 @@ internal static class RedeployCommand
                 throw result.ProbeFailure(withLogs: false);
             }
 
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }
 
-    private static async Task<ExitCode> RedeployServiceAsync(CliContext ctx, ServiceRedeployRequest request, bool dryRun, bool asJson, bool yes, CancellationToken ct)
+    private static async Task<Verdict> RedeployServiceAsync(CliContext ctx, ServiceRedeployRequest request, bool dryRun, bool asJson, bool yes, CancellationToken ct)
     {
         using var http = RedeploySymbols.ProbeClient();
         var workflow = new ServiceRedeployWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
@@ -128,7 +128,7 @@ internal static class RedeployCommand
                 Render.ServicePlan(ctx.Ansi, plan);
             }
 
-            return ExitCode.Success;
+            return Verdict.Success;
         }
 
         Confirm.KillOrRefuse(ctx, yes, $"snapshot the tasks of service {request.Service} and replace them with read-only ones");
@@ -149,7 +149,7 @@ internal static class RedeployCommand
                 $"service {result.Plan.ServiceName} was updated but its new tasks did not pass: {result.Detail}; the evidence of the old tasks is in place");
         }
 
-        return ExitCode.Success;
+        return Verdict.Success;
     }
 }
 

@@ -32,7 +32,7 @@ internal static class ReportCommand
                 await ctx.Out.FlushAsync(ct);
             }
 
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }

@@ -69,7 +69,7 @@ internal static class RespondCommand
                 Render.RunSummary(ctx.Ansi, result);
             }
 
-            return await Render.RunExitCodeAsync(ctx, [result]);
+            return ExitCodes.Runs([result]);
         });
         return command;
     }

@@ -26,12 +26,12 @@ internal static class ShowCommand
             if (parse.GetValue(stat))
             {
                 await CliJson.WriteAsync(ctx.Out, record, CoreJsonContext.Indented.FileRecord);
-                return ExitCode.Success;
+                return Verdict.Success;
             }
 
             await using var output = ctx.OpenBinaryOutput();
             await ShowWorkflow.CopyAsync(location, record, manifest, output, ct);
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }

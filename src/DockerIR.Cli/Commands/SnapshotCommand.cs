@@ -38,11 +38,11 @@ internal static class SnapshotCommand
             if (parse.GetValue(json))
             {
                 await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.SnapshotResult);
-                return ExitCode.Success;
+                return Verdict.Success;
             }
 
             Print(ctx.Ansi, result);
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }

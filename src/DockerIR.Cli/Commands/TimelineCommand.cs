@@ -28,7 +28,7 @@ internal static class TimelineCommand
                 _ => Timeline.ToBody(events),
             });
             await ctx.Out.FlushAsync(ct);
-            return ExitCode.Success;
+            return Verdict.Success;
         });
         return command;
     }

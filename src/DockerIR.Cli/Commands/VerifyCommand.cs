@@ -40,14 +40,7 @@ internal static class VerifyCommand
                     : $"[red]FAILED[/]: {result.Problems.Count} problems in {Render.Safe(result.Location)}");
             }
 
-            if (!result.Intact)
-            {
-                var first = result.Problems[0];
-                await ctx.Err.WriteLineAsync($"dockerir: verification failed: {first.Kind} {SafeText.Escape(first.Name)}" + (result.Problems.Count > 1 ? $" (and {result.Problems.Count - 1} more)" : ""));
-                return ExitCode.VerificationFailed;
-            }
-
-            return result.EvidenceComplete ? ExitCode.Success : ExitCode.PartialEvidence;
+            return ExitCodes.Verified(result);
         });
         return command;
     }
