@@ -16,10 +16,10 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Kernel = ["Engine", "Case", "Formats", "Platform"];
 
-    private static readonly string[] Features = ["Snapshot", "Extraction", "Evidence", "Triage", "Audit", "Redeploy", "Demo"];
+    private static readonly string[] Features = ["Snapshot", "Extraction", "Evidence", "Triage", "Audit", "Redeploy"];
 
-    /// <summary>Composes features (the runner, until Core/Response holds it).</summary>
-    private static readonly string[] Composers = ["Playbooks"];
+    /// <summary>Compose features: the runner and the respond preset (until Core/Response holds them), and the demo that runs them.</summary>
+    private static readonly string[] Composers = ["Playbooks", "Demo"];
 
     /// <summary>Allowed by the design: the redeploy plan fixes what the audit finds, with the audit's own rules (exposure, ulimits, root).</summary>
     private static readonly HashSet<string> Allowed = ["Redeploy -> Audit"];

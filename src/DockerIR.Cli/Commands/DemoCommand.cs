@@ -3,10 +3,9 @@ using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
-using DockerIR.Core.Snapshot;
+using DockerIR.Core.Triage;
 using Spectre.Console;
 
 namespace DockerIR.Cli.Commands;
@@ -65,119 +64,71 @@ internal static class DemoCommand
 
     private static async Task<Verdict> RunAsync(CliContext ctx, bool keep, string? caseDir, string name, Dictionary<string, string> extraLabels, CancellationToken ct)
     {
-        var console = ctx.Ansi;
-        var version = await ctx.Engine.GetVersionAsync(ct);
-        console.MarkupLine($"[bold]1. Engine[/]: Docker {Render.Safe(version.EngineVersionText)} at {Render.Safe(ctx.Engine.Endpoint)} (API {version.NegotiatedApiVersion})");
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var scenario = new DemoScenario(ctx.Engine, http);
-        var labels = new Dictionary<string, string>(extraLabels) { [DemoScenario.LabelDemo] = "1" };
+        using var probeHttp = RedeploySymbols.ProbeClient();
         var tag = name == ContainerName ? "latest" : name.ToLowerInvariant();
-        BreachedApp? app = null;
-        string? caseId = null;
-        try
+        var result = await new DemoWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, probeHttp)
+            .RunAsync(new DemoRequest(name, tag, extraLabels, caseDir, keep), new Narrator(ctx.Ansi, tag), ct);
+        return result.Run is { Succeeded: false } run ? ExitCodes.Runs([run]) : ExitCodes.DemoBlocked(result.Blocked);
+    }
+
+    /// <summary>The demo's story on the terminal, one numbered step per stage.</summary>
+    private sealed class Narrator(IAnsiConsole console, string tag) : IDemoNarrator
+    {
+        public void Engine(EngineVersion version, string endpoint) =>
+            console.MarkupLine($"[bold]1. Engine[/]: Docker {Render.Safe(version.EngineVersionText)} at {Render.Safe(endpoint)} (API {version.NegotiatedApiVersion})");
+
+        public void Serving(BreachedApp app, string indexLine)
         {
-            app = await scenario.StartAsync(name, tag, labels, ct);
             console.MarkupLine($"[bold]2. Vulnerable app[/] {app.ContainerName} serves {app.BaseAddress} (image {DemoWebApp.Repository}:{tag}, built from the host's busybox)");
-            console.MarkupLine($"   index.html: {Render.Safe(FirstLine(await http.GetStringAsync(app.BaseAddress, ct)))}");
+            console.MarkupLine($"   index.html: {Render.Safe(indexLine)}");
+        }
 
-            await scenario.BreachAsync(app, ct);
+        public void Breached(string indexLine)
+        {
             console.MarkupLine("[bold]3. Breach[/]: the attacker ran commands through /cgi-bin/eval.cgi?cmd=...");
-            console.MarkupLine($"   dropped {DemoAttacker.ShellPath}, and index.html now reads: [red]{Render.Safe(FirstLine(await http.GetStringAsync(app.BaseAddress, ct)))}[/]");
+            console.MarkupLine($"   dropped {DemoAttacker.ShellPath}, and index.html now reads: [red]{Render.Safe(indexLine)}[/]");
+        }
 
+        public void Changed(IReadOnlyList<ClassifiedChange> changes)
+        {
             console.MarkupLine("[bold]4. What changed[/] (dockerir diff):");
-            Render.Changes(console, ChangeClassifier.Classify(await ctx.Engine.GetChangesAsync(app.ContainerId, ct)));
+            Render.Changes(console, changes);
+        }
 
+        public void Responding() =>
             console.MarkupLine("[bold]5. Respond[/] (dockerir respond --yes): snapshot (frozen first) → read-only redeploy (after a preflight) → extract → bundle → verify");
-            using var probeHttp = RedeploySymbols.ProbeClient();
-            var steps = RespondCommand.Steps(new RedeployOptions { Probe = ProbeSpec.Parse(app.BaseAddress.ToString(), TimeSpan.FromSeconds(30)) });
-            var result = await new CaseRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, probeHttp).StartAsync(app.ContainerId, caseDir, CaseLocator.DefaultRoot, "respond",
-                steps, null, ct);
-            caseId = result.CaseId;
-            Render.RunSummary(console, result);
-            if (!result.Succeeded)
-            {
-                return ExitCodes.Runs([result]);
-            }
 
-            console.MarkupLine($"[bold]6. The evidence[/]: dockerir show {Render.Safe(Path.GetFileName(result.BundlePath!))} {DemoAttacker.ShellPath}");
-            var (record, manifest) = await ShowWorkflow.FindAsync(result.BundlePath!, DemoAttacker.ShellPath, before: false, ct);
-            var shell = new MemoryStream();
-            await ShowWorkflow.CopyAsync(result.BundlePath!, record, manifest, shell, ct);
-            console.MarkupLine($"     {Render.Safe(System.Text.Encoding.UTF8.GetString(shell.ToArray()).TrimEnd())}");
-            console.MarkupLine($"   triage (dockerir findings {Render.Safe(Path.GetFileName(result.BundlePath!))} --min-severity high):");
-            var triage = await Core.Triage.CaseRecords.ReadTriageAsync(CaseContent.Open(result.BundlePath!), ct);
-            Render.Findings(console, [.. (triage?.Findings ?? []).Where(f => f.Severity == Core.Audit.Severity.High)]);
+        public void Responded(CaseRunResult run) => Render.RunSummary(console, run);
 
-            var replacement = await ctx.Engine.InspectContainerAsync(app.ContainerName, ct);
+        public void Evidence(string bundlePath, string shell, IReadOnlyList<TriageFinding> highFindings)
+        {
+            var bundle = Render.Safe(Path.GetFileName(bundlePath));
+            console.MarkupLine($"[bold]6. The evidence[/]: dockerir show {bundle} {DemoAttacker.ShellPath}");
+            console.MarkupLine($"     {Render.Safe(shell)}");
+            console.MarkupLine($"   triage (dockerir findings {bundle} --min-severity high):");
+            Render.Findings(console, highFindings);
+        }
+
+        public void Replacement(ContainerInspection replacement, string indexLine)
+        {
             console.MarkupLine($"[bold]7. The replacement[/] {Render.Safe(replacement.Name)} ({Render.ShortId(replacement.Id)}) runs the original image {Render.ShortId(replacement.ImageId)}: "
                 + $"read-only {replacement.HostConfig.ReadonlyRootfs}, tmpfs {Render.Safe(string.Join(", ", replacement.HostConfig.Tmpfs.Keys))}, "
                 + $"{Render.Safe(string.Join(", ", replacement.HostConfig.SecurityOpt))}, cap-drop {Render.Safe(string.Join(",", replacement.HostConfig.CapDrop))}");
-            console.MarkupLine($"   index.html: [green]{Render.Safe(FirstLine(await http.GetStringAsync(app.BaseAddress, ct)))}[/]");
+            console.MarkupLine($"   index.html: [green]{Render.Safe(indexLine)}[/]");
+        }
 
-            var again = await new DemoAttacker(http).BreachAsync(app.BaseAddress, ct);
-            console.MarkupLine($"[bold]8. The attack again[/]: {Render.Safe(again.Split('\n')[0])}");
-            var blocked = again.Contains("Read-only file system", StringComparison.Ordinal);
+        public void AttackedAgain(string answer, bool blocked)
+        {
+            console.MarkupLine($"[bold]8. The attack again[/]: {Render.Safe(answer)}");
             console.MarkupLine(blocked ? "   [green]the attacker can no longer write a shell or deface the site[/]" : "   [red]the attack was not blocked[/]");
-            return ExitCodes.DemoBlocked(blocked);
         }
-        finally
+
+        public void Finished(bool kept, bool cleaned)
         {
-            if (!keep)
+            if (kept || cleaned)
             {
-                await CleanUpAsync(ctx, app, caseId);
-            }
-            else
-            {
-                console.MarkupLine("Kept the demo container and images (--keep).");
+                console.MarkupLine(kept ? "Kept the demo container and images (--keep)." : "Cleaned up the demo containers and images (the case directory and the bundle stay).");
             }
         }
-    }
-
-    /// <summary>Removes what the demo made: its containers (the replacement and the kept suspect), the evidence image and the demo image.</summary>
-    private static async Task CleanUpAsync(CliContext ctx, BreachedApp? app, string? caseId)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            if (app is not null)
-            {
-                var ours = new List<string> { app.ContainerId };
-                if (caseId is not null)
-                {
-                    ours.AddRange((await ctx.Engine.ListContainersAsync(new ContainerListFilter(All: true, Labels: [$"{RedeployPlanner.LabelReplacementCase}={caseId}"]), cts.Token)).Select(c => c.Id));
-                }
-
-                foreach (var id in ours)
-                {
-                    await ctx.Engine.RemoveContainerAsync(id, force: true, removeVolumes: true, cts.Token);
-                }
-            }
-
-            if (caseId is not null)
-            {
-                foreach (var image in await ctx.Engine.ListImagesAsync([$"{EvidenceImage.LabelCase}={caseId}"], cts.Token))
-                {
-                    await ctx.Engine.RemoveImageAsync(image.Id, force: true, cts.Token);
-                }
-            }
-
-            if (app is not null)
-            {
-                await ctx.Engine.RemoveImageAsync(app.ImageId, force: true, cts.Token);
-            }
-
-            ctx.Ansi.MarkupLine("Cleaned up the demo containers and images (the case directory and the bundle stay).");
-        }
-        catch (DockerIRException e)
-        {
-            ctx.Log.Warning("Demo clean-up incomplete: {Message}", e.Message);
-        }
-    }
-
-    private static string FirstLine(string text)
-    {
-        var line = text.Split('\n').FirstOrDefault(l => l.Contains("<h1>", StringComparison.Ordinal)) ?? text.Split('\n')[0];
-        return line.Length > 100 ? line[..100] : line;
     }
 }
