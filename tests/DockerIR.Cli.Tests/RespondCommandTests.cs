@@ -54,6 +54,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         Assert.Single(custody, l => l.Contains("\"action\":\"container.commit\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"succeeded\"", StringComparison.Ordinal));
         Assert.Single(custody, l => l.Contains("\"action\":\"container.kill\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"succeeded\"", StringComparison.Ordinal));
         Assert.Single(custody, l => l.Contains("\"action\":\"replacement.create\"", StringComparison.Ordinal));
+        Assert.Single(custody, l => l.Contains("\"action\":\"case.open\"", StringComparison.Ordinal));
         Assert.Empty(Directory.GetDirectories(caseDir, "artifacts.partial-*"));
     }
 

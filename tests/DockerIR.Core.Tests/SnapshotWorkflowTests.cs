@@ -37,6 +37,20 @@ public sealed class SnapshotWorkflowTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_InACaseARunOpened_AddsNoSecondCaseOpenLine()
+    {
+        var engine = Breached();
+        Directory.CreateDirectory(root); // the run made it (and wrote its case.open line)
+
+        var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root, ResumeCaseId = "20261203-120000-abcd" }, null, CancellationToken.None);
+
+        var custody = await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None);
+        Assert.DoesNotContain(custody, c => c.Action == "case.open");
+        Assert.Equal("container.pause", custody[0].Action);
+        Assert.Equal("20261203-120000-abcd", result.CaseId);
+    }
+
+    [Fact]
     public async Task RunAsync_CommitsWithCaseLabelsAndEvidenceTag()
     {
         var engine = Breached();

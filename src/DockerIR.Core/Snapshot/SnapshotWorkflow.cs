@@ -77,7 +77,11 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var warnings = new List<string>();
         var record = new CaseRecord(CaseRecord.CurrentFormatVersion, caseId, clock.GetUtcNow(), actor.ToolVersion, engine.Endpoint,
             new CaseContainer(inspect.Id, inspect.Name, inspect.ImageReference, inspect.ImageId, inspect.State.Status), Snapshot: null);
-        await custody.AppendAsync("case.open", target, CustodyOutcome.Succeeded, $"engine {engine.Endpoint}", cancellationToken);
+        if (request.ResumeCaseId is null)
+        {
+            // A case a run opened (respond, a playbook) has its case.open line already.
+            await custody.AppendAsync("case.open", target, CustodyOutcome.Succeeded, $"engine {engine.Endpoint}", cancellationToken);
+        }
         await custody.AppendAsync("container.pause", target, pauseOutcome.Outcome, pauseOutcome.Detail, cancellationToken);
 
         try
