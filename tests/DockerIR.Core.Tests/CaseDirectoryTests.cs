@@ -30,6 +30,20 @@ public sealed class CaseDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task ACaseRemovedWhileInUse_IsNeverMadeAgain_AndTheWriteIsAStorageFailure()
+    {
+        var dir = CaseDirectory.CreateNew(root);
+        Directory.Delete(root, recursive: true);
+
+        var e = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => dir.WriteBytesAsync("container/top.json", new byte[] { 1 }, CancellationToken.None));
+
+        Assert.True(DockerIRException.IsStorage(e));
+        Assert.False(Directory.Exists(root));
+        Assert.Equal(FailureKind.Storage, Assert.Throws<DockerIRException>(() => CaseDirectory.Attach(root)).Kind);
+        Assert.False(Directory.Exists(root));
+    }
+
+    [Fact]
     public async Task WriteAtomicAsync_FailingWriter_LeavesNoFileBehind()
     {
         var dir = CaseDirectory.CreateNew(root);

@@ -102,15 +102,7 @@ public sealed class StorageFaultTests(DemoAppFixture demo, ITestOutputHelper out
         var outDir = Path.Combine(volume, "deleted");
 
         // Before the commit is recorded, so before any kill: the case that would prove the commit is gone.
-        var result = await FaultKit.RunStalledAsync(InterruptAndEngineTests.Respond(app, outDir), FaultPoints.SnapshotCommit, 1, work, () =>
-        {
-            foreach (var c in FaultKit.Cases(outDir))
-            {
-                Directory.Delete(c, recursive: true);
-            }
-
-            return Task.CompletedTask;
-        });
+        var result = await FaultKit.RunStalledAsync(InterruptAndEngineTests.Respond(app, outDir), FaultPoints.SnapshotCommit, 1, work, () => DeleteWhileWrittenAsync(FaultKit.Cases(outDir)));
 
         var line = FaultKit.OneLineFailure(result, 11);
         Assert.Empty(FaultKit.Cases(outDir));
@@ -121,6 +113,29 @@ public sealed class StorageFaultTests(DemoAppFixture demo, ITestOutputHelper out
         var caseDir = Assert.Single(FaultKit.Cases(outDir));
         FaultKit.Success(await ProcessRunner.DockerIRAsync(["verify", caseDir + ".tar.gz"]), "verify the new bundle");
         FaultKit.Say(output, $"case directory deleted during the commit: exit 11, '{line}'; a fresh respond finished");
+    }
+
+    /// <summary>
+    /// Deletes case directories that dockerir may still be writing into (the snapshot reads the volatile state while
+    /// the commit is stalled): a file made during the deletion makes it fail with "Directory not empty", so it is tried
+    /// again until the directory is gone.
+    /// </summary>
+    private static async Task DeleteWhileWrittenAsync(IEnumerable<string> caseDirs)
+    {
+        foreach (var dir in caseDirs)
+        {
+            for (var attempt = 1; Directory.Exists(dir); attempt++)
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (Exception e) when ((e is IOException) && attempt < 50)
+                {
+                    await Task.Delay(20);
+                }
+            }
+        }
     }
 
     /// <summary>Writes zeros until the volume is full, to the last page.</summary>

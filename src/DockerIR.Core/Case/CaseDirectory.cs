@@ -59,11 +59,16 @@ public sealed class CaseDirectory
         return new CaseDirectory(root);
     }
 
-    /// <summary>A case directory a run created before (it may hold only the run's journal); created if it is missing.</summary>
+    /// <summary>A case directory a run created before (it may hold only the run's journal); one that is gone is never made again.</summary>
     public static CaseDirectory Attach(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var root = Path.GetFullPath(path);
+        if (!Directory.Exists(root))
+        {
+            throw DockerIRException.Storage(new DirectoryNotFoundException($"the case directory {root} is gone"));
+        }
+
         try
         {
             Directory.CreateDirectory(Path.Combine(root, ContainerDir));
@@ -192,12 +197,33 @@ public sealed class CaseDirectory
         return result;
     }
 
+    /// <summary>
+    /// Makes the folders between the case directory and <paramref name="target"/>, never the case directory itself: a
+    /// case removed while a command writes to it fails that command (a storage error) instead of coming back with only
+    /// the files written after the removal.
+    /// </summary>
+    private void CreateParentOf(string target)
+    {
+        var parent = Path.GetDirectoryName(target)!;
+        if (Directory.Exists(parent))
+        {
+            return; // nothing to make, so nothing that could make the case again if it goes now
+        }
+
+        if (!Directory.Exists(Root))
+        {
+            throw new DirectoryNotFoundException($"the case directory {Root} is gone (removed while in use)");
+        }
+
+        Directory.CreateDirectory(parent);
+    }
+
     /// <summary>Writes a file through <paramref name="write"/> under a temporary name and flushes it to disk; <see cref="StagedFile.Commit"/> puts it in place.</summary>
     public async Task<StagedFile> StageAsync(string relative, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         var target = PathOf(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        CreateParentOf(target);
         var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.partial-{Environment.ProcessId}");
         try
         {

@@ -64,9 +64,20 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
                 Access = FileAccess.Write,
                 Share = FileShare.ReadWrite,
                 Options = FileOptions.WriteThrough,
+                BufferSize = 0, // straight to the file: a failed write leaves nothing buffered to be written at dispose
             });
-            await stream.WriteAsync(buffer, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
+            var start = stream.Position;
+            try
+            {
+                await stream.WriteAsync(buffer, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // A line cut short (the disk filled in the middle of it) would damage the whole log: take it back.
+                TryCut(stream, start);
+                throw;
+            }
         }
         finally
         {
@@ -74,6 +85,18 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
         }
 
         await FaultPoints.HitAsync(FaultPoints.CustodyAfter, cancellationToken);
+    }
+
+    private static void TryCut(FileStream stream, long length)
+    {
+        try
+        {
+            stream.SetLength(length);
+        }
+        catch (IOException)
+        {
+            // Nothing more can be done; the reader names the damaged line.
+        }
     }
 
     /// <summary>Reads every record of a custody log (for verification and reports).</summary>
