@@ -90,6 +90,10 @@ public sealed class EvidenceCommandTests(DemoAppFixture demo) : IClassFixture<De
         Assert.Single(Directory.GetFileSystemEntries(unpack));
         var sum = (await File.ReadAllTextAsync(bundle + ".sha256")).Split(' ')[0];
         Assert.Equal(sum, (await ProcessRunner.RunAsync("sha256sum", [bundle])).StdOut.Split(' ')[0]);
+        // The companion file is one a stock tool reads as it is (no byte-order mark, the coreutils line format).
+        var companion = await ProcessRunner.RunAsync("sha256sum", ["-c", Path.GetFileName(bundle) + ".sha256"], workingDirectory: Path.GetDirectoryName(bundle));
+        Assert.True(companion.ExitCode == 0, companion.StdOut + companion.StdErr);
+        Assert.Equal($"{Path.GetFileName(bundle)}: OK", companion.StdOut.Trim());
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
                 file.Flush(flushToDisk: true);
             }
 
-            await File.WriteAllTextAsync(sumTemp, CaseFiles.SumLine(sha, Path.GetFileName(bundlePath)), Encoding.UTF8, cancellationToken);
+            await File.WriteAllBytesAsync(sumTemp, Encoding.UTF8.GetBytes(CaseFiles.SumLine(sha, Path.GetFileName(bundlePath))), cancellationToken); // no byte-order mark: sha256sum -c reads it
             File.Move(temp, bundlePath, overwrite: true);
             File.Move(sumTemp, bundlePath + ".sha256", overwrite: true);
             await custody.AppendAsync("bundle.written", bundlePath, CustodyOutcome.Succeeded, $"sha256 {sha}, {bytes} bytes, {files.Count + 1} files", cancellationToken);
