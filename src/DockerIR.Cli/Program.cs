@@ -11,11 +11,57 @@ public static class Program
         RunAsync(args, Console.Out, Console.Error, engineFactory: null, CancellationToken.None);
 
     /// <summary>Parses and runs one invocation; tests call this with their own writers and engine.</summary>
-    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<IContainerEngine>? engineFactory, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<IContainerEngine>? engineFactory, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(error);
         var root = BuildRootCommand(engineFactory);
         var parse = root.Parse(args);
-        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        if (ParseError(parse) is { } problem)
+        {
+            // One line and where to look, on stderr only: stdout stays clean for a pipe (| jq) even when the call is wrong.
+            await error.WriteLineAsync($"dockerir: error: {Core.SafeText.Escape(problem)}");
+            await error.WriteLineAsync($"see '{CommandPath(parse.CommandResult)} --help'");
+            return (int)ExitCode.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The first thing wrong with the command line, or null: a token that looks like an option where the verb takes a
+    /// name or path (an unknown option, never a container or file name), else the parser's first error, preferring a
+    /// specific one over the "no command given" that follows from an unknown verb.
+    /// </summary>
+    internal static string? ParseError(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var optionLike = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .SelectMany(a => a.Tokens).FirstOrDefault(t => t.Value.Length > 1 && t.Value[0] == '-');
+        if (optionLike is not null)
+        {
+            return $"unknown option '{optionLike.Value}' for '{CommandPath(parse.CommandResult)}'";
+        }
+
+        if (parse.Errors.Count == 0)
+        {
+            return null;
+        }
+
+        var first = parse.Errors.FirstOrDefault(e => !e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal)) ?? parse.Errors[0];
+        var message = string.Join(' ', first.Message.Split((char[])['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim())).TrimEnd('.');
+        return message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..] : "the command line could not be read";
+    }
+
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var r = result; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(r.Command is RootCommand ? "dockerir" : r.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     internal static RootCommand BuildRootCommand(Func<IContainerEngine>? engineFactory)

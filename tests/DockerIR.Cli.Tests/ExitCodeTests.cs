@@ -79,6 +79,24 @@ public sealed class ExitCodeTests
         Assert.Equal("", output.ToString());
     }
 
+    [Theory]
+    [InlineData(new[] { "frobnicate" }, "unrecognized command or argument 'frobnicate'", "see 'dockerir --help'")]
+    [InlineData(new[] { "verify", "--bogus" }, "unknown option '--bogus' for 'dockerir verify'", "see 'dockerir verify --help'")]
+    [InlineData(new[] { "redeploy", "web", "--probe-timeout", "x" }, "--probe-timeout must be a whole number from 1 to 600", "see 'dockerir redeploy --help'")]
+    [InlineData(new[] { "playbook", "run" }, "required argument 'FILE' missing for command: 'run'", "see 'dockerir playbook run --help'")]
+    [InlineData(new[] { "findings", "case", "--min-severity", "hgh" }, "argument 'hgh' not recognized. Must be one of: 'low' 'medium' 'high'", "see 'dockerir findings --help'")]
+    public async Task ParseError_IsOneErrorLineAndWhereToLook_OnStderrOnly(string[] args, string error, string hint)
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+
+        var code = await Program.RunAsync(args, output, errors, () => throw new InvalidOperationException("a parse error needs no engine"), CancellationToken.None);
+
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Equal("", output.ToString());
+        Assert.Equal([$"dockerir: error: {error}", hint], errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     private static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
