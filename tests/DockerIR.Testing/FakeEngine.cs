@@ -126,12 +126,16 @@ public sealed class FakeEngine : IContainerEngine
             Commits.Add(request);
             CommitRequested.TrySetResult();
             var id = $"sha256:{Commits.Count:x64}";
-            images[id] = new ImageInspection(id, [$"{request.Repository}:{request.Tag}"], "now", 1, Find(request.ContainerId).Config, new GraphDriverInfo("fake", new Dictionary<string, string>()), Encoding.UTF8.GetBytes("{}"));
+            var config = Find(request.ContainerId).Config;
+            images[id] = new ImageInspection(id, [$"{request.Repository}:{request.Tag}"], "now", 1, config with { Labels = new Dictionary<string, string>(request.Labels) },
+                new GraphDriverInfo("fake", new Dictionary<string, string>()), Encoding.UTF8.GetBytes("{}"));
             return id;
         });
 
     public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyList<string> labels, CancellationToken cancellationToken) =>
-        Record("images", () => (IReadOnlyList<ImageSummary>)images.Values.Select(i => new ImageSummary(i.Id, i.RepoTags, i.Config.Labels)).ToList());
+        Record("images", () => (IReadOnlyList<ImageSummary>)images.Values
+            .Where(i => labels.All(l => l.Split('=', 2) is var kv && i.Config.Labels.TryGetValue(kv[0], out var v) && (kv.Length == 1 || v == kv[1])))
+            .Select(i => new ImageSummary(i.Id, i.RepoTags, i.Config.Labels)).ToList());
 
     public Task<ImageInspection> InspectImageAsync(string reference, CancellationToken cancellationToken) =>
         Record("image-inspect", () => images.TryGetValue(reference, out var i) ? i : throw new ImageNotFoundException(reference));

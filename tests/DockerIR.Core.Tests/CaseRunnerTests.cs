@@ -1,0 +1,87 @@
+using DockerIR.Core.Case;
+using DockerIR.Core.Engine;
+using DockerIR.Core.Evidence;
+using DockerIR.Core.Playbooks;
+using DockerIR.Testing;
+using Serilog.Core;
+
+namespace DockerIR.Core.Tests;
+
+/// <summary>
+/// The runner, the bundle and verify without an engine: a run of snapshot → bundle → verify on the fake engine, then
+/// the sealed bundle checked, altered and checked again.
+/// </summary>
+public sealed class CaseRunnerTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("dockerir-runner-tests-").FullName;
+    private readonly Actor actor = new("alice", "ir-host", "9.9.9");
+
+    private static FakeEngine Breached() => new FakeEngine().Add(
+        FakeEngine.Container("c0ffee0000000000000000000000000000000000000000000000000000000002", "web"),
+        new ChangeEntry("/var/www/html/shell.php", ChangeKind.Added),
+        new ChangeEntry("/var/run/httpd.pid", ChangeKind.Added));
+
+    private async Task<(CaseRunResult Result, FakeEngine Engine)> RunAsync(params StepSpec[] steps)
+    {
+        var engine = Breached();
+        using var http = new HttpClient();
+        var result = await new CaseRunner(engine, actor, TimeProvider.System, Logger.None, http)
+            .StartAsync("web", null, root, "respond", steps, null, CancellationToken.None);
+        return (result, engine);
+    }
+
+    [Fact]
+    public async Task Run_SnapshotBundleVerify_OneCaseOpenOneCommit_StepsJournaled_AndABundleWithoutExtractionNeverPassesAsEvidence()
+    {
+        var (result, engine) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle), StepSpec.Of(StepSpec.Verify));
+
+        // No extract ran: the bundle is sealed, but verify refuses it as evidence (no manifest).
+        Assert.False(result.Succeeded);
+        Assert.Equal(FailureKind.VerificationFailed, result.FailureKind);
+        Assert.Contains("manifest.json", result.Failure, StringComparison.Ordinal);
+        Assert.Equal(["done", "done", "failed"], result.Steps.Select(s => s.Outcome));
+        Assert.False(result.EvidenceComplete);
+        Assert.True(File.Exists(result.BundlePath));
+        Assert.Single(engine.Commits);
+        Assert.Equal(["/var/www/html/shell.php"], result.Suspicious);
+        var custody = await CustodyLog.ReadAsync(Path.Combine(result.CaseDir, "custody.jsonl"), CancellationToken.None);
+        Assert.Single(custody, c => c.Action == "case.open");
+        Assert.Equal(["1:snapshot", "1:snapshot", "2:bundle", "2:bundle", "3:verify", "3:verify"], custody.Where(c => c.Action == "run.step").Select(c => c.Target));
+        Assert.Equal(("run.end", CustodyOutcome.Failed), (custody[^1].Action, custody[^1].Outcome));
+    }
+
+    [Fact]
+    public async Task Verify_OfTheSealedBundle_ChecksEveryFile_AndOneAlteredByteInTheCaseIsNamed()
+    {
+        var (result, _) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle));
+
+        // Every file matches its hash; the one problem is the missing manifest (nothing was extracted).
+        var sealedBundle = await VerifyWorkflow.RunAsync(result.BundlePath!, CancellationToken.None);
+        Assert.Equal(["manifest.json"], sealedBundle.Problems.Select(p => p.Name));
+        Assert.True(sealedBundle.FilesChecked > 5);
+
+        var inspect = Path.Combine(result.CaseDir, "container", "inspect.json");
+        var bytes = await File.ReadAllBytesAsync(inspect);
+        bytes[^2] ^= 0x20;
+        await File.WriteAllBytesAsync(inspect, bytes);
+        var altered = await VerifyWorkflow.RunAsync(result.CaseDir, CancellationToken.None);
+
+        Assert.False(altered.Intact);
+        Assert.Contains(altered.Problems, p => p.Name == "container/inspect.json");
+    }
+
+    [Fact]
+    public async Task Resume_OfAFinishedRun_RunsNothingAgain()
+    {
+        var (first, engine) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle));
+        using var http = new HttpClient();
+
+        var resumed = await new CaseRunner(engine, actor, TimeProvider.System, Logger.None, http).ResumeAsync(first.CaseDir, null, CancellationToken.None);
+
+        Assert.Equal(["done-before", "done-before"], resumed.Steps.Select(s => s.Outcome));
+        Assert.Single(engine.Commits);
+        Assert.Equal(first.BundlePath, resumed.BundlePath);
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+}
