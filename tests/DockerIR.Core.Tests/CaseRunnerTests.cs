@@ -71,6 +71,20 @@ public sealed class CaseRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_WithAnEmptiedSha256Sums_ChecksNothingSoPassesNothing()
+    {
+        var (result, _) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle));
+        await File.WriteAllTextAsync(Path.Combine(result.CaseDir, "case.json"), "{}");
+        await File.WriteAllTextAsync(Path.Combine(result.CaseDir, "SHA256SUMS"), "");
+
+        var verified = await VerifyWorkflow.RunAsync(result.CaseDir, CancellationToken.None);
+
+        Assert.False(verified.Intact);
+        Assert.Contains(verified.Problems, p => p is { Kind: "extra", Name: "case.json" });
+        Assert.Contains(verified.Problems, p => p is { Kind: "extra", Name: "custody.jsonl" });
+    }
+
+    [Fact]
     public async Task Resume_OfAFinishedRun_RunsNothingAgain()
     {
         var (first, engine) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle));

@@ -86,6 +86,7 @@ public static class VerifyWorkflow
             if (file.Name == CaseFiles.SumsFile)
             {
                 state.Sums = CaseFiles.ParseSums(await ReadTextAsync(file.Content, 16 << 20, cancellationToken), "SHA256SUMS");
+                state.SumsRead = true;
                 continue;
             }
 
@@ -111,7 +112,9 @@ public static class VerifyWorkflow
             var actual = hashing.HashHex();
             if (!state.Sums.TryGetValue(file.Name, out var want))
             {
-                if (state.Sums.Count > 0)
+                // Every file of a sealed case is listed: one that is not was never checked (an emptied SHA256SUMS
+                // must not make everything pass). Without a SHA256SUMS at all, that one problem is already named.
+                if (state.SumsRead)
                 {
                     state.Problems.Add(new VerifyProblem("extra", file.Name, "not listed in SHA256SUMS"));
                 }
@@ -138,6 +141,7 @@ public static class VerifyWorkflow
         public HashSet<string> SeenFiles { get; } = new(StringComparer.Ordinal);
         public HashSet<(string, string)> SeenMembers { get; } = [];
         public Dictionary<string, string>? Sums { get; set; }
+        public bool SumsRead { get; set; }
         public Manifest? Manifest { get; set; }
         public Dictionary<(string Tar, string Member), FileRecord>? Expected { get; set; }
         public int Files { get; set; }
