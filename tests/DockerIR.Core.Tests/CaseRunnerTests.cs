@@ -84,6 +84,42 @@ public sealed class CaseRunnerTests : IDisposable
         Assert.Contains(verified.Problems, p => p is { Kind: "extra", Name: "custody.jsonl" });
     }
 
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("symlink")]
+    public async Task Verify_OfACaseWhoseSha256SumsIsAFifoOrALink_EndsAtOnceRefusingIt(string kind)
+    {
+        var (result, _) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle));
+        var sums = Path.Combine(result.CaseDir, "SHA256SUMS");
+        File.Delete(sums);
+        if (kind == "fifo")
+        {
+            Assert.Equal(0, (await ProcessRunner.RunAsync("mkfifo", [sums])).ExitCode);
+        }
+        else
+        {
+            File.CreateSymbolicLink(sums, "/etc/passwd");
+        }
+
+        // A FIFO opened for reading would wait for a writer forever: the verification must end on its own.
+        var e = await Assert.ThrowsAsync<DockerIRException>(() => VerifyWorkflow.RunAsync(result.CaseDir, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(FailureKind.VerificationFailed, e.Kind);
+        Assert.Contains("SHA256SUMS", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_OfABundleWhoseSha256PointsAtAnEndlessDevice_ReadsABoundedAmountAndNamesIt()
+    {
+        var (result, _) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle));
+        File.Delete(result.BundlePath + ".sha256");
+        File.CreateSymbolicLink(result.BundlePath + ".sha256", "/dev/zero");
+
+        var verified = await VerifyWorkflow.RunAsync(result.BundlePath!, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains(verified.Problems, p => p.Name == Path.GetFileName(result.BundlePath) + ".sha256" && p.Detail.Contains("symbolic link", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Resume_OfAFinishedRun_RunsNothingAgain()
     {

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using DockerIR.Core.Formats;
+using DockerIR.Core.Platform;
 
 namespace DockerIR.Core.Case;
 
@@ -91,8 +92,9 @@ public abstract class CaseContent
         public override async IAsyncEnumerable<CaseFile> FilesAsync(Func<string, bool>? wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var names = CaseFiles.List(Location);
-            if (File.Exists(Path.Combine(Location, CaseFiles.SumsFile)))
+            if (Native.LStat(Path.Combine(Location, CaseFiles.SumsFile)) is not null)
             {
+                // Whatever it is: opened below as every case file is, so a link or a FIFO is refused, never followed or waited on.
                 names.Insert(0, CaseFiles.SumsFile);
             }
 
@@ -104,8 +106,7 @@ public abstract class CaseContent
                     continue;
                 }
 
-                await using var stream = new FileStream(Path.Combine(Location, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
-                    FileOptions.SequentialScan | FileOptions.Asynchronous);
+                await using var stream = Native.OpenRegularFile(Path.Combine(Location, name), 1 << 16);
                 yield return new CaseFile(name, stream);
             }
         }

@@ -1,6 +1,7 @@
 using System.Text;
 using DockerIR.Core.Case;
 using DockerIR.Core.Formats;
+using DockerIR.Core.Platform;
 
 namespace DockerIR.Core.Evidence;
 
@@ -247,13 +248,34 @@ public static class VerifyWorkflow
     private static void CheckArchiveSum(string bundle, string actual, List<VerifyProblem> problems)
     {
         var sumFile = bundle + ".sha256";
-        if (!File.Exists(sumFile))
+        if (Native.LStat(sumFile) is null)
         {
             problems.Add(new VerifyProblem("missing", Path.GetFileName(sumFile), "no .sha256 beside the bundle: its own integrity cannot be checked"));
             return;
         }
 
-        var sums = CaseFiles.ParseSums(File.ReadAllText(sumFile), Path.GetFileName(sumFile));
+        // One line is expected: read as a regular file (no link followed, no FIFO waited on) and at most 64 KiB of it.
+        string text;
+        try
+        {
+            using var stream = Native.OpenRegularFile(sumFile, 1);
+            var buffer = new byte[64 << 10];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (read == buffer.Length)
+            {
+                problems.Add(new VerifyProblem("altered", Path.GetFileName(sumFile), "larger than 64 KiB: not a .sha256 dockerir wrote"));
+                return;
+            }
+
+            text = Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
+        {
+            problems.Add(new VerifyProblem("altered", Path.GetFileName(sumFile), e.Message));
+            return;
+        }
+
+        var sums = CaseFiles.ParseSums(text, Path.GetFileName(sumFile));
         if (!sums.TryGetValue(Path.GetFileName(bundle), out var want))
         {
             problems.Add(new VerifyProblem("altered", Path.GetFileName(sumFile), $"does not name {Path.GetFileName(bundle)}"));

@@ -50,6 +50,8 @@ internal static partial class Native
     private const int ONoAtime = 0x40000;
     private const int OCloExec = 0x80000;
     private const int ODirectory = 0x10000;
+    private const int ONonBlock = 0x800;
+    private const int AtEmptyPath = 0x1000;
     private const int ENoEnt = 2;
     private const int ENotDir = 20;
     private const int EPerm = 1;
@@ -124,10 +126,10 @@ internal static partial class Native
         }
     }
 
-    private static unsafe HostStat? LStatAt(int dirfd, string path)
+    private static unsafe HostStat? LStatAt(int dirfd, string path, int flags = AtSymlinkNoFollow)
     {
         var buffer = stackalloc byte[256];
-        if (statx(dirfd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+        if (statx(dirfd, path, flags, StatxBasicStats, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno is ENoEnt or ENotDir)
@@ -171,6 +173,39 @@ internal static partial class Native
         }
 
         return new EvidenceFileStream(new SafeFileHandle(fd, ownsHandle: true));
+    }
+
+    /// <summary>
+    /// Opens a file of a case directory for reading, refusing anything but a regular file: no symlink is followed
+    /// (O_NOFOLLOW), a FIFO or device never blocks the open (O_NONBLOCK), and the type is checked on the opened
+    /// descriptor, so a file swapped after a listing cannot slip through. A case is as hostile as a bundle.
+    /// </summary>
+    public static FileStream OpenRegularFile(string path, int bufferSize)
+    {
+        var fd = open(path, ORdOnly | ONoFollow | ONonBlock | OCloExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno == ELoop
+                ? new DockerIRException(FailureKind.VerificationFailed, $"{path} is a symbolic link, which dockerir never writes into a case")
+                : OpenError(errno, path);
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            if (LStatAt(fd, "", AtEmptyPath) is not { Type: HostStat.Regular })
+            {
+                throw new DockerIRException(FailureKind.VerificationFailed, $"{path} is not a regular file (a FIFO, device or directory), which dockerir never writes into a case");
+            }
+
+            return new FileStream(handle, FileAccess.Read, bufferSize);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     private static IOException OpenError(int errno, string path) => errno switch
