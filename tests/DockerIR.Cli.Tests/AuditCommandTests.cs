@@ -33,14 +33,20 @@ public sealed class AuditCommandTests(DemoAppFixture demo) : IClassFixture<DemoA
         Assert.Equal((int)ExitCode.AuditFailed, result.ExitCode);
         Assert.Contains("at or above high", result.StdErr, StringComparison.Ordinal);
         var findings = Findings(JsonDocument.Parse(result.StdOut).RootElement, id);
-        Assert.Contains(("5.4", "high", "HostConfig.Privileged=true"), findings);
-        Assert.Contains(findings, f => f.Id == "5.31" && f.Severity == "high" && f.Evidence.Contains("/var/run/docker.sock", StringComparison.Ordinal));
+        Assert.Contains(("5.5", "high", "HostConfig.Privileged=true"), findings);
+        Assert.Contains(findings, f => f.Id == "5.32" && f.Severity == "high" && f.Evidence.Contains("/var/run/docker.sock", StringComparison.Ordinal));
 
         using var sarif = JsonDocument.Parse(await File.ReadAllBytesAsync(sarifPath));
         Assert.Equal("https://json.schemastore.org/sarif-2.1.0.json", sarif.RootElement.GetProperty("$schema").GetString());
         Assert.Equal("2.1.0", sarif.RootElement.GetProperty("version").GetString());
         var run = sarif.RootElement.GetProperty("runs")[0];
         Assert.True(run.GetProperty("tool").GetProperty("driver").GetProperty("rules").GetArrayLength() > 20);
+        // The ids are CIS Docker Benchmark v1.6.0's, and every output says so.
+        Assert.Equal("CIS Docker Benchmark v1.6.0", JsonDocument.Parse(result.StdOut).RootElement.GetProperty("benchmark").GetString());
+        Assert.Contains("CIS Docker Benchmark v1.6.0", run.GetProperty("tool").GetProperty("driver").GetProperty("fullName").GetString(), StringComparison.Ordinal);
+        Assert.All(run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray(), r =>
+            Assert.Equal(r.GetProperty("id").GetString()!.StartsWith("DIR-", StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : "CIS Docker Benchmark v1.6.0",
+                r.GetProperty("properties").GetProperty("benchmark").GetString()));
         Assert.Equal(findings.Count, run.GetProperty("results").GetArrayLength());
 
         // Without --fail-on the same audit succeeds; --fail-on is what sets the code.

@@ -81,14 +81,14 @@ public sealed class RedeployCommandTests(DemoAppFixture demo) : IClassFixture<De
         CliAssert.Success(audit);
         var auditIds = JsonDocument.Parse(audit.StdOut).RootElement.GetProperty("containers")[0].GetProperty("findings").EnumerateArray()
             .Select(f => f.GetProperty("id").GetString()).ToList();
-        Assert.DoesNotContain("5.12", auditIds);
-        Assert.DoesNotContain("5.25", auditIds);
-        Assert.DoesNotContain("5.10", auditIds);
-        Assert.DoesNotContain("5.28", auditIds);
+        Assert.DoesNotContain("5.13", auditIds);
+        Assert.DoesNotContain("5.26", auditIds);
+        Assert.DoesNotContain("5.11", auditIds);
+        Assert.DoesNotContain("5.29", auditIds);
         var suspectAudit = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "audit.json"))).RootElement.GetProperty("containers")[0]
             .GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToList();
-        Assert.Contains("5.12", suspectAudit);
-        Assert.Contains("5.25", suspectAudit);
+        Assert.Contains("5.13", suspectAudit);
+        Assert.Contains("5.26", suspectAudit);
 
         var diff = await ProcessRunner.DockerAsync("diff", app.ContainerName);
         Assert.Equal(0, diff.ExitCode);

@@ -46,13 +46,13 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
             Assert.Contains(findings, f => f.Path == DemoAttacker.IndexPath && f.Rule == "defacement.index-changed" && f.Severity == "high");
             // Every other file finding would be a false positive: the rest of the change set is the pid file and parent directories.
             Assert.All(findings.Where(f => f.Path is not null), f => Assert.Contains(f.Path, new[] { DemoAttacker.ShellPath, DemoAttacker.IndexPath }));
-            Assert.Contains(findings, f => f.Path is null && f.Rule == "container.5.12");
+            Assert.Contains(findings, f => f.Path is null && f.Rule == "container.5.13");
         }
 
         var table = await ProcessRunner.DockerIRAsync(["findings", caseDir, "--min-severity", "high"]);
         CliAssert.Success(table);
         Assert.Contains("webshell.", table.StdOut, StringComparison.Ordinal);
-        Assert.DoesNotContain("container.5.12", table.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("container.5.13", table.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,51 @@ public sealed class ContainerAuditTests
 
     private static List<string> Ids(ContainerInspection c) => ContainerAudit.Check(c).Select(f => f.Id).ToList();
 
+    /// <summary>The controls of CIS Docker Benchmark v1.6.0 section 5 as docker-bench-security 1.6.0 numbers them (tests/5_container_runtime.sh).</summary>
+    [Theory]
+    [InlineData("Privileged", "5.5")]
+    [InlineData("DangerousCapabilities", "5.4")]
+    [InlineData("SensitiveMount", "5.6")]
+    [InlineData("PrivilegedPort", "5.8")]
+    [InlineData("HostNetwork", "5.10")]
+    [InlineData("NoMemoryLimit", "5.11")]
+    [InlineData("NoCpuLimit", "5.12")]
+    [InlineData("WritableRoot", "5.13")]
+    [InlineData("AllInterfaces", "5.14")]
+    [InlineData("RestartAlways", "5.15")]
+    [InlineData("HostPid", "5.16")]
+    [InlineData("HostIpc", "5.17")]
+    [InlineData("HostDevices", "5.18")]
+    [InlineData("NoUlimits", "5.19")]
+    [InlineData("SharedPropagation", "5.20")]
+    [InlineData("HostUts", "5.21")]
+    [InlineData("SeccompDisabled", "5.22")]
+    [InlineData("NoNewPrivileges", "5.26")]
+    [InlineData("NoHealthcheck", "5.27")]
+    [InlineData("NoPidsLimit", "5.29")]
+    [InlineData("DefaultBridge", "5.30")]
+    [InlineData("HostUserns", "5.31")]
+    [InlineData("EngineSocket", "5.32")]
+    [InlineData("AppArmorDisabled", "5.2")]
+    [InlineData("SelinuxDisabled", "5.3")]
+    [InlineData("RootUser", "4.1")]
+    [InlineData("CapabilitiesNotDropped", "DIR-CAPDROP")]
+    public void Rule_HasTheIdOfCisDockerBenchmark160_OrOneOfOurOwn(string rule, string id)
+    {
+        var field = typeof(ContainerAudit).GetField(rule) ?? throw new InvalidOperationException($"no rule {rule}");
+
+        Assert.Equal(id, ((AuditRule)field.GetValue(null)!).Id);
+    }
+
+    [Fact]
+    public void Rules_HaveDistinctIds_AllCisOrOurOwn()
+    {
+        var ids = ContainerAudit.Rules.Select(r => r.Id).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.Matches(@"^(4\.1|5\.([1-9]|[12][0-9]|3[0-2])|DIR-[A-Z]+)$", id));
+    }
+
     [Fact]
     public void Check_HardenedContainer_HasNoFinding()
     {
@@ -46,7 +91,7 @@ public sealed class ContainerAuditTests
     {
         var findings = ContainerAudit.Check(Container());
 
-        Assert.Equal(["5.3-drop", "4.1", "5.10", "5.11", "5.28", "5.18", "5.12", "5.25", "5.29", "5.26"], findings.Select(f => f.Id));
+        Assert.Equal(["DIR-CAPDROP", "4.1", "5.11", "5.12", "5.29", "5.19", "5.13", "5.26", "5.30", "5.27"], findings.Select(f => f.Id));
         Assert.DoesNotContain(findings, f => f.Severity == Severity.High);
     }
 
@@ -58,19 +103,19 @@ public sealed class ContainerAuditTests
 
         var findings = ContainerAudit.Check(c);
 
-        var privileged = Assert.Single(findings, f => f.Id == "5.4");
+        var privileged = Assert.Single(findings, f => f.Id == "5.5");
         Assert.Equal(Severity.High, privileged.Severity);
         Assert.Equal("HostConfig.Privileged=true", privileged.Evidence);
         Assert.Contains("--privileged", privileged.Remediation, StringComparison.Ordinal);
-        var socket = Assert.Single(findings, f => f.Id == "5.31");
+        var socket = Assert.Single(findings, f => f.Id == "5.32");
         Assert.Equal(Severity.High, socket.Severity);
         Assert.Contains("/var/run/docker.sock", socket.Evidence, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("/etc", true, "5.5", Severity.High)]
-    [InlineData("/", false, "5.5", Severity.Medium)]
-    [InlineData("/proc/sys", true, "5.5", Severity.High)]
+    [InlineData("/etc", true, "5.6", Severity.High)]
+    [InlineData("/", false, "5.6", Severity.Medium)]
+    [InlineData("/proc/sys", true, "5.6", Severity.High)]
     public void Check_SensitiveHostMount_IsFound(string source, bool readWrite, string id, Severity severity)
     {
         var f = Assert.Single(ContainerAudit.Check(Hardened() with { Mounts = [new MountInfo("bind", null, source, "/host", readWrite, "", "rprivate")] }));
@@ -89,11 +134,11 @@ public sealed class ContainerAuditTests
     }
 
     [Theory]
-    [InlineData("NetworkMode", "5.9")]
-    [InlineData("PidMode", "5.15")]
-    [InlineData("IpcMode", "5.16")]
-    [InlineData("UtsMode", "5.20")]
-    [InlineData("UsernsMode", "5.30")]
+    [InlineData("NetworkMode", "5.10")]
+    [InlineData("PidMode", "5.16")]
+    [InlineData("IpcMode", "5.17")]
+    [InlineData("UtsMode", "5.21")]
+    [InlineData("UsernsMode", "5.31")]
     public void Check_HostNamespace_IsFound(string field, string id)
     {
         var c = Hardened();
@@ -110,9 +155,9 @@ public sealed class ContainerAuditTests
     }
 
     [Theory]
-    [InlineData("seccomp=unconfined", "5.21")]
-    [InlineData("apparmor:unconfined", "5.1")]
-    [InlineData("label=disable", "5.2")]
+    [InlineData("seccomp=unconfined", "5.22")]
+    [InlineData("apparmor:unconfined", "5.2")]
+    [InlineData("label=disable", "5.3")]
     public void Check_UnconfinedSecurityOption_IsFound(string option, string id)
     {
         var c = Hardened();
@@ -125,7 +170,7 @@ public sealed class ContainerAuditTests
     {
         var c = Hardened();
 
-        Assert.Equal(["5.3"], Ids(c with { HostConfig = c.HostConfig with { CapAdd = ["SYS_ADMIN", "CHOWN"] } }));
+        Assert.Equal(["5.4"], Ids(c with { HostConfig = c.HostConfig with { CapAdd = ["SYS_ADMIN", "CHOWN"] } }));
         Assert.Empty(Ids(c with { HostConfig = c.HostConfig with { CapAdd = ["CHOWN"] } }));
     }
 
@@ -134,7 +179,7 @@ public sealed class ContainerAuditTests
     {
         var c = Hardened();
 
-        Assert.Equal(["5.13", "5.8"], Ids(c with { HostConfig = c.HostConfig with { PortBindings = [new PortBinding("80/tcp", "", "80")] } }));
+        Assert.Equal(["5.14", "5.8"], Ids(c with { HostConfig = c.HostConfig with { PortBindings = [new PortBinding("80/tcp", "", "80")] } }));
     }
 
     [Fact]
@@ -147,7 +192,7 @@ public sealed class ContainerAuditTests
             Mounts = [new MountInfo("bind", null, "/srv/data", "/data", true, "", "rshared")],
         });
 
-        Assert.Equal(["5.19", "5.14", "5.17"], findings);
+        Assert.Equal(["5.20", "5.15", "5.18"], findings);
     }
 
     [Fact]
@@ -164,7 +209,7 @@ public sealed class ContainerAuditTests
         Assert.Equal(ContainerAudit.Rules.Count, run.GetProperty("tool").GetProperty("driver").GetProperty("rules").GetArrayLength());
         var results = run.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(report.AllFindings.Count(), results.Count);
-        Assert.Contains(results, r => r.GetProperty("ruleId").GetString() == "5.4" && r.GetProperty("level").GetString() == "error");
+        Assert.Contains(results, r => r.GetProperty("ruleId").GetString() == "5.5" && r.GetProperty("level").GetString() == "error");
         Assert.All(results, r => Assert.Equal("web", r.GetProperty("locations")[0].GetProperty("logicalLocations")[0].GetProperty("name").GetString()));
     }
 

@@ -44,7 +44,7 @@ public sealed class RedeployPlannerTests
         Assert.Equal("web", plan.SuspectName);
         Assert.Equal("web.compromised-case-1", plan.QuarantineName);
         Assert.Equal(Id, plan.Replacement.Labels[RedeployPlanner.LabelReplaces]);
-        Assert.Contains(plan.Changes, c => c.Setting == "ReadonlyRootfs" && c.Reason.StartsWith("CIS 5.12", StringComparison.Ordinal));
+        Assert.Contains(plan.Changes, c => c.Setting == "ReadonlyRootfs" && c.Reason.StartsWith("CIS 5.13", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -153,9 +153,9 @@ public sealed class RedeployPlannerTests
         Assert.Null(h.UtsMode);
         Assert.Null(h.UsernsMode);
         Assert.Equal(["/srv/data:/data"], h.Binds);
-        Assert.Contains(plan.Changes, c => c.Setting == "mount /var/run/docker.sock" && c.Reason.StartsWith("CIS 5.31", StringComparison.Ordinal));
-        Assert.Contains(plan.Changes, c => c.Setting == "mount /host/etc" && c.Reason.StartsWith("CIS 5.5", StringComparison.Ordinal));
-        Assert.Contains(plan.Changes, c => c.Setting == "Privileged" && c.Reason.StartsWith("CIS 5.4", StringComparison.Ordinal));
+        Assert.Contains(plan.Changes, c => c.Setting == "mount /var/run/docker.sock" && c.Reason.StartsWith("CIS 5.32", StringComparison.Ordinal));
+        Assert.Contains(plan.Changes, c => c.Setting == "mount /host/etc" && c.Reason.StartsWith("CIS 5.6", StringComparison.Ordinal));
+        Assert.Contains(plan.Changes, c => c.Setting == "Privileged" && c.Reason.StartsWith("CIS 5.5", StringComparison.Ordinal));
         Assert.Contains(plan.Changes, c => c.Setting == "mount /data propagation");
         Assert.Contains(plan.Changes, c => c.Setting == "Devices");
     }
@@ -299,8 +299,8 @@ public sealed class RedeployPlannerTests
         var plan = Plan(suspect);
 
         var fixedIds = plan.Fixes.Select(f => f.Id).ToList();
-        Assert.Subset(fixedIds.ToHashSet(), new HashSet<string> { "5.4", "5.31", "5.12", "5.25", "5.10", "5.11", "5.28", "5.18" });
+        Assert.Subset(fixedIds.ToHashSet(), new HashSet<string> { "5.5", "5.32", "5.13", "5.26", "5.11", "5.12", "5.29", "5.19" });
         Assert.DoesNotContain("4.1", fixedIds); // the baseline profile keeps the suspect's root user
-        Assert.DoesNotContain("5.29", fixedIds); // and its default bridge
+        Assert.DoesNotContain("5.30", fixedIds); // and its default bridge
     }
 }

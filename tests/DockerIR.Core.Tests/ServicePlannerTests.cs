@@ -71,7 +71,7 @@ public sealed class ServicePlannerTests
         var targets = ContainerSpec(plan).GetProperty("Mounts").EnumerateArray().Select(m => m.GetProperty("Target").GetString()).ToList();
         Assert.DoesNotContain("/var/run/docker.sock", targets);
         Assert.Contains("/data", targets);
-        Assert.Contains(plan.Changes, c => c.Setting == "mount /var/run/docker.sock" && c.Reason.StartsWith("CIS 5.31", StringComparison.Ordinal));
+        Assert.Contains(plan.Changes, c => c.Setting == "mount /var/run/docker.sock" && c.Reason.StartsWith("CIS 5.32", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -190,13 +190,13 @@ public sealed class TriageRulesTests
     {
         var audit = new AuditReport(DateTimeOffset.UnixEpoch, "0", [new AuditedContainer("web", "id", "img",
         [
-            new AuditFinding("5.4", "Privileged container", Severity.High, "web", "id", "HostConfig.Privileged=true", "remove --privileged"),
-            new AuditFinding("5.3-drop", "Capabilities not dropped", Severity.Low, "web", "id", "HostConfig.CapDrop=[]", "--cap-drop ALL"),
+            new AuditFinding("5.5", "Privileged container", Severity.High, "web", "id", "HostConfig.Privileged=true", "remove --privileged"),
+            new AuditFinding("DIR-CAPDROP", "Capabilities not dropped", Severity.Low, "web", "id", "HostConfig.CapDrop=[]", "--cap-drop ALL"),
         ])]);
 
         var finding = Assert.Single(Core.Triage.Rules.ContainerRiskFamily.From(audit));
 
-        Assert.Equal("container.5.4", finding.Rule);
+        Assert.Equal("container.5.5", finding.Rule);
         Assert.Null(finding.Path);
         Assert.Equal(Severity.High, finding.Severity);
     }

@@ -12,8 +12,14 @@ public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IRe
 {
     public const string FileName = "audit.json";
 
+    /// <summary>The benchmark its ids are from (<see cref="ContainerAudit.Benchmark"/>); null in a report an older dockerir wrote, whose ids were shifted by one.</summary>
+    public string? Benchmark { get; init; }
+
     public static AuditReport Of(IEnumerable<ContainerInspection> containers, DateTimeOffset time, string toolVersion) =>
-        new(time, toolVersion, containers.Select(c => new AuditedContainer(c.Name, c.Id, c.ImageReference, ContainerAudit.Check(c))).ToList());
+        new(time, toolVersion, containers.Select(c => new AuditedContainer(c.Name, c.Id, c.ImageReference, ContainerAudit.Check(c))).ToList())
+        {
+            Benchmark = ContainerAudit.Benchmark,
+        };
 
     public IEnumerable<AuditFinding> AllFindings => Containers.SelectMany(c => c.Findings);
 
@@ -34,6 +40,7 @@ public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IRe
             w.WriteStartObject("tool");
             w.WriteStartObject("driver");
             w.WriteString("name", "DockerIR");
+            w.WriteString("fullName", $"DockerIR container audit ({ContainerAudit.Benchmark})");
             w.WriteString("version", ToolVersion);
             w.WriteString("informationUri", "https://www.cisecurity.org/benchmark/docker");
             w.WriteStartArray("rules");
@@ -53,6 +60,7 @@ public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IRe
                 w.WriteEndObject();
                 w.WriteStartObject("properties");
                 w.WriteString("severity", rule.Severity.ToString().ToLowerInvariant());
+                w.WriteString("benchmark", rule.Id.StartsWith(ContainerAudit.OwnPrefix, StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : ContainerAudit.Benchmark);
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

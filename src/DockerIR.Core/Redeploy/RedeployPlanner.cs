@@ -77,18 +77,18 @@ public static class RedeployPlanner
 
         if (h.Privileged)
         {
-            changes.Add(new PlanChange("Privileged", "true", "false", "CIS 5.4: a privileged container holds every capability and device of the host"));
+            changes.Add(new PlanChange("Privileged", "true", "false", "CIS 5.5: a privileged container holds every capability and device of the host"));
         }
 
         if (h.Devices.Count > 0)
         {
-            changes.Add(new PlanChange("Devices", string.Join(", ", h.Devices), "none", "CIS 5.17: host devices give direct access to the host's hardware"));
+            changes.Add(new PlanChange("Devices", string.Join(", ", h.Devices), "none", "CIS 5.18: host devices give direct access to the host's hardware"));
         }
 
-        var pidMode = HostNamespace(h.PidMode, "PidMode", "CIS 5.15: the host's PID namespace shows and signals every host process", "", changes);
-        var ipcMode = HostNamespace(h.IpcMode, "IpcMode", "CIS 5.16: the host's IPC namespace shares memory with host processes", "private", changes);
-        var utsMode = HostNamespace(h.UtsMode, "UTSMode", "CIS 5.20: the host's UTS namespace lets the container change the host's name", "", changes);
-        var usernsMode = HostNamespace(h.UsernsMode, "UsernsMode", "CIS 5.30: sharing the host's user namespace disables user remapping", "", changes);
+        var pidMode = HostNamespace(h.PidMode, "PidMode", "CIS 5.16: the host's PID namespace shows and signals every host process", "", changes);
+        var ipcMode = HostNamespace(h.IpcMode, "IpcMode", "CIS 5.17: the host's IPC namespace shares memory with host processes", "private", changes);
+        var utsMode = HostNamespace(h.UtsMode, "UTSMode", "CIS 5.21: the host's UTS namespace lets the container change the host's name", "", changes);
+        var usernsMode = HostNamespace(h.UsernsMode, "UsernsMode", "CIS 5.31: sharing the host's user namespace disables user remapping", "", changes);
 
         var memory = h.Memory > 0 ? h.Memory : DefaultMemory;
         if (h.Memory <= 0)
@@ -567,7 +567,7 @@ public static class RedeployPlanner
 
             if (binding.HostIp is "" or "0.0.0.0" or "::")
             {
-                warnings.Add($"port {binding.ContainerPort} stays published on all interfaces (CIS 5.13); bind it to one address if it need not be public");
+                warnings.Add($"port {binding.ContainerPort} stays published on all interfaces (CIS 5.14); bind it to one address if it need not be public");
             }
 
             result.Add(binding);
@@ -586,7 +586,7 @@ public static class RedeployPlanner
         var mode = suspect.HostConfig.NetworkMode ?? "";
         if (mode == "host")
         {
-            warnings.Add("the suspect uses the host's network (CIS 5.9); the replacement keeps it so its addresses stay the same; move it to a bridge network when you can");
+            warnings.Add("the suspect uses the host's network (CIS 5.10); the replacement keeps it so its addresses stay the same; move it to a bridge network when you can");
         }
 
         if (mode.StartsWith("container:", StringComparison.Ordinal))
@@ -649,7 +649,7 @@ public static class RedeployPlanner
             add = suspectAdd.Where(c => HostExposure.DefaultCapabilities.Contains(c) && !BaselineDrop.Contains(c)).ToList();
             drop = suspectDrop.Contains("ALL") ? ["ALL"] : suspectDrop.Union(BaselineDrop).Order(StringComparer.Ordinal).ToList();
             var removed = suspectAdd.Except(add).ToList();
-            reason = "CIS 5.3: NET_RAW (sniffing, spoofing), SYS_ADMIN/SYS_MODULE/SYS_PTRACE/DAC_READ_SEARCH (escapes) and device creation are dropped"
+            reason = "CIS 5.4: NET_RAW (sniffing, spoofing), SYS_ADMIN/SYS_MODULE/SYS_PTRACE/DAC_READ_SEARCH (escapes) and device creation are dropped"
                 + (removed.Count == 0 ? "" : $"; added capabilities removed: {string.Join(", ", removed)}");
         }
 
@@ -670,9 +670,9 @@ public static class RedeployPlanner
             if (UnconfinedOptions.Contains(opt, StringComparer.OrdinalIgnoreCase))
             {
                 changes.Add(new PlanChange("SecurityOpt", opt, "removed (the engine's default profile)",
-                    opt.StartsWith("seccomp", StringComparison.OrdinalIgnoreCase) ? "CIS 5.21: seccomp filters the system calls escapes use"
-                    : opt.StartsWith("apparmor", StringComparison.OrdinalIgnoreCase) ? "CIS 5.1: AppArmor confines the container"
-                    : opt.StartsWith("label", StringComparison.OrdinalIgnoreCase) ? "CIS 5.2: SELinux labels confine the container"
+                    opt.StartsWith("seccomp", StringComparison.OrdinalIgnoreCase) ? "CIS 5.22: seccomp filters the system calls escapes use"
+                    : opt.StartsWith("apparmor", StringComparison.OrdinalIgnoreCase) ? "CIS 5.2: AppArmor confines the container"
+                    : opt.StartsWith("label", StringComparison.OrdinalIgnoreCase) ? "CIS 5.3: SELinux labels confine the container"
                     : "the kernel's sensitive paths stay masked"));
             }
             else if (!opt.StartsWith("no-new-privileges", StringComparison.OrdinalIgnoreCase))

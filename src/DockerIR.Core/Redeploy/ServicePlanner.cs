@@ -70,7 +70,7 @@ public static class ServicePlanner
             var h = taskPlan.Replacement.HostConfig;
             SetList(container, "CapabilityAdd", h.CapAdd, changes, "strict or baseline profile: no capability beyond what the service needs");
             SetList(container, "CapabilityDrop", h.CapDrop, changes,
-                taskPlan.Changes.FirstOrDefault(c => c.Setting == "Capabilities")?.Reason ?? "CIS 5.3: dangerous capabilities dropped");
+                taskPlan.Changes.FirstOrDefault(c => c.Setting == "Capabilities")?.Reason ?? "CIS 5.4: dangerous capabilities dropped");
             PlanUlimits(container, h.Ulimits, changes);
         }
         else
