@@ -95,7 +95,10 @@ internal static class DockerHttp
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            // A certificate the CA issued for clients only (extended key usage clientAuth) must not serve as the engine.
+            chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));
+            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            return chain.Build(leaf);
         };
         return options;
     }

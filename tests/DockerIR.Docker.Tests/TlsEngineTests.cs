@@ -18,7 +18,7 @@ public sealed class TlsEngineTests : IDisposable
     private readonly string certDir = Directory.CreateTempSubdirectory("dockerir-tls-").FullName;
     private readonly CancellationTokenSource stop = new();
 
-    private static X509Certificate2 Issue(string subject, X509Certificate2? issuer, RSA key, bool ca, bool server)
+    private static X509Certificate2 Issue(string subject, X509Certificate2? issuer, RSA key, bool ca, bool server, bool clientUsageOnly = false)
     {
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, false, 0, true));
@@ -32,7 +32,7 @@ public sealed class TlsEngineTests : IDisposable
         if (!ca)
         {
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-                [server ? new Oid("1.3.6.1.5.5.7.3.1") : new Oid("1.3.6.1.5.5.7.3.2")], false));
+                [server && !clientUsageOnly ? new Oid("1.3.6.1.5.5.7.3.1") : new Oid("1.3.6.1.5.5.7.3.2")], false));
         }
 
         var notBefore = DateTimeOffset.UtcNow.AddMinutes(-5);
@@ -152,6 +152,23 @@ public sealed class TlsEngineTests : IDisposable
         var rogueCa = Issue("CN=rogue-ca", null, rogueKey, ca: true, server: false);
         var rogueServer = Issue("CN=127.0.0.1", rogueCa, rogueServerKey, ca: false, server: true);
         var port = StartTerminator(rogueServer, rogueCa);
+        using var engine = DockerEngineFactory.Create(new DockerClientOptions(DockerEndpoint.Parse($"tcp://127.0.0.1:{port}", new DockerTls(certDir))));
+
+        var e = await Assert.ThrowsAsync<EngineUnreachableException>(() => engine.GetVersionAsync(CancellationToken.None));
+
+        Assert.Contains("TLS", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TcpWithTlsVerify_ServerCertificateForClientsOnly_IsRefused()
+    {
+        // Issued by the right CA for the right address, but with extended key usage clientAuth only: a client
+        // certificate (any other client's) must not be able to pose as the engine.
+        var (ca, _) = await WriteCertsAsync();
+        using var posingKey = RSA.Create(2048);
+        Assert.True(ca.HasPrivateKey);
+        var posing = Issue("CN=127.0.0.1", ca, posingKey, ca: false, server: true, clientUsageOnly: true);
+        var port = StartTerminator(posing, ca);
         using var engine = DockerEngineFactory.Create(new DockerClientOptions(DockerEndpoint.Parse($"tcp://127.0.0.1:{port}", new DockerTls(certDir))));
 
         var e = await Assert.ThrowsAsync<EngineUnreachableException>(() => engine.GetVersionAsync(CancellationToken.None));
