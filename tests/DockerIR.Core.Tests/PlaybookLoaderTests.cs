@@ -22,6 +22,56 @@ public sealed class PlaybookLoaderTests : IDisposable
         return e;
     }
 
+    private static string Shipped(string name)
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !Directory.Exists(Path.Combine(d.FullName, "playbooks")))
+        {
+            d = d.Parent;
+        }
+
+        return Path.Combine(d?.FullName ?? throw new InvalidOperationException("no playbooks/ above the tests"), "playbooks", name);
+    }
+
+    [Theory]
+    [InlineData("web-rce-recovery.yaml", new[] { "target", "url" })]
+    [InlineData("quarantine.yaml", new[] { "target" })]
+    [InlineData("fleet-snapshot.yaml", new string[0])]
+    public void Lint_EveryShippedPlaybook_PassesWithoutValues_AndListsWhatARunMustGive(string file, string[] unset)
+    {
+        var playbook = PlaybookLoader.Lint(Shipped(file), Vars());
+
+        Assert.Equal(unset, playbook.Unset);
+        Assert.DoesNotContain(playbook.Containers, c => c.Contains('\0', StringComparison.Ordinal));
+        Assert.All(playbook.Steps.SelectMany(st => st.With.Values), v => Assert.DoesNotContain('\0', v));
+        if (file == "web-rce-recovery.yaml")
+        {
+            Assert.Equal(["${target}"], playbook.Containers);
+            Assert.Contains("the container", playbook.Required.Single(v => v.Name == "target").Comment, StringComparison.Ordinal);
+            Assert.Equal("${url}", playbook.Steps.Single(st => st.Name == StepSpec.Redeploy).With["probe"]);
+        }
+    }
+
+    [Fact]
+    public void Lint_StillFailsOnATypo_AndOnABadValueGiven()
+    {
+        var typo = Assert.Throws<DockerIRException>(() => PlaybookLoader.Lint(Write("vars:\n  target:\ntargets:\n  containers: [\"${target}\"]\nsteps:\n  - step: snapshto\n"), Vars()));
+        Assert.Matches(@"p\.yaml:6:11: unknown step 'snapshto'; did you mean 'snapshot'", typo.Message);
+
+        var bad = Assert.Throws<DockerIRException>(() => PlaybookLoader.Lint(Shipped("web-rce-recovery.yaml"), Vars(("url", "notaurl"))));
+        Assert.Contains("'notaurl' is neither an http(s) URL", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ForARun_NamesEachMissingValueOnce_AndNotItsConsequences()
+    {
+        var e = Assert.Throws<DockerIRException>(() => PlaybookLoader.Load(Shipped("web-rce-recovery.yaml"), Vars()));
+
+        Assert.Contains("variable 'target' has no value", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(and 1 more: ", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("targets needs exactly one", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_VariablesReferringToVariables_AreSubstitutedEverywhere()
     {

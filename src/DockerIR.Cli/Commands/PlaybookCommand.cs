@@ -45,12 +45,19 @@ internal static class PlaybookCommand
     {
         var file = FileArgument();
         var vars = VarOption();
-        var command = new Command("validate", "Check a playbook without touching the engine; errors name FILE:LINE:COL") { file, vars };
+        var command = new Command("validate",
+            "Check a playbook without touching the engine (a CI lint step): everything that does not depend on a variable's value, and the values given with --var; errors name FILE:LINE:COL")
+        { file, vars };
         CommandRunner.SetAction(command, engineFactory, (parse, ctx, ct) =>
         {
-            var playbook = PlaybookLoader.Load(parse.GetRequiredValue(file), Vars(parse, vars));
+            var playbook = PlaybookLoader.Lint(parse.GetRequiredValue(file), Vars(parse, vars));
             ctx.Ansi.MarkupLine($"[green]valid[/]: playbook {Render.Safe(playbook.Name)}, {playbook.Steps.Count} steps ({Render.Safe(string.Join(" → ", playbook.Steps.Select(s => s.Name)))}), "
                 + $"targets {Render.Safe(playbook.Selector is null ? string.Join(", ", playbook.Containers) : $"selector {playbook.Selector}")}, parallel {playbook.Parallel}");
+            foreach (var variable in playbook.Required.Where(v => playbook.Unset.Contains(v.Name)))
+            {
+                ctx.Ansi.MarkupLine($"  a run must give --var {Render.Safe(variable.Name)}=VALUE{(variable.Comment is { } c ? $"  ({Render.Safe(c)})" : "")}");
+            }
+
             return Task.FromResult(Verdict.Success);
         });
         return command;

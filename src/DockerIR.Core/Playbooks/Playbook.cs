@@ -13,7 +13,17 @@ public sealed record ResolvedPlaybook(
     string? Selector,
     int Parallel,
     IReadOnlyList<StepSpec> Steps,
-    IReadOnlyDictionary<string, string> Vars);
+    IReadOnlyDictionary<string, string> Vars)
+{
+    /// <summary>The variables with no value in the playbook, each with the comment beside it: what a run must give with --var.</summary>
+    public IReadOnlyList<PlaybookVariable> Required { get; init; } = [];
+
+    /// <summary>Of those, the ones this load was given no value for (only a lint, <see cref="PlaybookLoader.Lint"/>, leaves any).</summary>
+    public IReadOnlyList<string> Unset { get; init; } = [];
+}
+
+/// <summary>A variable a playbook declares without a value, and the comment it has in the file.</summary>
+public sealed record PlaybookVariable(string Name, string? Comment);
 
 /// <summary>
 /// Reads a recovery playbook (YAML) with our own schema checks, so every error names FILE:LINE:COL and what is
@@ -25,7 +35,20 @@ public static partial class PlaybookLoader
     private static readonly string[] TopKeys = ["name", "description", "vars", "targets", "parallel", "steps"];
     private static readonly string[] StepKeys = ["step", "with", "on_failure"];
 
-    public static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides)
+    /// <summary>Loads a playbook to run: every variable must have a value, and every value is checked.</summary>
+    public static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides) => Load(file, overrides, lint: false);
+
+    /// <summary>
+    /// Checks a playbook as a CI lint step would, without the values a run gives: everything that does not depend on a
+    /// value is checked (and the values given are), a variable with no value is no error, and an option or target
+    /// that uses one is checked only for what it can be without it. <see cref="ResolvedPlaybook.Unset"/> lists them.
+    /// </summary>
+    public static ResolvedPlaybook Lint(string file, IReadOnlyDictionary<string, string> overrides) => Load(file, overrides, lint: true);
+
+    /// <summary>Stands in for a variable without a value in a lint: never in a real value (a NUL), so what holds it is known to depend on one.</summary>
+    private const char Unresolved = '\0';
+
+    private static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides, bool lint)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         var errors = new List<string>();
@@ -86,8 +109,11 @@ public static partial class PlaybookLoader
             errors.Add($"--var {key}: the playbook declares no variable '{key}'{Suggest(key, declared.Keys)}");
         }
 
-        var values = ResolveVars(declared, overrides, At, errors);
+        var unset = new List<string>();
+        var values = ResolveVars(declared, overrides, At, errors, lint ? unset : null);
         string Subst(YamlNode node, string text) => Substitute(text, values, declared, node, At, errors);
+        var required = declared.Where(d => d.Value.Value is null)
+            .Select(d => new PlaybookVariable(d.Key, CommentOn(file, d.Value.Node))).ToList();
 
         var containers = new List<string>();
         string? selector = null;
@@ -117,7 +143,7 @@ public static partial class PlaybookLoader
             if (Get(targets, "selector") is { } sel)
             {
                 selector = Subst(sel, ScalarOf(sel, "selector", At, errors));
-                if (!LabelSelector().IsMatch(selector))
+                if (!selector.Contains(Unresolved, StringComparison.Ordinal) && !LabelSelector().IsMatch(selector))
                 {
                     errors.Add($"{At(sel)}: selector '{selector}' must be a label key or key=value");
                 }
@@ -162,7 +188,29 @@ public static partial class PlaybookLoader
             throw new DockerIRException(FailureKind.Usage, errors[0] + (errors.Count > 1 ? $" (and {errors.Count - 1} more: {string.Join("; ", errors.Skip(1))})" : ""));
         }
 
-        return new ResolvedPlaybook(name, Path.GetFullPath(file), containers, selector, parallel, steps, values);
+        if (unset.Count > 0)
+        {
+            containers = [.. containers.Select(Shown)];
+            selector = selector is null ? null : Shown(selector);
+            steps = [.. steps.Select(st => st with { With = st.With.ToDictionary(w => w.Key, w => Shown(w.Value)) })];
+        }
+
+        return new ResolvedPlaybook(name, Path.GetFullPath(file), containers, selector, parallel, steps, values) { Required = required, Unset = unset };
+    }
+
+    /// <summary>The comment on the line of a node (after '#'), as the file has it; null when there is none.</summary>
+    private static string? CommentOn(string file, YamlNode node)
+    {
+        try
+        {
+            var line = File.ReadLines(file).Skip((int)node.Start.Line - 1).FirstOrDefault() ?? "";
+            var hash = line.IndexOf(" #", StringComparison.Ordinal);
+            return hash < 0 ? null : line[(hash + 2)..].Trim() is { Length: > 0 } comment ? comment : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static StepSpec? ReadStep(YamlNode node, Func<YamlNode, string> at, Func<YamlNode, string, string> subst, List<string> errors)
@@ -225,7 +273,8 @@ public static partial class PlaybookLoader
         var step = new StepSpec(name, onFailure == "continue", with);
         try
         {
-            step.Check();
+            // In a lint, an option that uses a variable with no value is checked once a run gives it.
+            new StepSpec(name, onFailure == "continue", with.Where(w => !w.Value.Contains(Unresolved, StringComparison.Ordinal)).ToDictionary()).Check();
         }
         catch (DockerIRException e)
         {
@@ -235,8 +284,9 @@ public static partial class PlaybookLoader
         return step;
     }
 
+    /// <param name="unset">In a lint, where variables with no value go instead of errors; null to require every value.</param>
     private static Dictionary<string, string> ResolveVars(Dictionary<string, (string? Value, YamlNode Node)> declared, IReadOnlyDictionary<string, string> overrides,
-        Func<YamlNode, string> at, List<string> errors)
+        Func<YamlNode, string> at, List<string> errors, List<string>? unset)
     {
         var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
         var visiting = new HashSet<string>(StringComparer.Ordinal);
@@ -256,7 +306,15 @@ public static partial class PlaybookLoader
 
             if (raw is null)
             {
-                errors.Add($"{at(node)}: variable '{name}' has no value; give it with --var {name}=VALUE");
+                if (unset is not null)
+                {
+                    unset.Add(name);
+                }
+                else
+                {
+                    errors.Add($"{at(node)}: variable '{name}' has no value; give it with --var {name}=VALUE");
+                }
+
                 return null;
             }
 
@@ -312,10 +370,16 @@ public static partial class PlaybookLoader
             if (!declared.ContainsKey(name))
             {
                 errors.Add($"{at(node)}: undeclared variable '{name}'{Suggest(name, declared.Keys)}; declare it under vars");
+                return "";
             }
 
-            return "";
+            // Declared but without a value: a run has refused it already (one error, not its consequences, such as an
+            // empty target list), a lint goes on; either way it stands as unresolved, never as an empty value.
+            return $"{Unresolved}{name}{Unresolved}";
         });
+
+    /// <summary>A text as the playbook wrote it where a variable had no value (a lint's result is shown, never run).</summary>
+    private static string Shown(string text) => UnresolvedReference().Replace(text, m => "${" + m.Groups[1].Value + "}");
 
     private static YamlNode? Get(YamlMappingNode map, string key) =>
         map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode s && s.Value == key).Value;
@@ -366,6 +430,9 @@ public static partial class PlaybookLoader
 
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex VarReference();
+
+    [GeneratedRegex("\0([A-Za-z_][A-Za-z0-9_]*)\0")]
+    private static partial Regex UnresolvedReference();
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]*(=[^\s,]*)?$")]
     private static partial Regex LabelSelector();
