@@ -45,11 +45,16 @@ internal sealed class CliContext : IDisposable
         });
         if (!IsTerminal)
         {
-            Ansi.Profile.Width = 200;
+            // To a pipe or a file: as wide as COLUMNS says (what the shell exports for the terminal the pipe ends in), else 120.
+            Ansi.Profile.Width = PipeWidth(Environment.GetEnvironmentVariable("COLUMNS"));
         }
 
         this.engineFactory = engineFactory ?? (() => DockerEngineFactory.FromEnvironment(Log));
     }
+
+    /// <summary>The width of tables written to a pipe or a file: COLUMNS when it is a sensible number, else 120.</summary>
+    internal static int PipeWidth(string? columns) =>
+        int.TryParse(columns, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 40 and <= 1000 ? n : 120;
 
     public static string ToolVersion { get; } =
         typeof(CliContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";

@@ -56,6 +56,22 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Findings_ToAPipe_FitColumns_Or120WhenNotSet()
+    {
+        var (caseDir, _) = await BundledCaseAsync("columns");
+
+        var narrow = await ProcessRunner.DockerIRAsync(["findings", caseDir], new Dictionary<string, string?> { ["COLUMNS"] = "100" });
+        var unset = await ProcessRunner.DockerIRAsync(["findings", caseDir], new Dictionary<string, string?> { ["COLUMNS"] = null });
+
+        CliAssert.Success(narrow);
+        CliAssert.Success(unset);
+        Assert.Contains("shell.php", narrow.StdOut, StringComparison.Ordinal);
+        var widest = narrow.StdOut.Split('\n').Max(l => l.Length);
+        Assert.InRange(widest, 60, 100);
+        Assert.InRange(unset.StdOut.Split('\n').Max(l => l.Length), 101, 120);
+    }
+
+    [Fact]
     public async Task Timeline_MactimeReadsTheBodyfile_AndListsTheShell()
     {
         var mactime = Tool("mactime", "sleuthkit");
