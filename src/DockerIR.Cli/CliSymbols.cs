@@ -11,50 +11,37 @@ internal static class CliSymbols
 
     /// <summary>Parses an enum option with the parser playbooks use for the same option (<see cref="Core.OptionValues.Choice{T}"/>).</summary>
     public static T Choice<T>(System.CommandLine.Parsing.ArgumentResult result, string name, T[] values)
-        where T : struct, Enum
+        where T : struct, Enum =>
+        Parse(result, name, t => Core.OptionValues.Choice(t, values), Core.OptionValues.ChoiceExpected(values), default(T));
+
+    /// <summary>A whole-number option read with the parser playbooks use (<see cref="Core.OptionValues.Number"/>).</summary>
+    public static Option<int> Number(string name, string description, int defaultValue, int min, int max) =>
+        Shared(name, description, defaultValue, t => Core.OptionValues.Number(t, min, max) is { } n ? (int)n : null, Core.OptionValues.NumberExpected(min, max));
+
+    /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
+    public static Option<long> Size(string name, string description, long defaultValue) =>
+        Shared(name, description, defaultValue, Core.OptionValues.Size, Core.OptionValues.SizeExpected);
+
+    /// <summary>An option whose text goes through one of <see cref="Core.OptionValues"/>' parsers, refused as playbooks refuse it.</summary>
+    private static Option<T> Shared<T>(string name, string description, T defaultValue, Func<string?, T?> parse, string expected)
+        where T : struct => new(name)
     {
-        if (Core.OptionValues.Choice(Single(result), values) is { } value)
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = r => Parse(r, name, parse, expected, defaultValue),
+    };
+
+    private static T Parse<T>(System.CommandLine.Parsing.ArgumentResult result, string name, Func<string?, T?> parse, string expected, T fallback)
+        where T : struct
+    {
+        if (parse(Single(result)) is { } value)
         {
             return value;
         }
 
-        result.AddError($"{name} must be {Core.OptionValues.ChoiceExpected(values)}");
-        return default;
+        result.AddError($"{name} must be {expected}");
+        return fallback;
     }
-
-    /// <summary>A whole-number option read with the parser playbooks use (<see cref="Core.OptionValues.Number"/>).</summary>
-    public static Option<int> Number(string name, string description, int defaultValue, int min, int max) => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            if (Core.OptionValues.Number(Single(r), min, max) is { } n)
-            {
-                return (int)n;
-            }
-
-            r.AddError($"{name} must be {Core.OptionValues.NumberExpected(min, max)}");
-            return defaultValue;
-        },
-    };
-
-    /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
-    public static Option<long> Size(string name, string description, long defaultValue) => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            if (Core.OptionValues.Size(Single(r)) is { } bytes)
-            {
-                return bytes;
-            }
-
-            r.AddError($"{name} must be {Core.OptionValues.SizeExpected}");
-            return defaultValue;
-        },
-    };
 
     private static string? Single(System.CommandLine.Parsing.ArgumentResult result) => result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
 

@@ -55,9 +55,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
         var tmpfs = Option("tmpfs").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(RedeployPlanner.ValidateTmpfsPath).ToList();
         return new RedeployOptions
         {
-            Profile = Option("profile") is { Length: > 0 } profile
-                ? OptionValues.Choice(profile, Profiles) ?? throw Bad("profile", profile, OptionValues.ChoiceExpected(Profiles))
-                : HardeningProfile.Baseline,
+            Profile = Read("profile", HardeningProfile.Baseline, t => OptionValues.Choice(t, Profiles), OptionValues.ChoiceExpected(Profiles)),
             ExtraTmpfs = tmpfs,
             Probe = ProbeSpec.ParseWithExpect(Option("probe"), Option("probe_expect"), timeout),
             ProbeTimeout = timeout,
@@ -67,9 +65,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
 
     public ExtractRequest ExtractRequest(string caseDir) => new(caseDir)
     {
-        Source = Option("source") is { Length: > 0 } source
-            ? OptionValues.Choice(source, Sources) ?? throw Bad("source", source, OptionValues.ChoiceExpected(Sources))
-            : SourceChoice.Auto,
+        Source = Read("source", SourceChoice.Auto, t => OptionValues.Choice(t, Sources), OptionValues.ChoiceExpected(Sources)),
         Limits = new ExtractionLimits(
             Size("max_file_size", ExtractionLimits.Default.MaxFileSize),
             Size("max_total_size", ExtractionLimits.Default.MaxTotalSize),
@@ -95,17 +91,18 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
     /// <summary>Snapshot's "unpause": thaw the container once its layer is committed.</summary>
     public bool Unpause() => Flag("unpause");
 
-    private bool Flag(string key) => Option(key) is { Length: > 0 } text
-        ? OptionValues.Flag(text) ?? throw Bad(key, text, OptionValues.FlagExpected)
-        : false;
+    private bool Flag(string key) => Read(key, false, OptionValues.Flag, OptionValues.FlagExpected);
 
-    private long Number(string key, long fallback, long min, long max) => Option(key) is { Length: > 0 } text
-        ? OptionValues.Number(text, min, max) ?? throw Bad(key, text, OptionValues.NumberExpected(min, max))
-        : fallback;
+    private long Number(string key, long fallback, long min, long max) => Read(key, fallback, t => OptionValues.Number(t, min, max), OptionValues.NumberExpected(min, max));
 
-    private long Size(string key, long fallback) => Option(key) is { Length: > 0 } text
-        ? OptionValues.Size(text) ?? throw Bad(key, text, OptionValues.SizeExpected)
-        : fallback;
+    private long Size(string key, long fallback) => Read(key, fallback, OptionValues.Size, OptionValues.SizeExpected);
+
+    /// <summary>An option read with the parser the command line uses for it (<see cref="OptionValues"/>); absent, the fallback.</summary>
+    private T Read<T>(string key, T fallback, Func<string, T?> parse, string expected)
+        where T : struct =>
+        Option(key) is { Length: > 0 } text
+            ? parse(text) ?? throw Bad(key, text, expected)
+            : fallback;
 
     private DockerIRException Bad(string key, string value, string expected) =>
         new(FailureKind.Usage, $"step {Name}: {key} '{value}' must be {expected}");
