@@ -138,17 +138,9 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
     {
         try
         {
-            var canaries = new CanaryRunner(engine, log, http);
-            if (!runCanary)
-            {
-                var described = await canaries.DescribeImageAsync(draft, cancellationToken);
-                log.Information("Write profile of {Image}: {Count} places, from {Method}", EngineIds.Abbreviate(draft.ImageId), described.Locations.Count, described.Method);
-                return described;
-            }
-
-            var cache = WriteProfileCache.FromEnvironment(log);
-            var key = CanaryRunner.ProfileKey(draft);
-            if (!fresh && cache.Read(key, draft.ImageId) is { } kept)
+            var cache = runCanary ? WriteProfileCache.FromEnvironment(log) : null;
+            var key = runCanary ? CanaryRunner.ProfileKey(draft) : "";
+            if (!fresh && cache?.Read(key, draft.ImageId) is { } kept)
             {
                 var from = $"case {kept.CaseId}, {kept.LearnedUtc:yyyy-MM-dd HH:mm:ss}Z";
                 log.Information("Write profile of {Image}: {Count} places, kept from the canary of {From} (no canary needed; the preflight still runs)",
@@ -156,9 +148,10 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                 return kept.Profile with { CachedFrom = from };
             }
 
-            var profile = await canaries.ProfileAsync(draft, cancellationToken);
+            var canaries = new CanaryRunner(engine, log, http);
+            var profile = runCanary ? await canaries.ProfileAsync(draft, cancellationToken) : await canaries.DescribeImageAsync(draft, cancellationToken);
             log.Information("Write profile of {Image}: {Count} places, from {Method}", EngineIds.Abbreviate(draft.ImageId), profile.Locations.Count, profile.Method);
-            cache.Write(key, draft.ImageId, draft.CaseId, clock.GetUtcNow(), profile);
+            cache?.Write(key, draft.ImageId, draft.CaseId, clock.GetUtcNow(), profile);
             return profile;
         }
         catch (DockerIRException e) when (e.Kind is not (FailureKind.EngineUnreachable or FailureKind.Storage))

@@ -71,9 +71,9 @@ public sealed class WriteProfileCache(string? root, ILogger log)
             ["CapDrop"] = host["CapDrop"]?.DeepClone(),
             ["Init"] = host["Init"]?.DeepClone(),
             ["SecurityOpt"] = host["SecurityOpt"]?.DeepClone(),
-            ["Tmpfs"] = new JsonArray([.. (host["Tmpfs"] as JsonObject ?? []).Select(p => (JsonNode?)JsonValue.Create(p.Key)).Order(NodeOrder.Instance)]),
-            ["Binds"] = new JsonArray([.. (host["Binds"] as JsonArray ?? []).Select(b => (JsonNode?)JsonValue.Create(BindTarget(b?.ToString() ?? ""))).Order(NodeOrder.Instance)]),
-            ["Mounts"] = new JsonArray([.. (host["Mounts"] as JsonArray ?? []).Select(m => (JsonNode?)JsonValue.Create($"{m?["Type"]}:{m?["Target"]}:{m?["ReadOnly"]}")).Order(NodeOrder.Instance)]),
+            ["Tmpfs"] = Sorted((host["Tmpfs"] as JsonObject ?? []).Select(p => p.Key)),
+            ["Binds"] = Sorted((host["Binds"] as JsonArray ?? []).Select(b => BindTarget(b?.ToString() ?? ""))),
+            ["Mounts"] = Sorted((host["Mounts"] as JsonArray ?? []).Select(m => $"{m?["Type"]}:{m?["Target"]}:{m?["ReadOnly"]}")),
         };
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToJsonString())));
     }
@@ -151,10 +151,6 @@ public sealed class WriteProfileCache(string? root, ILogger log)
         return parts.Length >= 2 ? parts[1] : parts[0];
     }
 
-    private sealed class NodeOrder : IComparer<JsonNode?>
-    {
-        public static readonly NodeOrder Instance = new();
-
-        public int Compare(JsonNode? x, JsonNode? y) => string.CompareOrdinal(x?.ToString(), y?.ToString());
-    }
+    /// <summary>Values in ordinal order, so the key does not depend on the order the engine lists them in.</summary>
+    private static JsonArray Sorted(IEnumerable<string> values) => new([.. values.Order(StringComparer.Ordinal).Select(v => (JsonNode?)JsonValue.Create(v))]);
 }

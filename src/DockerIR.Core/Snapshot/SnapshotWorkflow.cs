@@ -55,7 +55,6 @@ public sealed record SnapshotResult(
 /// </summary>
 public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log)
 {
-
     public async Task<SnapshotResult> RunAsync(SnapshotRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
