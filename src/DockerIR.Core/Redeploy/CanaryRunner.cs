@@ -479,7 +479,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
             foreach (var name in Directory.EnumerateFileSystemEntries(host).Select(Path.GetFileName))
             {
                 var full = (path == "/" ? "/" : path + "/") + name;
-                if (!added.Contains(full) && !added.Any(a => ChangeSetPaths.IsAtOrBelow(full, a)))
+                if (!AddedByTheApp(full, added))
                 {
                     dir = dir with { Entries = dir.Entries + 1 };
                     if (dir.Entries >= WritePlacement.EntryCap)
@@ -496,6 +496,9 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
 
         return (true, dir);
     }
+
+    /// <summary>Whether the app added this path, or it lies in a directory the app added (not what the image holds).</summary>
+    private static bool AddedByTheApp(string path, HashSet<string> added) => added.Contains(path) || added.Any(a => ChangeSetPaths.IsBelow(path, a));
 
     /// <summary>What the canary holds at a directory, through the engine's archive: its owner and mode, and how many entries the app did not add (capped).</summary>
     private async Task<ImageDir?> ReadDirAsync(string canaryId, string path, HashSet<string> added, CancellationToken cancellationToken)
@@ -521,7 +524,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
                     continue;
                 }
 
-                if (!added.Contains(full) && !added.Any(a => ChangeSetPaths.IsAtOrBelow(full, a)))
+                if (!AddedByTheApp(full, added))
                 {
                     dir = dir with { Entries = dir.Entries + 1 };
                     if (dir.Entries >= WritePlacement.EntryCap)
