@@ -15,6 +15,13 @@ internal static class SnapshotCommand
         var caseDir = CliSymbols.CaseDir("Case directory to create (default ./cases/<case-id>); must not exist or be empty");
         var unpause = new Option<bool>("--unpause") { Description = "Resume the container after the commit (default: leave it paused)" };
         var logTail = CliSymbols.Number("--log-tail", "How many of the last log lines to keep", 10_000, 1, 10_000_000);
+        var memory = new Option<string?>("--memory")
+        {
+            Description = "Also dump the memory of these processes from the host's /proc: 'all', or host pids separated by commas (as 'docker top' shows them)",
+            HelpName = "PID,...|all",
+        };
+        var memoryMax = CliSymbols.Size("--memory-max", "Most memory bytes dumped in all (bytes, or with K/M/G suffix); past it the dump is cut and the gap recorded",
+            MemorySelection.DefaultCap);
         var json = CliSymbols.Json();
         var command = new Command("snapshot", "Capture a container's volatile state and commit its filesystem as a labelled evidence image (never execs into it)")
         {
@@ -22,6 +29,8 @@ internal static class SnapshotCommand
             caseDir,
             unpause,
             logTail,
+            memory,
+            memoryMax,
             json,
         };
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
@@ -31,6 +40,7 @@ internal static class SnapshotCommand
                 CaseDir = parse.GetValue(caseDir),
                 Unpause = parse.GetValue(unpause),
                 LogTailLines = parse.GetValue(logTail),
+                Memory = MemorySelection.Parse(parse.GetValue(memory), parse.GetValue(memoryMax)),
             };
             var workflow = new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
             var result = await ctx.WithStatusAsync("Snapshot", progress => workflow.RunAsync(request, progress, ct), parse.GetValue(json));
@@ -55,6 +65,12 @@ internal static class SnapshotCommand
         grid.AddRow("container", $"{Render.Safe(r.ContainerName)} ({Render.ShortId(r.ContainerId)})");
         grid.AddRow("original image", Render.Safe(r.OriginalImage));
         grid.AddRow("evidence image", $"{Render.Safe(r.EvidenceImageTag)} ({Render.ShortId(r.EvidenceImageId)})");
+        if (r.Volatile is { } v)
+        {
+            grid.AddRow("processes", $"{v.Processes} ({v.Programs} programs stored, {v.DeletedPrograms} deleted), {v.Sockets} sockets ({v.Established} established)"
+                + (v.MemoryDumps > 0 ? $", memory of {v.MemoryDumps} ({v.MemoryBytes} bytes)" : ""));
+        }
+
         grid.AddRow("container state", r.Paused ? "paused (resume with --unpause or docker unpause)" : "running");
         console.Write(grid);
         Render.Changes(console, r.Changes);

@@ -3,12 +3,53 @@ using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Evidence;
 
+/// <summary>What 'dockerir show CASE --process PID' prints: one process and what it held.</summary>
+public sealed record ProcessView(ProcessRecord Process, ProgramRecord? Program, IReadOnlyList<SocketRecord> Sockets, MemoryDumpRecord? Memory);
+
 /// <summary>
 /// Finds one stored entry of a case or bundle by its container path and streams its content, checking it
 /// against the manifest's hash as it goes, so an analyst reads shell.php without unpacking anything to disk.
 /// </summary>
 public static class ShowWorkflow
 {
+    /// <summary>
+    /// One process of a case's volatile capture: its record, the program behind it, the sockets it holds and its
+    /// memory dump. <paramref name="pid"/> is a host pid, or else a pid inside the container.
+    /// </summary>
+    public static async Task<ProcessView> FindProcessAsync(string caseOrBundle, int pid, CancellationToken cancellationToken)
+    {
+        var content = CaseContent.Open(caseOrBundle);
+        var files = await content.ReadRecordsAsync([ProcessesRecord.FileName, ProcessesRecord.SocketsFile], cancellationToken);
+        if (!files.TryGetValue(ProcessesRecord.FileName, out var bytes))
+        {
+            throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {ProcessesRecord.FileName}: its snapshot did not read processes from the host");
+        }
+
+        var processes = Parse(bytes, content.Location, ProcessesRecord.FileName, CoreJsonContext.Indented.ProcessesRecord);
+        var sockets = files.TryGetValue(ProcessesRecord.SocketsFile, out var s) ? Parse(s, content.Location, ProcessesRecord.SocketsFile, CoreJsonContext.Indented.SocketsRecord) : null;
+        var process = processes.Processes.FirstOrDefault(p => p.HostPid == pid) ?? processes.Processes.FirstOrDefault(p => p.ContainerPid == pid)
+            ?? throw new DockerIRException(FailureKind.NotFound, processes.Processes.Count == 0
+                ? $"{content.Location} holds no processes{(processes.Gaps.Count > 0 ? ": " + SafeText.Escape(processes.Gaps[0]) : "")}"
+                : $"{content.Location} has no process {pid}; it has host pids {string.Join(", ", processes.Processes.Select(p => p.HostPid))}");
+        return new ProcessView(
+            process,
+            processes.Programs.FirstOrDefault(p => p.Sha256 == process.ProgramSha256 && p.HostPids.Contains(process.HostPid)),
+            (sockets?.Sockets ?? []).Where(x => x.Holders.Any(h => h.HostPid == process.HostPid)).ToList(),
+            processes.Memory.FirstOrDefault(m => m.HostPid == process.HostPid));
+    }
+
+    private static T Parse<T>(byte[] bytes, string location, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(bytes, type) ?? throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is empty");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is corrupted: {e.Message}", e);
+        }
+    }
+
     /// <summary>The record of a path (after side, or the original with <paramref name="before"/>) and the manifest entry it belongs to.</summary>
     public static async Task<(FileRecord Record, Manifest Manifest)> FindAsync(string caseOrBundle, string path, bool before, CancellationToken cancellationToken)
     {

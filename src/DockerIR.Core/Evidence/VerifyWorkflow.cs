@@ -54,6 +54,7 @@ public static class VerifyWorkflow
             state.Problems.Add(new VerifyProblem("missing", name, "listed in SHA256SUMS but not in the case"));
         }
 
+        CheckVolatile(state);
         if (state.Manifest is null)
         {
             state.Problems.Add(new VerifyProblem("missing", Manifest.FileName, "no manifest: the change set was not extracted"));
@@ -86,7 +87,7 @@ public static class VerifyWorkflow
             state.SeenFiles.Add(file.Name);
             if (file.Name == CaseFiles.SumsFile)
             {
-                state.Sums = CaseFiles.ParseSums(await ReadTextAsync(file.Content, 16 << 20, cancellationToken), "SHA256SUMS");
+                state.Sums = CaseFiles.ParseSums(await ReadTextAsync(file.Content, 16 << 20, CaseFiles.SumsFile, cancellationToken), "SHA256SUMS");
                 state.SumsRead = true;
                 continue;
             }
@@ -104,6 +105,14 @@ public static class VerifyWorkflow
                 state.Manifest = await ManifestFile.ReadAsync(hashing, Manifest.FileName, cancellationToken);
                 state.Expected = ExpectedMembers(state.Manifest);
             }
+            else if (file.Name == ProcessesRecord.FileName)
+            {
+                state.Processes = await ReadProcessesAsync(hashing, state.Problems, cancellationToken);
+            }
+            else if (file.Name == ProcessesRecord.ProgramsTar)
+            {
+                state.Programs = await HashTarMembersAsync(file.Name, hashing, state.Problems, cancellationToken);
+            }
             else if (state.Expected is not null && file.Name is Manifest.AfterTar or Manifest.BeforeTar)
             {
                 state.Members += await CheckTarAsync(file.Name, hashing, state.Expected, state.SeenMembers, state.Problems, cancellationToken);
@@ -111,6 +120,7 @@ public static class VerifyWorkflow
 
             await hashing.CopyToAsync(Stream.Null, 1 << 20, cancellationToken);
             var actual = hashing.HashHex();
+            state.FileHashes[file.Name] = actual;
             if (!state.Sums.TryGetValue(file.Name, out var want))
             {
                 // Every file of a sealed case is listed: one that is not was never checked (an emptied SHA256SUMS
@@ -147,6 +157,102 @@ public static class VerifyWorkflow
         public Dictionary<(string Tar, string Member), FileRecord>? Expected { get; set; }
         public int Files { get; set; }
         public int Members { get; set; }
+        public Dictionary<string, string> FileHashes { get; } = new(StringComparer.Ordinal);
+        public ProcessesRecord? Processes { get; set; }
+        public Dictionary<string, string>? Programs { get; set; }
+    }
+
+    /// <summary>
+    /// The volatile evidence against its record: every program processes.json names is in programs.tar with its
+    /// hash, programs.tar holds nothing else, and every memory dump has the hash its record gives.
+    /// </summary>
+    private static void CheckVolatile(State state)
+    {
+        if (state.Processes is not { } processes)
+        {
+            return;
+        }
+
+        var programs = state.Programs ?? [];
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var program in processes.Programs.Where(p => p.Member is not null))
+        {
+            named.Add(program.Member!);
+            if (state.Programs is null)
+            {
+                state.Problems.Add(new VerifyProblem("missing", ProcessesRecord.ProgramsTar, "processes.json names stored programs but the case has no programs.tar"));
+                break;
+            }
+
+            if (!programs.TryGetValue(program.Member!, out var sha))
+            {
+                state.Problems.Add(new VerifyProblem("missing", $"{ProcessesRecord.ProgramsTar}:{SafeText.Escape(program.Member!)}", $"the program of {SafeText.Escape(string.Join(", ", program.Paths))} is not in the tar"));
+            }
+            else if (sha != program.Sha256)
+            {
+                state.Problems.Add(new VerifyProblem("altered", $"{ProcessesRecord.ProgramsTar}:{SafeText.Escape(program.Member!)}", $"sha256 {sha}, processes.json says {program.Sha256}"));
+            }
+        }
+
+        foreach (var extra in programs.Keys.Where(m => !named.Contains(m)))
+        {
+            state.Problems.Add(new VerifyProblem("extra", $"{ProcessesRecord.ProgramsTar}:{SafeText.Escape(extra)}", "the tar holds a program processes.json does not name"));
+        }
+
+        foreach (var dump in processes.Memory)
+        {
+            if (!state.FileHashes.TryGetValue(dump.File, out var sha))
+            {
+                state.Problems.Add(new VerifyProblem("missing", SafeText.Escape(dump.File), $"the memory dump of pid {dump.HostPid} is not in the case"));
+            }
+            else if (sha != dump.Sha256)
+            {
+                state.Problems.Add(new VerifyProblem("altered", SafeText.Escape(dump.File), $"sha256 {sha}, processes.json says {dump.Sha256}"));
+            }
+        }
+
+        if (processes.Gaps.Count > 0)
+        {
+            state.Notes.Add($"the volatile capture lists {processes.Gaps.Count} gaps (container/processes.json)");
+        }
+    }
+
+    private static async Task<ProcessesRecord?> ReadProcessesAsync(Stream stream, List<VerifyProblem> problems, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var bytes = Encoding.UTF8.GetBytes(await ReadTextAsync(stream, 64 << 20, ProcessesRecord.FileName, cancellationToken));
+            return System.Text.Json.JsonSerializer.Deserialize(bytes, CoreJsonContext.Indented.ProcessesRecord);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            problems.Add(new VerifyProblem("altered", ProcessesRecord.FileName, $"not a readable record: {e.Message}"));
+            return null;
+        }
+    }
+
+    /// <summary>The SHA-256 of every file member of a tar, by member name (a name twice is a problem).</summary>
+    private static async Task<Dictionary<string, string>> HashTarMembersAsync(string tarName, Stream tarStream, List<VerifyProblem> problems, CancellationToken cancellationToken)
+    {
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var reader = new TarStreamReader(tarStream);
+        try
+        {
+            while (await reader.NextAsync(cancellationToken) is { } item)
+            {
+                var (sha, _) = await HashingStream.HashAsync(item.Data, cancellationToken);
+                if (!hashes.TryAdd(item.Name, sha))
+                {
+                    problems.Add(new VerifyProblem("extra", $"{tarName}:{SafeText.Escape(item.Name)}", "the tar holds this member twice"));
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            problems.Add(new VerifyProblem("altered", tarName, $"not a readable tar: {e.Message}"));
+        }
+
+        return hashes;
     }
 
     private static Dictionary<(string, string), FileRecord> ExpectedMembers(Manifest manifest)
@@ -286,7 +392,7 @@ public static class VerifyWorkflow
         }
     }
 
-    private static async Task<string> ReadTextAsync(Stream stream, int max, CancellationToken cancellationToken)
+    private static async Task<string> ReadTextAsync(Stream stream, int max, string name, CancellationToken cancellationToken)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -296,7 +402,7 @@ public static class VerifyWorkflow
             buffer.Write(chunk, 0, read);
             if (buffer.Length > max)
             {
-                throw new DockerIRException(FailureKind.VerificationFailed, "SHA256SUMS is implausibly large");
+                throw new DockerIRException(FailureKind.VerificationFailed, $"{name} is implausibly large");
             }
         }
 

@@ -176,7 +176,9 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         try
         {
             var audit = await dir.ReadJsonAsync(AuditReport.FileName, CoreJsonContext.Indented.AuditReport, cancellationToken);
-            var report = await TriageScan.RunAsync(dir.Root, manifest, audit, clock.GetUtcNow(), actor.ToolVersion, cancellationToken);
+            var processes = await dir.ReadJsonAsync(ProcessesRecord.FileName, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+            var sockets = await dir.ReadJsonAsync(ProcessesRecord.SocketsFile, CoreJsonContext.Indented.SocketsRecord, cancellationToken);
+            var report = await TriageScan.RunAsync(dir.Root, manifest, audit, clock.GetUtcNow(), actor.ToolVersion, cancellationToken, processes, sockets);
             await dir.WriteJsonAsync(TriageReport.FileName, report, CoreJsonContext.Indented.TriageReport, cancellationToken);
             await custody.AppendAsync("triage.findings", target, CustodyOutcome.Succeeded, TriageScan.Summary(report.Findings), cancellationToken);
             return report;

@@ -82,6 +82,25 @@ internal static partial class Native
         }
     }
 
+    /// <summary>Stats an open file through its descriptor (no path lookup): what the handle holds, even when unlinked.</summary>
+    public static HostStat FStat(SafeFileHandle file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            return LStatAt((int)file.DangerousGetHandle(), "", AtEmptyPath) ?? throw new IOException("fstat: the file is gone");
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Opens a directory for *at() calls, refusing a symlink; null when it does not exist.</summary>
     public static SafeFileHandle? OpenDirectory(string path)
     {

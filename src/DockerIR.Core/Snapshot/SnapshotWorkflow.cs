@@ -32,6 +32,9 @@ public sealed record SnapshotRequest(string Container)
     /// respond starts the redeploy's canaries here). It must only start that work, not wait for it.
     /// </summary>
     public Action? OnChangesRecorded { get; init; }
+
+    /// <summary>Whose memory to dump from the host's /proc (none unless asked), and the cap on all dumps together.</summary>
+    public MemorySelection Memory { get; init; } = MemorySelection.None;
 }
 
 /// <summary>What a snapshot produced.</summary>
@@ -45,7 +48,14 @@ public sealed record SnapshotResult(
     string EvidenceImageTag,
     bool Paused,
     IReadOnlyList<ClassifiedChange> Changes,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>What the host's /proc showed of the frozen container; null when it could not be read (the reason is a warning).</summary>
+    public VolatileSummary? Volatile { get; init; }
+}
+
+/// <summary>The counts of a snapshot's volatile capture, for the operator's summary.</summary>
+public sealed record VolatileSummary(int Processes, int Programs, int DeletedPrograms, int Sockets, int Established, int MemoryDumps, long MemoryBytes, int Gaps);
 
 /// <summary>
 /// Takes a container's snapshot: freeze first (pause, the first thing done to it), then the frozen container's inspect;
@@ -98,6 +108,10 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             await custody.AppendAsync("container.audit", target, CustodyOutcome.Succeeded,
                 $"{audit.AllFindings.Count()} findings ({audit.AllFindings.Count(f => f.Severity == Audit.Severity.High)} high): {string.Join(", ", audit.AllFindings.Select(f => f.Id))}", cancellationToken);
             await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+
+            // In order of volatility, while frozen and before the commit: processes, their programs, sockets, memory.
+            progress?.Report("processes");
+            var volatileSummary = await CaptureHostVolatileAsync(dir, custody, inspect, target, pausedByUs || inspect.State.Paused, request.Memory, warnings, cancellationToken);
 
             // The commit starts as soon as the frozen container's inspect is kept. The volatile state and the change set
             // are read while the engine commits (the same frozen layer, which cannot change): the commit is most of the
@@ -165,7 +179,10 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             }
 
             return new SnapshotResult(dir.Root, caseId, inspect.Id, inspect.Name, inspect.ImageReference,
-                snapshot.EvidenceImageId, snapshot.EvidenceImageTag, paused, classified, warnings);
+                snapshot.EvidenceImageId, snapshot.EvidenceImageTag, paused, classified, warnings)
+            {
+                Volatile = volatileSummary,
+            };
         }
         catch (OperationCanceledException)
         {
@@ -204,6 +221,45 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         }
 
         return EvidenceImage.RepositoryPrefix + (name.Length == 0 ? "container" : name);
+    }
+
+    private async Task<VolatileSummary?> CaptureHostVolatileAsync(CaseDirectory dir, CustodyLog custody, ContainerInspection inspect, string target,
+        bool frozen, MemorySelection memory, List<string> warnings, CancellationToken cancellationToken)
+    {
+        if (HostVolatileCapture.Unavailable(inspect) is { } reason)
+        {
+            await dir.WriteJsonAsync(ProcessesRecord.FileName, ProcessesRecord.Gap(clock.GetUtcNow(), reason), CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+            if (inspect.State.Running)
+            {
+                warnings.Add($"processes, programs and sockets not read from the host: {reason}");
+            }
+
+            await custody.AppendAsync("container.processes", target, CustodyOutcome.Skipped, reason, cancellationToken);
+            return null;
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (processes, sockets) = await new HostVolatileCapture(clock).CaptureAsync(dir, inspect, frozen, memory, cancellationToken);
+        var deleted = processes.Programs.Count(p => p.Deleted);
+        var established = sockets.Sockets.Count(s => s.State == "ESTABLISHED");
+        log.Information("Read {Processes} processes, {Programs} programs ({Deleted} deleted) and {Sockets} sockets of {Container} from the host's /proc in {Milliseconds} ms",
+            processes.Processes.Count, processes.Programs.Count, deleted, sockets.Sockets.Count, EngineIds.Abbreviate(inspect.Id), watch.ElapsedMilliseconds);
+        await custody.AppendAsync("container.processes", target, CustodyOutcome.Succeeded,
+            $"{processes.Processes.Count} processes read from the host's /proc {(frozen ? "while frozen" : "while running")}; {processes.Programs.Count} programs stored in {ProcessesRecord.ProgramsTar} ({deleted} deleted)", cancellationToken);
+        await custody.AppendAsync("container.sockets", target, CustodyOutcome.Succeeded, $"{sockets.Sockets.Count} sockets, {established} established", cancellationToken);
+        foreach (var dump in processes.Memory)
+        {
+            await custody.AppendAsync("container.memory", $"{target} pid {dump.HostPid}", CustodyOutcome.Succeeded,
+                $"{dump.Bytes} bytes in {dump.File}, sha256 {dump.Sha256}{(dump.Truncated ? ", cut at the cap" : "")}", cancellationToken);
+        }
+
+        foreach (var gap in processes.Gaps)
+        {
+            warnings.Add(gap);
+        }
+
+        return new VolatileSummary(processes.Processes.Count, processes.Programs.Count, deleted, sockets.Sockets.Count, established,
+            processes.Memory.Count, processes.Memory.Sum(m => m.Bytes), processes.Gaps.Count);
     }
 
     private async Task CaptureProcessesAsync(CaseDirectory dir, CustodyLog custody, ContainerInspection inspect, string target,

@@ -22,8 +22,15 @@ public sealed record CaseRecords(
     /// <summary>The relaunch plan recorded in the case (redeploy-plan.json), or null when no redeploy was planned.</summary>
     public Redeploy.RedeployPlan? Plan { get; init; }
 
+    /// <summary>The processes read from the host at the snapshot (container/processes.json), or null.</summary>
+    public ProcessesRecord? Processes { get; init; }
+
+    /// <summary>The sockets of the container's network namespaces at the snapshot (container/sockets.json), or null.</summary>
+    public SocketsRecord? Sockets { get; init; }
+
     public static IReadOnlyList<string> Files { get; } =
-        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile, Redeploy.RedeployWorkflow.PlanFile];
+        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile, Redeploy.RedeployWorkflow.PlanFile,
+            ProcessesRecord.FileName, ProcessesRecord.SocketsFile];
 
     /// <summary>Reads the records of a case directory or bundle, leaving out <paramref name="known"/> (already in memory).</summary>
     public static async Task<CaseRecords> ReadAsync(CaseContent content, IReadOnlyCollection<string>? known, CancellationToken cancellationToken)
@@ -62,6 +69,8 @@ public sealed record CaseRecords(
             files.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : [])
         {
             Plan = Json(files, Redeploy.RedeployWorkflow.PlanFile, location, CoreJsonContext.Indented.RedeployPlan),
+            Processes = Json(files, ProcessesRecord.FileName, location, CoreJsonContext.Indented.ProcessesRecord),
+            Sockets = Json(files, ProcessesRecord.SocketsFile, location, CoreJsonContext.Indented.SocketsRecord),
         };
     }
 

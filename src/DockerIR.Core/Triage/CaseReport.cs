@@ -34,7 +34,7 @@ public static class CaseReport
         ArgumentNullException.ThrowIfNull(records);
         var record = records.Case ?? throw new DockerIRException(FailureKind.NotFound, $"{location} has no {CaseDirectory.CaseFile}: it is not a case");
         var (manifest, triage, audit, custody) = (records.Manifest, records.Triage, records.Audit, records.Custody);
-        events ??= Timeline.Build(manifest, records.Inspect, custody);
+        events ??= Timeline.Build(manifest, records.Inspect, custody, records.Processes);
 
         var title = $"DockerIR incident report: {record.Container.Name}";
         var doc = new ReportDocument().H(1, title)
@@ -51,6 +51,7 @@ public static class CaseReport
 
         Findings(doc, triage);
         Breach(doc, events, manifest, triage);
+        Processes(doc, records.Processes, records.Sockets);
         AuditSection(doc, audit);
         Evidence(doc, manifest);
         Redeploy(doc, records.Plan, custody);
@@ -101,6 +102,50 @@ public static class CaseReport
         if (rows.Count > MaxTimelineRows)
         {
             doc.P($"... {rows.Count - MaxTimelineRows} more events in timeline.body.");
+        }
+    }
+
+    private static void Processes(ReportDocument doc, ProcessesRecord? processes, SocketsRecord? sockets)
+    {
+        doc.H(2, "Processes and connections");
+        if (processes is null)
+        {
+            doc.P("The snapshot did not record processes from the host.");
+            return;
+        }
+
+        if (processes.Processes.Count == 0)
+        {
+            doc.P($"No processes were read from the host: {string.Join("; ", processes.Gaps)}.");
+            return;
+        }
+
+        var deleted = processes.Programs.Count(p => p.Deleted);
+        doc.P($"{processes.Processes.Count} processes read from the engine host's /proc {(processes.WhileFrozen ? "while the container was frozen" : "while it ran")} at {Stamp(processes.CapturedUtc)}; "
+            + $"{processes.Programs.Count} programs stored in {ProcessesRecord.ProgramsTar} ({deleted} deleted); 'dockerir show CASE --process PID' prints one in full.")
+            .Table(["pid", "in container", "user", "started (UTC)", "program", "command"],
+                processes.Processes.Take(MaxTimelineRows).Select(p => ((string?)(p.ExeDeleted ? "high" : null), new[]
+                {
+                    p.HostPid.ToString(CultureInfo.InvariantCulture),
+                    p.ContainerPid?.ToString(CultureInfo.InvariantCulture) ?? "",
+                    p.Uids.Count > 0 ? p.Uids[0].ToString(CultureInfo.InvariantCulture) : "",
+                    p.StartedUtc is { } t ? Stamp(t) : "",
+                    (p.Exe ?? "") + (p.ExeDeleted ? " (deleted)" : ""),
+                    string.Join(' ', p.Cmdline),
+                })));
+        var connections = (sockets?.Sockets ?? []).Where(s => s.Protocol != "unix").ToList();
+        if (connections.Count > 0)
+        {
+            doc.Table(["protocol", "state", "local", "remote", "held by"], connections.Take(MaxTimelineRows).Select(s => ((string?)null, new[]
+            {
+                s.Protocol, s.State, $"{s.LocalAddress}:{s.LocalPort}", s.RemoteAddress is null ? "" : $"{s.RemoteAddress}:{s.RemotePort}",
+                string.Join(", ", s.Holders.Select(h => $"{h.HostPid} {h.Name} fd {h.Fd}")),
+            })));
+        }
+
+        if (processes.Gaps.Count > 0)
+        {
+            doc.P($"Gaps: {string.Join("; ", processes.Gaps)}.");
         }
     }
 

@@ -59,7 +59,7 @@ public static class CaseViews
 
         var read = await CaseRecords.ReadAsync(CaseContent.Open(dir.Root), known, cancellationToken);
         var records = read with { Manifest = manifest ?? read.Manifest, Triage = triage ?? read.Triage };
-        var events = Timeline.Build(records.Manifest, records.Inspect, records.Custody);
+        var events = Timeline.Build(records.Manifest, records.Inspect, records.Custody, records.Processes);
         await dir.WriteAtomicAsync(Timeline.FileName, async (stream, ct) =>
         {
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);

@@ -42,7 +42,7 @@ public static class Timeline
 
     private static readonly string[] LifecycleActions = ["container.", "replacement.", "contain", "redeploy.", "case.open"];
 
-    public static List<TimelineEvent> Build(Manifest? manifest, JsonElement? inspect, IReadOnlyList<CustodyRecord> custody)
+    public static List<TimelineEvent> Build(Manifest? manifest, JsonElement? inspect, IReadOnlyList<CustodyRecord> custody, ProcessesRecord? processes = null)
     {
         ArgumentNullException.ThrowIfNull(custody);
         var events = new List<TimelineEvent>();
@@ -74,6 +74,17 @@ public static class Timeline
             {
                 AddLifecycle(events, state, "StartedAt", "started", who);
                 AddLifecycle(events, state, "FinishedAt", "finished", who);
+            }
+        }
+
+        foreach (var p in processes?.Processes ?? [])
+        {
+            if (p.StartedUtc is { } started)
+            {
+                var uid = p.Uids.Count > 0 ? p.Uids[0] : 0;
+                var gid = p.Gids.Count > 0 ? p.Gids[0] : 0;
+                events.Add(new TimelineEvent(started.ToUnixTimeSeconds(), "process", $"[pid {p.HostPid}] {string.Join(' ', p.Cmdline)}", "started", "----------",
+                    uid, gid, 0, p.ProgramSha256, $"{p.Exe}{(p.ExeDeleted ? " (deleted)" : "")}") { Ticks = started.UtcTicks });
             }
         }
 
@@ -121,7 +132,7 @@ public static class Timeline
             throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no manifest, inspect or custody log to build a timeline from");
         }
 
-        return Build(records.Manifest, records.Inspect, records.Custody);
+        return Build(records.Manifest, records.Inspect, records.Custody, records.Processes);
     }
 
     /// <summary>Sleuth Kit bodyfile 3.x: MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime.</summary>

@@ -23,10 +23,10 @@ public static class TriageScan
         [new WebShellFamily(), new DefacementFamily(), new ExecutableFamily(), new PersistenceFamily(), new TamperingFamily()];
 
     /// <summary>Every rule, per-file families first, then the container-level risks.</summary>
-    public static IReadOnlyList<TriageRule> AllRules { get; } = [.. Families.SelectMany(f => f.Rules), .. ContainerRiskFamily.Rules];
+    public static IReadOnlyList<TriageRule> AllRules { get; } = [.. Families.SelectMany(f => f.Rules), .. ProcessFamily.Rules, .. ContainerRiskFamily.Rules];
 
     public static async Task<TriageReport> RunAsync(string caseRoot, Manifest manifest, AuditReport? audit, DateTimeOffset now, string toolVersion,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ProcessesRecord? processes = null, SocketsRecord? sockets = null)
     {
         ArgumentNullException.ThrowIfNull(caseRoot);
         ArgumentNullException.ThrowIfNull(manifest);
@@ -82,6 +82,7 @@ public static class TriageScan
             }
         }
 
+        findings.AddRange(ProcessFamily.From(processes, sockets));
         findings.AddRange(ContainerRiskFamily.From(audit));
         var ordered = findings.OrderByDescending(f => f.Severity).ThenBy(f => f.Path ?? "", StringComparer.Ordinal).ThenBy(f => f.Rule, StringComparer.Ordinal).ToList();
         return new TriageReport(TriageReport.CurrentFormatVersion, manifest.CaseId, now, toolVersion, manifest.Entries.Count, stats.Files, stats.Bytes, AllRules, ordered);
