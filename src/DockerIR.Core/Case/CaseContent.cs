@@ -43,6 +43,19 @@ public abstract class CaseContent
     /// <summary>The largest record file read whole (a manifest of a million entries fits).</summary>
     public const long MaxRecordBytes = 512L << 20;
 
+    /// <summary>A JSON record read from a case (null for a JSON null); a damaged one is a verification failure naming it.</summary>
+    public static T? ParseRecord<T>(byte[] bytes, string location, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(bytes, type);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is corrupted: {e.Message}", e);
+        }
+    }
+
     /// <summary>
     /// The named record files of the case (manifest, findings, custody, inspect; never the tars), read whole; a
     /// name the case lacks is absent from the result. Stops reading as soon as all are found.

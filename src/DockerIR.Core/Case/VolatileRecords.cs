@@ -54,7 +54,14 @@ public sealed record ProcessRecord(
 public sealed record ProcessCapabilities(string? Effective, string? Permitted, string? Inheritable, string? Bounding, string? Ambient);
 
 /// <summary>One open file descriptor and what it points at (a path, socket:[inode], pipe:[inode], anon_inode:...).</summary>
-public sealed record OpenFile(int Fd, string Target);
+public sealed record OpenFile(int Fd, string Target)
+{
+    /// <summary>The socket's inode when the descriptor is a socket ("socket:[inode]"), else null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ulong? SocketInode =>
+        Target.StartsWith("socket:[", StringComparison.Ordinal) && Target.EndsWith(']')
+        && ulong.TryParse(Target.AsSpan(8, Target.Length - 9), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var inode) ? inode : null;
+}
 
 /// <summary>
 /// One distinct program (an executable or a mapped library) read through a process, so a deleted or replaced file

@@ -38,17 +38,8 @@ public static class ShowWorkflow
             processes.Memory.FirstOrDefault(m => m.HostPid == process.HostPid));
     }
 
-    private static T Parse<T>(byte[] bytes, string location, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize(bytes, type) ?? throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is empty");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is corrupted: {e.Message}", e);
-        }
-    }
+    private static T Parse<T>(byte[] bytes, string location, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        CaseContent.ParseRecord(bytes, location, name, type) ?? throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is empty");
 
     /// <summary>The record of a path (after side, or the original with <paramref name="before"/>) and the manifest entry it belongs to.</summary>
     public static async Task<(FileRecord Record, Manifest Manifest)> FindAsync(string caseOrBundle, string path, bool before, CancellationToken cancellationToken)

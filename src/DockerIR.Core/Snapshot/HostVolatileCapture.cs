@@ -363,7 +363,7 @@ public sealed class HostVolatileCapture(TimeProvider clock)
         {
             foreach (var fd in p.Fds)
             {
-                if (fd.Target.StartsWith("socket:[", StringComparison.Ordinal) && fd.Target.EndsWith(']') && ulong.TryParse(fd.Target.AsSpan(8, fd.Target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode))
+                if (fd.SocketInode is { } inode)
                 {
                     (holders.TryGetValue(inode, out var list) ? list : holders[inode] = []).Add(new SocketHolder(p.HostPid, p.ContainerPid, p.Name, fd.Fd));
                 }

@@ -74,22 +74,8 @@ public sealed record CaseRecords(
         };
     }
 
-    private static T? Json<T>(IReadOnlyDictionary<string, byte[]> files, string name, string location, JsonTypeInfo<T> type) where T : class
-    {
-        if (!files.TryGetValue(name, out var bytes))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, type);
-        }
-        catch (JsonException e)
-        {
-            throw Damaged(location, name, e);
-        }
-    }
+    private static T? Json<T>(IReadOnlyDictionary<string, byte[]> files, string name, string location, JsonTypeInfo<T> type) where T : class =>
+        files.TryGetValue(name, out var bytes) ? CaseContent.ParseRecord(bytes, location, name, type) : null;
 
     private static DockerIRException Damaged(string location, string name, JsonException e) =>
         new(FailureKind.VerificationFailed, $"{location}: {name} is corrupted: {e.Message}", e);

@@ -62,7 +62,7 @@ public static class ProcessFamily
             {
                 foreach (var fd in p.Fds.Where(f => f.Fd is 0 or 1))
                 {
-                    if (SocketOf(fd.Target) is { } inode)
+                    if (fd.SocketInode is { } inode)
                     {
                         var peer = socketsByInode.GetValueOrDefault(inode) is { RemoteAddress: { } ra, RemotePort: { } rp } s
                             ? $"{s.Protocol} to {ra}:{rp}" : "a socket";
@@ -112,9 +112,6 @@ public static class ProcessFamily
         // busybox is a shell only when it runs as one.
         return (Shells.Contains(exeName) && exeName != "busybox") || (Shells.Contains(arg0) && arg0 != "busybox") || (Shells.Contains(p.Name) && p.Name != "busybox");
     }
-
-    private static ulong? SocketOf(string target) =>
-        target.StartsWith("socket:[", StringComparison.Ordinal) && target.EndsWith(']') && ulong.TryParse(target.AsSpan(8, target.Length - 9), out var inode) ? inode : null;
 
     /// <summary>Routable on the internet: not loopback, private, link-local, carrier-grade NAT, unique-local, or unspecified.</summary>
     public static bool IsPublic(IPAddress address)
