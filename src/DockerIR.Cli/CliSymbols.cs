@@ -19,6 +19,18 @@ internal static class CliSymbols
         Shared(name, description, defaultValue, t => Core.OptionValues.Number(t, min, max) is { } n ? (int)n : null, Core.OptionValues.NumberExpected(min, max));
 
     /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
+    /// <summary>--memory and --memory-max, as snapshot and respond take them.</summary>
+    public static (Option<string?> Memory, Option<long> MemoryMax) Memory() =>
+    (
+        new Option<string?>("--memory")
+        {
+            Description = "Also dump the memory of these processes from the host's /proc: 'all', or host pids separated by commas (as 'docker top' shows them)",
+            HelpName = "PID,...|all",
+        },
+        Size("--memory-max", "Most memory bytes dumped in all (bytes, or with K/M/G suffix); past it the dump is cut and the gap recorded",
+            Core.Snapshot.MemorySelection.DefaultCap)
+    );
+
     public static Option<long> Size(string name, string description, long defaultValue) =>
         Shared(name, description, defaultValue, Core.OptionValues.Size, Core.OptionValues.SizeExpected);
 

@@ -68,7 +68,7 @@ internal static class ExtractCommand
                 Print(ctx.Ansi, result);
             }
 
-            return ExitCodes.Evidence(result.Complete, $"{result.Gaps.Count} entries not stored (see manifest.json gaps)");
+            return ExitCodes.Evidence(result.Complete, $"{result.Gaps.Count} gaps: evidence not stored or not read (see manifest.json gaps)");
         });
         return command;
     }

@@ -18,10 +18,11 @@ internal static class RespondCommand
         var resume = new Option<string?>("--resume") { Description = "Continue an interrupted run in this case directory from its first step not completed" };
         var noRedeploy = new Option<bool>("--no-redeploy") { Description = "Stop after the evidence: do not kill or relaunch" };
         var redeploy = new RedeploySymbols();
+        var (memory, memoryMax) = CliSymbols.Memory();
         var json = CliSymbols.Json("Print the summary as JSON");
         var command = new Command("respond", "The whole response in one go, service first: snapshot (frozen first) → redeploy read-only (after a preflight) → extract → bundle → verify, journaled and resumable")
         {
-            container, outDir, resume, noRedeploy, json,
+            container, outDir, resume, noRedeploy, memory, memoryMax, json,
         };
         redeploy.AddTo(command);
         command.Validators.Add(r =>
@@ -50,7 +51,9 @@ internal static class RespondCommand
             else
             {
                 var name = parse.GetValue(container)!;
-                var steps = RespondPreset.Steps(parse.GetValue(noRedeploy) ? null : redeploy.Read(parse));
+                var steps = RespondPreset.Steps(parse.GetValue(noRedeploy) ? null : redeploy.Read(parse), parse.GetValue(memory),
+                    parse.GetResult(memoryMax) is { Implicit: false } ? parse.GetValue(memoryMax) : null);
+                steps[0].Check();
                 if (!parse.GetValue(noRedeploy))
                 {
                     Confirm.KillOrRefuse(ctx, redeploy.Yes(parse), $"respond to {name}: snapshot it, then kill it and relaunch it read-only");

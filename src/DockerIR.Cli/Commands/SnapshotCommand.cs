@@ -15,13 +15,7 @@ internal static class SnapshotCommand
         var caseDir = CliSymbols.CaseDir("Case directory to create (default ./cases/<case-id>); must not exist or be empty");
         var unpause = new Option<bool>("--unpause") { Description = "Resume the container after the commit (default: leave it paused)" };
         var logTail = CliSymbols.Number("--log-tail", "How many of the last log lines to keep", 10_000, 1, 10_000_000);
-        var memory = new Option<string?>("--memory")
-        {
-            Description = "Also dump the memory of these processes from the host's /proc: 'all', or host pids separated by commas (as 'docker top' shows them)",
-            HelpName = "PID,...|all",
-        };
-        var memoryMax = CliSymbols.Size("--memory-max", "Most memory bytes dumped in all (bytes, or with K/M/G suffix); past it the dump is cut and the gap recorded",
-            MemorySelection.DefaultCap);
+        var (memory, memoryMax) = CliSymbols.Memory();
         var json = CliSymbols.Json();
         var command = new Command("snapshot", "Capture a container's volatile state and commit its filesystem as a labelled evidence image (never execs into it)")
         {

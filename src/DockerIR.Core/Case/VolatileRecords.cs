@@ -12,7 +12,9 @@ public sealed record ProcessesRecord(
     IReadOnlyList<ProcessRecord> Processes,
     IReadOnlyList<ProgramRecord> Programs,
     IReadOnlyList<MemoryDumpRecord> Memory,
-    IReadOnlyList<string> Gaps)
+    IReadOnlyList<string> Gaps,
+    IReadOnlyList<ImageUser>? ImageUsers = null,
+    string? NotRead = null)
 {
     public const string FileName = "container/processes.json";
     public const string ProgramsTar = "container/programs.tar";
@@ -20,9 +22,15 @@ public sealed record ProcessesRecord(
     public const string MemoryDir = "container/memory";
     public const int CurrentFormatVersion = 1;
 
-    /// <summary>The record of a case whose volatile state could not be read from the host at all.</summary>
+    /// <summary>The record of a case whose volatile state could not be read from the host at all: a gap in the evidence.</summary>
     public static ProcessesRecord Gap(DateTimeOffset now, string reason) => new(CurrentFormatVersion, now, false, 0, [], [], [], [reason]);
+
+    /// <summary>The record of a container that had no process to read (it was not running): nothing is missing.</summary>
+    public static ProcessesRecord NothingRunning(DateTimeOffset now, string reason) => new(CurrentFormatVersion, now, false, 0, [], [], [], [], null, reason);
 }
+
+/// <summary>An account of the original image's /etc/passwd (read from its layers on the host, not the container's copy).</summary>
+public sealed record ImageUser(string Name, long Uid);
 
 /// <summary>One process as the host's /proc shows it.</summary>
 public sealed record ProcessRecord(

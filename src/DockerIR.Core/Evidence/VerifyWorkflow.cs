@@ -210,11 +210,6 @@ public static class VerifyWorkflow
                 state.Problems.Add(new VerifyProblem("altered", SafeText.Escape(dump.File), $"sha256 {sha}, processes.json says {dump.Sha256}"));
             }
         }
-
-        if (processes.Gaps.Count > 0)
-        {
-            state.Notes.Add($"the volatile capture lists {processes.Gaps.Count} gaps (container/processes.json)");
-        }
     }
 
     private static async Task<ProcessesRecord?> ReadProcessesAsync(Stream stream, List<VerifyProblem> problems, CancellationToken cancellationToken)

@@ -89,6 +89,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         try
         {
             var run = new Run(request.Limits, changes, progress);
+            var processes = await ReadVolatileAsync(dir, run, cancellationToken);
             Delete(dir.PathOf(Manifest.FileName));
             foreach (var derived in (string[])[TriageReport.FileName, Timeline.FileName, CaseReport.MarkdownFile, CaseReport.HtmlFile])
             {
@@ -144,7 +145,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             await custody.AppendAsync("extract.manifest", target, manifest.Complete ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
                 manifest.Complete ? $"{manifest.Entries.Count} entries, complete" : $"{manifest.Gaps.Count} gaps: {string.Join("; ", manifest.Gaps.Take(5))}",
                 cancellationToken);
-            var triage = await TriageAsync(dir, manifest, custody, target, cancellationToken);
+            var triage = await TriageAsync(dir, manifest, processes, custody, target, cancellationToken);
             await CaseViews.TryWriteAsync(dir, custody, target, clock.GetUtcNow(), log, cancellationToken, manifest, triage);
             await oldArtifacts;
             log.Information("Stored {Members} members ({Bytes} bytes), {Diffs} diffs in {Seconds:0.00} s",
@@ -168,15 +169,34 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
     }
 
     /// <summary>
+    /// The snapshot's volatile capture (container/processes.json): what it could not read (a host that cannot show
+    /// the container, a program or memory dump cut by a cap) is missing evidence, so each gap is the manifest's too.
+    /// </summary>
+    private static async Task<ProcessesRecord?> ReadVolatileAsync(CaseDirectory dir, Run run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var processes = await dir.ReadJsonAsync(ProcessesRecord.FileName, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+            run.AddGaps((processes?.Gaps ?? []).Select(g => $"{ProcessesRecord.FileName}: {SafeText.Escape(g)}"));
+            return processes;
+        }
+        catch (JsonException e)
+        {
+            run.AddGaps([$"{ProcessesRecord.FileName}: unreadable ({SafeText.Escape(e.Message)})"]);
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Runs the triage rules over the stored case and writes findings.json. Triage reads evidence, it is not
     /// evidence: when it fails, the extraction stands and the custody log says why there are no findings.
     /// </summary>
-    private async Task<TriageReport?> TriageAsync(CaseDirectory dir, Manifest manifest, CustodyLog custody, string target, CancellationToken cancellationToken)
+    private async Task<TriageReport?> TriageAsync(CaseDirectory dir, Manifest manifest, ProcessesRecord? processes, CustodyLog custody, string target,
+        CancellationToken cancellationToken)
     {
         try
         {
             var audit = await dir.ReadJsonAsync(AuditReport.FileName, CoreJsonContext.Indented.AuditReport, cancellationToken);
-            var processes = await dir.ReadJsonAsync(ProcessesRecord.FileName, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
             var sockets = await dir.ReadJsonAsync(ProcessesRecord.SocketsFile, CoreJsonContext.Indented.SocketsRecord, cancellationToken);
             var report = await TriageScan.RunAsync(dir.Root, manifest, audit, clock.GetUtcNow(), actor.ToolVersion, cancellationToken, processes, sockets);
             await dir.WriteJsonAsync(TriageReport.FileName, report, CoreJsonContext.Indented.TriageReport, cancellationToken);
@@ -393,6 +413,9 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         private readonly Dictionary<string, (byte[]? After, byte[]? Before)> diffTexts = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> diffFiles = new(StringComparer.Ordinal);
         private readonly List<string> extraGaps = [];
+
+        /// <summary>Gaps found outside the change set (the volatile capture's), listed in the manifest after the entries'.</summary>
+        public void AddGaps(IEnumerable<string> gaps) => extraGaps.AddRange(gaps);
         private readonly HashSet<string> deleted = changes.Where(c => c.Kind == ChangeKind.Deleted).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
         private long diffBytes;
         private int handled;

@@ -182,7 +182,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                     try
                     {
                         var snap = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
-                            new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail(), OnChangesRecorded = whileCommitting },
+                            new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail(), Memory = step.Memory(), OnChangesRecorded = whileCommitting },
                             null, cancellationToken);
                         return $"evidence image {snap.EvidenceImageId}, {snap.Changes.Count} changes";
                     }

@@ -7,11 +7,22 @@ namespace DockerIR.Core.Playbooks;
 public static class RespondPreset
 {
     /// <summary>The steps of a respond (the demo runs the same): service first, then the evidence; without a redeploy, the evidence alone.</summary>
-    public static List<StepSpec> Steps(RedeployOptions? redeploy)
+    public static List<StepSpec> Steps(RedeployOptions? redeploy, string? memory = null, long? memoryMax = null)
     {
         // Service first: the suspect is frozen and committed, then relaunched; the evidence work that no longer needs
         // it running (extract reads its kept layer) follows, so the site is down only from the freeze to the relaunch.
-        var steps = new List<StepSpec> { StepSpec.Of(StepSpec.Snapshot) };
+        var snapshot = new List<(string, string)>();
+        if (!string.IsNullOrWhiteSpace(memory))
+        {
+            snapshot.Add(("memory", memory));
+        }
+
+        if (memoryMax is { } max)
+        {
+            snapshot.Add(("memory_max", max.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        var steps = new List<StepSpec> { StepSpec.Of(StepSpec.Snapshot, [.. snapshot]) };
         var evidence = new[] { StepSpec.Of(StepSpec.Extract), StepSpec.Of(StepSpec.Bundle), StepSpec.Of(StepSpec.Verify) };
         if (redeploy is not null)
         {

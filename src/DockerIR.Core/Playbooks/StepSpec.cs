@@ -2,6 +2,7 @@ using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Extraction;
 using DockerIR.Core.Redeploy;
+using MemorySelection = DockerIR.Core.Snapshot.MemorySelection;
 
 namespace DockerIR.Core.Playbooks;
 
@@ -20,7 +21,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
     /// <summary>Every step a run knows, with the options each takes.</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Known = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
-        [Snapshot] = ["unpause", "log_tail"],
+        [Snapshot] = ["unpause", "log_tail", "memory", "memory_max"],
         [Extract] = ["source", "max_file_size", "max_total_size", "max_entries"],
         [Bundle] = [],
         [Verify] = [],
@@ -44,7 +45,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
             Extract => ExtractRequest("."),
             Probe => ProbeOptions(),
             Wait => WaitTime(),
-            Snapshot => (LogTail(), Unpause()),
+            Snapshot => (LogTail(), Unpause(), Memory()),
             _ => this,
         };
     }
@@ -87,6 +88,20 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
     public TimeSpan WaitTime() => TimeSpan.FromSeconds(Number("seconds", 5, 0, 3600));
 
     public int LogTail() => (int)Number("log_tail", 10_000, 1, 10_000_000);
+
+    /// <summary>Snapshot's "memory" ('all' or host pids) and "memory_max" (the cap in all, as --memory-max takes it).</summary>
+    public MemorySelection Memory()
+    {
+        var cap = Size("memory_max", MemorySelection.DefaultCap);
+        try
+        {
+            return MemorySelection.Parse(Option("memory"), cap);
+        }
+        catch (DockerIRException e) when (e.Kind == FailureKind.Usage)
+        {
+            throw Bad("memory", Option("memory"), "'all' or host pids separated by commas");
+        }
+    }
 
     /// <summary>Snapshot's "unpause": thaw the container once its layer is committed.</summary>
     public bool Unpause() => Flag("unpause");

@@ -119,12 +119,76 @@ public sealed class HostVolatileCapture(TimeProvider clock)
             dumps = await DumpMemoryAsync(dir, processes, memory, gaps, cancellationToken);
         }
 
-        var record = new ProcessesRecord(ProcessesRecord.CurrentFormatVersion, now, frozen, inspect.State.Pid, processes, stored.Records, dumps, gaps);
+        var record = new ProcessesRecord(ProcessesRecord.CurrentFormatVersion, now, frozen, inspect.State.Pid, processes, stored.Records, dumps, gaps,
+            ReadImageUsers(inspect.GraphDriver));
         var socketsRecord = new SocketsRecord(SocketsRecord.CurrentFormatVersion, sockets, gaps.Where(g => g.StartsWith("sockets", StringComparison.Ordinal)).ToList());
         await dir.WriteJsonAsync(ProcessesRecord.SocketsFile, socketsRecord, CoreJsonContext.Indented.SocketsRecord, cancellationToken);
         await dir.WriteJsonAsync(ProcessesRecord.FileName, record, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
         return (record, socketsRecord);
     }
+
+    /// <summary>
+    /// The accounts of the original image's /etc/passwd, read from the container's lower layers on the host (topmost
+    /// first, as overlayfs resolves them) so an account the attacker added to the container's copy does not count;
+    /// null when the storage is not overlay2, the layers are unreadable, or the image has no /etc/passwd.
+    /// Every component is opened without following links: an image is as untrusted as a container.
+    /// </summary>
+    internal static IReadOnlyList<ImageUser>? ReadImageUsers(GraphDriverInfo graphDriver)
+    {
+        if (graphDriver.Name != "overlay2" || graphDriver.Data.GetValueOrDefault("LowerDir") is not { Length: > 0 } lower)
+        {
+            return null;
+        }
+
+        try
+        {
+            foreach (var layer in lower.Split(':', StringSplitOptions.RemoveEmptyEntries))
+            {
+                using var etc = Native.OpenDirectory(layer + "/etc");
+                if (etc is null)
+                {
+                    // Absent here: look lower. Anything else in its place (a whiteout, a link) hides the lower ones.
+                    if (Native.LStat(layer + "/etc") is null)
+                    {
+                        continue;
+                    }
+
+                    return null;
+                }
+
+                switch (Native.LStatAt(etc, "passwd"))
+                {
+                    case { Type: HostStat.Regular, Size: <= MaxPasswdBytes }:
+                        using (var file = Native.OpenForEvidenceAt(etc, "passwd", layer + "/etc/passwd"))
+                        using (var text = new StreamReader(file))
+                        {
+                            return ParsePasswd(text.ReadToEnd());
+                        }
+
+                    case null when Native.GetXattr(layer + "/etc", "trusted.overlay.opaque") is not [(byte)'y']:
+                        continue;
+                    default:
+                        return null;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    private const long MaxPasswdBytes = 4 << 20;
+
+    /// <summary>name:password:uid:... lines; a line without a numeric uid is skipped.</summary>
+    internal static IReadOnlyList<ImageUser> ParsePasswd(string text) =>
+        text.Split('\n').Select(line => line.Split(':')).Where(f => f.Length >= 3 && f[0].Length > 0)
+            .Select(f => long.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? new ImageUser(f[0], uid) : null)
+            .OfType<ImageUser>().ToList();
 
     private static string PidPath(int pid, string name) => $"{ProcFs.Root}/{pid.ToString(CultureInfo.InvariantCulture)}/{name}";
 

@@ -228,7 +228,9 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
     {
         if (HostVolatileCapture.Unavailable(inspect) is { } reason)
         {
-            await dir.WriteJsonAsync(ProcessesRecord.FileName, ProcessesRecord.Gap(clock.GetUtcNow(), reason), CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+            // A container with no process has nothing to lose; one the host cannot show leaves a gap in the evidence.
+            var record = inspect.State.Running ? ProcessesRecord.Gap(clock.GetUtcNow(), reason) : ProcessesRecord.NothingRunning(clock.GetUtcNow(), reason);
+            await dir.WriteJsonAsync(ProcessesRecord.FileName, record, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
             if (inspect.State.Running)
             {
                 warnings.Add($"processes, programs and sockets not read from the host: {reason}");

@@ -26,7 +26,10 @@ public static class ProcessFamily
     public static readonly TriageRule OutboundPublic = new("process.outbound-public", Family, Severity.Medium,
         "An established connection from the container out to a public address (not one the container listens on): a callback, a miner's pool, exfiltration");
 
-    public static IReadOnlyList<TriageRule> Rules { get; } = [DeletedProgram, TempProgram, ReverseShell, OutboundPublic];
+    public static readonly TriageRule UndefinedUser = new("process.undefined-user", Family, Severity.Medium,
+        "A process running as a user id the original image's /etc/passwd does not define: set by whoever started it, not by the image");
+
+    public static IReadOnlyList<TriageRule> Rules { get; } = [DeletedProgram, TempProgram, ReverseShell, OutboundPublic, UndefinedUser];
 
     private static readonly string[] Shells = ["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox"];
 
@@ -56,6 +59,12 @@ public static class ProcessFamily
                     yield return new TriageFinding(TempProgram.Id, Family, TempProgram.Severity, exe, TriageText.Clip(who),
                         $"pid {p.HostPid} runs a program from {exe}: packaged servers do not run from temporary or hidden places");
                 }
+            }
+
+            if (processes.ImageUsers is { } users && p.Uids.Take(2).Distinct().FirstOrDefault(u => users.All(a => a.Uid != u), -1) is var uid and >= 0)
+            {
+                yield return new TriageFinding(UndefinedUser.Id, Family, UndefinedUser.Severity, p.Exe, TriageText.Clip(who),
+                    $"pid {p.HostPid} runs as uid {uid}, which the image's /etc/passwd does not define");
             }
 
             if (IsShell(p))
