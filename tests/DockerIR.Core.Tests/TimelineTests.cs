@@ -49,4 +49,22 @@ public sealed class TimelineTests
         Assert.Equal("9999-12-31T23:59:59Z", Timeline.Format(long.MaxValue));
         Assert.Equal("0001-01-01T00:00:00Z", Timeline.Format(long.MinValue));
     }
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"")]
+    [InlineData("+1", "'+1")]
+    [InlineData("-2+3", "'-2+3")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("/var/www/a,b", "\"/var/www/a,b\"")]
+    [InlineData("/var/www/index.html", "/var/www/index.html")]
+    public void Csv_AFormulaIsText_AndSeparatorsAreQuoted(string value, string field) => Assert.Equal(field, Timeline.Csv(value));
+
+    [Fact]
+    public void ToCsv_AHostileNameCannotBecomeAFormula()
+    {
+        var events = new[] { new TimelineEvent(1, "file", "=cmd|'/c calc'!A1", "A", "-rw-r--r--", 0, 0, 3, "=1+1", "@x") };
+
+        var row = Timeline.ToCsv(events).Split('\n')[1];
+
+        Assert.Equal("1970-01-01T00:00:01Z,1,file,A,'=cmd|'/c calc'!A1,-rw-r--r--,0,0,3,'=1+1,'@x", row);
+    }
 }

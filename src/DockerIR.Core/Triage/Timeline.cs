@@ -169,7 +169,7 @@ public static class Timeline
         var sb = new StringBuilder("time_utc,unix,source,kind,name,mode,uid,gid,size,sha256,detail\n");
         foreach (var e in events)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{e.TimeUtc},{e.TimeUnix},{e.Source},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{e.Mode},{e.Uid},{e.Gid},{e.Size},{e.Sha256},{Csv(SafeText.Escape(e.Detail))}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{e.TimeUtc},{e.TimeUnix},{Csv(e.Source)},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{e.Mode},{e.Uid},{e.Gid},{e.Size},{Csv(e.Sha256)},{Csv(SafeText.Escape(e.Detail))}\n");
         }
 
         return sb.ToString();
@@ -197,8 +197,24 @@ public static class Timeline
     /// <summary>A name on one bodyfile line: control characters escaped and '|' (the field separator) as %7C.</summary>
     private static string BodyName(TimelineEvent e) => SafeText.Escape(e.Name).Replace("%", "%25", StringComparison.Ordinal).Replace("|", "%7C", StringComparison.Ordinal);
 
-    private static string Csv(string? value) =>
-        value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    /// <summary>
+    /// One CSV field. A value a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage
+    /// return: a hostile file name such as "=HYPERLINK(...)") gets a leading apostrophe, so it is shown as text.
+    /// </summary>
+    internal static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
 
     private static string KindLetter(ChangeKind kind) => kind switch
     {
