@@ -13,7 +13,6 @@
 # Engine resources are labelled dockerir.bench=1 and removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/engine.sh
 RUNS=3; SKIP_S3=0; KEEP=0; ONLY=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,20 +20,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 1;;
   esac
 done
-ensure_engine
-WORK=$(mktemp -d /tmp/dockerir-bench-respond.XXXXXX)
-cleanup() {
-  if [ "$KEEP" = 1 ]; then echo "kept: $WORK and the dockerir.bench=1 containers and images" >&2; return; fi
-  docker ps -aq --filter label=dockerir.bench=1 | xargs -r docker rm -f -v >/dev/null 2>&1 || true
-  for _ in 1 2 3; do docker images -q --filter label=dockerir.bench=1 | xargs -r docker rmi -f >/dev/null 2>&1 || true; done
-  rm -rf "$WORK"
-}
-trap 'cleanup; stop_engine_if_started' EXIT
-docker ps -aq --filter label=dockerir.bench=1 | xargs -r docker rm -f -v >/dev/null 2>&1 || true
-
-echo "building dockerir (Release, Native AOT) ..." >&2
-dotnet publish src/DockerIR.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$WORK/bin" -nologo -v q >/dev/null
-DIR="$WORK/bin/dockerir"
+source bench/lib.sh
 
 # The served image: busybox httpd writing its pid under /var/run, like the demo app.
 root="$WORK/rootfs"
