@@ -2,6 +2,7 @@ using DockerIR.Core;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Playbooks;
+using DockerIR.Testing;
 
 namespace DockerIR.Cli.Tests;
 
@@ -59,7 +60,7 @@ public sealed class ExitCodeTests
 
         Assert.DoesNotContain(ExitCode.Internal, codes);
         Assert.Equal(codes.Count, codes.Distinct().Count());
-        var documented = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "exit-codes.md"));
+        var documented = File.ReadAllText(Path.Combine(ServerCorpus.RepoRoot(), "docs", "exit-codes.md"));
         Assert.All(codes, c => Assert.Contains($"| {(int)c} ", documented, StringComparison.Ordinal));
     }
 
@@ -95,16 +96,5 @@ public sealed class ExitCodeTests
         Assert.Equal((int)ExitCode.Usage, code);
         Assert.Equal("", output.ToString());
         Assert.Equal([$"dockerir: error: {error}", hint], errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DockerIR.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("DockerIR.sln not found above the test assembly");
     }
 }

@@ -1,0 +1,83 @@
+using DockerIR.Testing;
+
+namespace DockerIR.Cli.Tests;
+
+/// <summary>
+/// The form users run: scripts/install.sh puts one native executable in PREFIX/bin that works with no .NET on the
+/// PATH (nothing in its environment at all), against the real engine; scripts/release.sh writes an archive that
+/// `sha256sum -c` checks.
+/// </summary>
+public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<BusyboxFixture>, IDisposable
+{
+    private readonly string workDir = Directory.CreateTempSubdirectory("dockerir-cli-install-").FullName;
+
+    private static readonly TimeSpan Build = TimeSpan.FromMinutes(10);
+
+    [Fact]
+    public async Task Install_GivesOneNativeBinary_ThatRunsVersionAndDiffWithoutDotnet()
+    {
+        var prefix = Path.Combine(workDir, "prefix");
+        var install = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "install.sh"), "--prefix", prefix], timeout: Build);
+        Assert.True(install.ExitCode == 0, install.StdErr);
+        var binary = Path.Combine(prefix, "bin", "dockerir");
+        Assert.Equal([Path.Combine(prefix, "bin")], Directory.GetDirectories(prefix));
+        Assert.Equal([binary], Directory.GetFiles(Path.Combine(prefix, "bin")));
+
+        // An ELF executable, not a script that calls dotnet.
+        var head = new byte[4];
+        await using (var file = File.OpenRead(binary))
+        {
+            await file.ReadExactlyAsync(head);
+        }
+
+        Assert.Equal([0x7F, (byte)'E', (byte)'L', (byte)'F'], head);
+
+        var id = await busybox.Engine.CreateContainerAsync(busybox.Shell("echo x > /dropped && exec sleep 3600"), busybox.Resources.Name("install"), CancellationToken.None);
+        await busybox.Engine.StartAsync(id, CancellationToken.None);
+        for (var i = 0; !(await busybox.Engine.GetChangesAsync(id, CancellationToken.None)).Any(c => c.Path == "/dropped"); i++)
+        {
+            Assert.True(i < 100, "the container never wrote /dropped");
+            await Task.Delay(100);
+        }
+
+        // env -i: no PATH (so no dotnet), no DOTNET_ROOT, nothing but the engine's default socket.
+        var version = await ProcessRunner.RunAsync("env", ["-i", binary, "--version"]);
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+\+[0-9a-f]{40}\n$", version.StdOut);
+        var diff = await ProcessRunner.RunAsync("env", ["-i", binary, "diff", id, "--json"]);
+        Assert.True(diff.ExitCode == 0, diff.StdErr);
+        Assert.Contains("\"/dropped\"", diff.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Release_WritesAnArchiveThatSha256sumChecks_HoldingTheBinaryAndTheDocs()
+    {
+        var outDir = Path.Combine(workDir, "release");
+        var release = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "release.sh"), "--out", outDir], timeout: Build);
+        Assert.True(release.ExitCode == 0, release.StdErr);
+
+        var check = await ProcessRunner.RunAsync("sha256sum", ["-c", "SHA256SUMS"], workingDirectory: outDir);
+        Assert.True(check.ExitCode == 0, check.StdOut + check.StdErr);
+        var archive = Assert.Single(Directory.GetFiles(outDir, "*.tar.gz"));
+        Assert.Matches(@"^dockerir-\d+\.\d+\.\d+-linux-x64\.tar\.gz$", Path.GetFileName(archive));
+        var list = await ProcessRunner.RunAsync("tar", ["-tzf", archive]);
+        var stem = Path.GetFileName(archive)[..^".tar.gz".Length];
+        foreach (var member in new[] { "bin/dockerir", "README.md", "VERSION", "docs/bundle-format.md", "playbooks/web-rce-recovery.yaml" })
+        {
+            Assert.Contains($"{stem}/{member}", list.StdOut.Split('\n'));
+        }
+
+        // One altered byte: sha256sum refuses it.
+        await using (var file = new FileStream(archive, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length / 2;
+            var b = file.ReadByte();
+            file.Position--;
+            file.WriteByte((byte)(b ^ 0xFF));
+        }
+
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("sha256sum", ["-c", "SHA256SUMS"], workingDirectory: outDir)).ExitCode);
+    }
+
+    public void Dispose() => Directory.Delete(workDir, recursive: true);
+}
