@@ -33,6 +33,80 @@ public sealed class PlaybookLoaderTests : IDisposable
         return Path.Combine(d?.FullName ?? throw new InvalidOperationException("no playbooks/ above the tests"), "playbooks", name);
     }
 
+    /// <summary>The bytes this thread allocated while <paramref name="action"/> ran: a bomb's cost, measured.</summary>
+    private static long Allocated(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void VariableBomb_NestedReferences_IsOneErrorWithinBoundedMemory()
+    {
+        // Ten levels of ten references each: 10^10 characters if expanded, in about 600 bytes of YAML.
+        var yaml = new System.Text.StringBuilder("name: bomb\nvars:\n  v0: \"lol\"\n");
+        for (var i = 1; i <= 10; i++)
+        {
+            yaml.Append("  v").Append(i).Append(": \"").Append(string.Concat(Enumerable.Repeat($"${{v{i - 1}}}", 10))).Append("\"\n");
+        }
+
+        yaml.Append("targets:\n  containers: [\"${v10}\"]\nsteps:\n  - step: snapshot\n");
+        DockerIRException? e = null;
+
+        var bytes = Allocated(() => e = Fails(yaml.ToString()));
+
+        Assert.Contains($"expands to more than {PlaybookLoader.MaxValueLength} characters", e!.Message, StringComparison.Ordinal);
+        Assert.True(bytes < 64L << 20, $"allocated {bytes} bytes");
+    }
+
+    [Fact]
+    public void VariableChain_DeeperThanTheLimit_IsAnErrorNotAStackOverflow()
+    {
+        var yaml = new System.Text.StringBuilder("name: chain\nvars:\n  v0: \"x\"\n");
+        for (var i = 1; i <= 200_000; i++)
+        {
+            yaml.Append("  v").Append(i).Append(": \"${v").Append(i - 1).Append("}\"\n");
+        }
+
+        yaml.Append("targets:\n  containers: [\"${v200000}\"]\nsteps:\n  - step: snapshot\n");
+
+        var e = Assert.Throws<DockerIRException>(() => PlaybookLoader.Load(Write(yaml.ToString()), Vars()));
+
+        Assert.Equal(FailureKind.Usage, e.Kind);
+        Assert.Contains("bytes", e.Message, StringComparison.Ordinal); // over the file size limit before anything is parsed
+
+        // Each variable refers to the next one declared, so resolving the first recurses through all of them.
+        var shorter = new System.Text.StringBuilder("name: chain\nvars:\n");
+        for (var i = 0; i < 1000; i++)
+        {
+            shorter.Append("  v").Append(i).Append(": \"${v").Append(i + 1).Append("}\"\n");
+        }
+
+        shorter.Append("  v1000: \"x\"\ntargets:\n  containers: [\"${v0}\"]\nsteps:\n  - step: snapshot\n");
+        Assert.Contains($"more than {PlaybookLoader.MaxDepth} variables referring to each other", Fails(shorter.ToString()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeeplyNestedYaml_IsAnErrorAtItsLine_NotAStackOverflow()
+    {
+        var yaml = "name: deep\ntargets:\n  containers: " + new string('[', 200_000) + new string(']', 200_000) + "\nsteps: []\n";
+
+        var e = Fails(yaml);
+
+        Assert.StartsWith($"{Path.Combine(dir, "p.yaml")}:3:", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"nested more than {PlaybookLoader.MaxDepth} levels deep", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NotARegularFile_IsNamedForWhatItIs()
+    {
+        var e = Assert.Throws<DockerIRException>(() => PlaybookLoader.Load(dir, Vars()));
+
+        Assert.Equal(FailureKind.Usage, e.Kind);
+        Assert.Contains("is not a playbook file", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("web-rce-recovery.yaml", new[] { "target", "url" })]
     [InlineData("quarantine.yaml", new[] { "target" })]

@@ -45,6 +45,69 @@ public static partial class PlaybookLoader
     /// </summary>
     public static ResolvedPlaybook Lint(string file, IReadOnlyDictionary<string, string> overrides) => Load(file, overrides, lint: true);
 
+    /// <summary>The largest playbook file read: a recovery playbook is a page of YAML, never megabytes.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>The deepest nesting of YAML mappings and sequences (a playbook needs four), and of variables referring to variables.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>The longest value a variable may expand to: a name, a URL or a list of paths, not a bomb of nested references.</summary>
+    public const int MaxValueLength = 64 << 10;
+
+    /// <summary>The file's text, refused past <see cref="MaxFileBytes"/> (a FIFO or device is not a playbook either).</summary>
+    private static string ReadBounded(string file)
+    {
+        FileStream stream;
+        try
+        {
+            stream = Platform.Native.OpenRegularFile(file, 64 << 10);
+        }
+        catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
+        {
+            throw new DockerIRException(FailureKind.Usage, $"{file} is not a playbook file (a directory, link, FIFO or device); give the YAML file", e);
+        }
+
+        using (stream)
+        {
+            var buffer = new byte[MaxFileBytes + 1];
+            var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (n > MaxFileBytes)
+            {
+                throw new DockerIRException(FailureKind.Usage, $"{file}: a playbook is at most {MaxFileBytes} bytes; this one is larger");
+            }
+
+            var text = Encoding.UTF8.GetString(buffer, 0, n);
+            return text.StartsWith('\uFEFF') ? text[1..] : text;
+        }
+    }
+
+    /// <summary>
+    /// Refuses YAML nested deeper than <see cref="MaxDepth"/> before the tree is built: the parser walks the events with
+    /// a stack of its own, the tree builder recurses, and 200,000 nested brackets would overflow the process's stack.
+    /// </summary>
+    private static void CheckNesting(string file, string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxDepth)
+                    {
+                        var at = parser.Current.Start;
+                        throw new DockerIRException(FailureKind.Usage, $"{file}:{at.Line}:{at.Column}: nested more than {MaxDepth} levels deep; a playbook needs a few");
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+    }
+
     /// <summary>Stands in for a variable without a value in a lint: never in a real value (a NUL), so what holds it is known to depend on one.</summary>
     private const char Unresolved = '\0';
 
@@ -55,9 +118,10 @@ public static partial class PlaybookLoader
         YamlMappingNode root;
         try
         {
-            using var reader = new StreamReader(file, Encoding.UTF8);
+            var text = ReadBounded(file);
+            CheckNesting(file, text);
             var stream = new YamlStream();
-            stream.Load(reader);
+            stream.Load(new StringReader(text));
             root = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode m
                 ? m : throw new DockerIRException(FailureKind.Usage, $"{file}:1:1: a playbook is one YAML mapping (name, vars, targets, steps)");
         }
@@ -324,10 +388,23 @@ public static partial class PlaybookLoader
                 return null;
             }
 
+            if (visiting.Count > MaxDepth)
+            {
+                errors.Add($"{at(node)}: variable '{name}' is reached through more than {MaxDepth} variables referring to each other");
+                visiting.Remove(name);
+                return null;
+            }
+
             var failed = false;
+            long length = raw.Length;
             var value = VarReference().Replace(raw, m =>
             {
                 var inner = m.Groups[1].Value;
+                if (failed)
+                {
+                    return "";
+                }
+
                 if (!declared.ContainsKey(inner))
                 {
                     errors.Add($"{at(node)}: variable '{name}' uses undeclared variable '{inner}'");
@@ -337,6 +414,14 @@ public static partial class PlaybookLoader
 
                 var v = Resolve(inner);
                 failed |= v is null;
+                length += (v?.Length ?? 0) - m.Length;
+                if (!failed && length > MaxValueLength)
+                {
+                    errors.Add($"{at(node)}: variable '{name}' expands to more than {MaxValueLength} characters");
+                    failed = true;
+                    return "";
+                }
+
                 return v ?? "";
             });
             visiting.Remove(name);
