@@ -102,10 +102,24 @@ public sealed class PlaybookLoaderTests : IDisposable
     public void NotARegularFile_IsNamedForWhatItIs()
     {
         var e = Assert.Throws<DockerIRException>(() => PlaybookLoader.Load(dir, Vars()));
-
         Assert.Equal(FailureKind.Usage, e.Kind);
         Assert.Contains("is not a playbook file", e.Message, StringComparison.Ordinal);
+
+        var fifo = Path.Combine(dir, "fifo.yaml");
+        Assert.Equal(0, Mkfifo(fifo, 0x180));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Contains("is not a playbook file", Assert.Throws<DockerIRException>(() => PlaybookLoader.Load(fifo, Vars())).Message, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), "opening a FIFO must not block");
+
+        // A link to a real playbook is followed: the responder chose it.
+        var real = Write("name: linked\ntargets:\n  containers: [web]\nsteps:\n  - step: snapshot\n");
+        var link = Path.Combine(dir, "link.yaml");
+        File.CreateSymbolicLink(link, real);
+        Assert.Equal("linked", PlaybookLoader.Load(link, Vars()).Name);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int Mkfifo(string path, int mode);
 
     [Theory]
     [InlineData("web-rce-recovery.yaml", new[] { "target", "url" })]

@@ -54,17 +54,19 @@ public static partial class PlaybookLoader
     /// <summary>The longest value a variable may expand to: a name, a URL or a list of paths, not a bomb of nested references.</summary>
     public const int MaxValueLength = 64 << 10;
 
-    /// <summary>The file's text, refused past <see cref="MaxFileBytes"/> (a FIFO or device is not a playbook either).</summary>
+    /// <summary>The file's text (through a link), refused past <see cref="MaxFileBytes"/>; a FIFO or device is not a playbook and never blocks the read.</summary>
     private static string ReadBounded(string file)
     {
         FileStream stream;
         try
         {
-            stream = Platform.Native.OpenRegularFile(file, 64 << 10);
+            // A link to a playbook is fine (the responder chose it); what it ends at must be a regular file.
+            var target = File.Exists(file) || Directory.Exists(file) ? File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName ?? file : file;
+            stream = Platform.Native.OpenRegularFile(target, 64 << 10);
         }
         catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
         {
-            throw new DockerIRException(FailureKind.Usage, $"{file} is not a playbook file (a directory, link, FIFO or device); give the YAML file", e);
+            throw new DockerIRException(FailureKind.Usage, $"{file} is not a playbook file (a directory, FIFO or device); give the YAML file", e);
         }
 
         using (stream)
