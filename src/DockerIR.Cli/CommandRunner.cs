@@ -6,7 +6,7 @@ namespace DockerIR.Cli;
 
 /// <summary>
 /// Runs a verb's body and turns its outcome into an exit code: expected failures become one line on stderr
-/// and their documented code; Ctrl-C becomes 130; anything else is an internal error, with a stack trace
+/// and their documented code; Ctrl-C becomes 130, SIGTERM 143; anything else is an internal error, with a stack trace
 /// only under --debug.
 /// </summary>
 internal static class CommandRunner
@@ -24,7 +24,7 @@ internal static class CommandRunner
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                verdict = ExitCodes.Interrupted;
+                verdict = Termination.Received == 15 ? ExitCodes.Terminated : ExitCodes.Interrupted;
             }
             catch (Exception e) when (DockerIRException.Expected(e) is { } failure)
             {

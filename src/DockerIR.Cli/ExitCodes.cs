@@ -23,6 +23,7 @@ public enum ExitCode
     PreflightFailed = 12,
     Internal = 70,
     Interrupted = 130,
+    Terminated = 143,
 }
 
 /// <summary>How a command ends: its exit code and the one line it writes on stderr (none for success).</summary>
@@ -70,6 +71,10 @@ internal static class ExitCodes
     /// <summary>Ctrl-C (or a stop) during the command.</summary>
     public static Verdict Interrupted { get; } = new(ExitCode.Interrupted,
         "dockerir: interrupted: what was done so far is in the case's custody log; run the command again ('dockerir respond --resume CASE_DIR' continues a response)");
+
+    /// <summary>SIGTERM (timeout, systemd, a container stop) during the command: stopped as Ctrl-C stops it.</summary>
+    public static Verdict Terminated { get; } = new(ExitCode.Terminated,
+        "dockerir: terminated (SIGTERM): what was done so far is in the case's custody log; run the command again ('dockerir respond --resume CASE_DIR' continues a response)");
 
     /// <summary>Evidence written with gaps (extract, bundle, verify of a partial case): success when complete.</summary>
     public static Verdict Evidence(bool complete, string gaps) =>

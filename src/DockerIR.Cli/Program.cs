@@ -7,8 +7,11 @@ namespace DockerIR.Cli;
 /// <summary>The dockerir executable.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) =>
-        RunAsync(args, Console.Out, Console.Error, engineFactory: null, CancellationToken.None);
+    public static async Task<int> Main(string[] args)
+    {
+        using var termination = Termination.Install();
+        return await RunAsync(args, Console.Out, Console.Error, engineFactory: null, termination.Token);
+    }
 
     /// <summary>Parses and runs one invocation; tests call this with their own writers and engine.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<IContainerEngine>? engineFactory, CancellationToken cancellationToken)
@@ -24,7 +27,8 @@ public static class Program
             return (int)ExitCode.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        // Signals are ours (Termination), not the parser's: it would answer SIGTERM with its own exit code after 2 s.
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null }, cancellationToken);
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace DockerIR.Core;
 /// </summary>
 /// <remarks>
 /// DOCKERIR_FAULT="POINT:N:ACTION" acts on the Nth hit of POINT (1-based). ACTION is "kill" (SIGKILL: nothing
-/// runs after it), "interrupt" (SIGINT to this process, as Ctrl-C) or "stall:FILE" (creates FILE.hit, then waits
+/// runs after it), "interrupt" (SIGINT to this process, as Ctrl-C), "terminate" (SIGTERM, as timeout or systemd) or "stall:FILE" (creates FILE.hit, then waits
 /// until FILE.go exists). DOCKERIR_FAULT_TRACE=FILE appends every hit's POINT to FILE, so a test can count the
 /// points of a whole run and choose where to strike.
 /// </remarks>
@@ -53,7 +53,7 @@ public static partial class FaultPoints
 
             var parts = spec.Split(':', 3);
             return parts.Length != 3 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1
-                || !(parts[2] is "kill" or "interrupt" || parts[2].StartsWith("stall:", StringComparison.Ordinal))
+                || !(parts[2] is "kill" or "interrupt" or "terminate" || parts[2].StartsWith("stall:", StringComparison.Ordinal))
                 ? new Plan(null, 0, "malformed: " + spec, null)
                 : new Plan(parts[0], n, parts[2], string.IsNullOrEmpty(trace) ? null : trace);
         }
@@ -62,7 +62,7 @@ public static partial class FaultPoints
         {
             if (action?.StartsWith("malformed: ", StringComparison.Ordinal) == true)
             {
-                throw new DockerIRException(FailureKind.Usage, $"DOCKERIR_FAULT='{SafeText.Escape(action["malformed: ".Length..])}' is not POINT:N:kill|interrupt|stall:FILE");
+                throw new DockerIRException(FailureKind.Usage, $"DOCKERIR_FAULT='{SafeText.Escape(action["malformed: ".Length..])}' is not POINT:N:kill|interrupt|terminate|stall:FILE");
             }
 
             int n;
@@ -85,8 +85,8 @@ public static partial class FaultPoints
                 case "kill":
                     Process.GetCurrentProcess().Kill();
                     break;
-                case "interrupt":
-                    _ = Kill(Environment.ProcessId, 2);
+                case "interrupt" or "terminate":
+                    _ = Kill(Environment.ProcessId, action == "interrupt" ? 2 : 15);
                     // The runtime delivers the signal on its own thread; give the handler time to cancel this run.
                     await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken);
                     break;

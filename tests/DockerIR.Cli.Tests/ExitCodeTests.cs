@@ -16,6 +16,69 @@ public sealed class ExitCodeTests
         new($"case-{name}", $"/cases/{name}", "c0ffee", name, succeeded ? $"/cases/{name}.tar.gz" : null, null, complete, [], null, [], [],
             succeeded, succeeded ? null : "the commit failed", kind);
 
+    /// <summary>An engine endpoint that accepts connections and never answers: a request to it waits until cancelled.</summary>
+    private static (System.Net.Sockets.TcpListener Listener, List<System.Net.Sockets.Socket> Held) SilentEngine()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var held = new List<System.Net.Sockets.Socket>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    held.Add(await listener.AcceptSocketAsync());
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        });
+        return (listener, held);
+    }
+
+    [Theory]
+    [InlineData("TERM", 143, "dockerir: terminated (SIGTERM):")]
+    [InlineData("INT", 130, "dockerir: interrupted:")]
+    public async Task Signal_WhileWaitingOnTheEngine_StopsAtOnceWithItsCode_AndOneLine(string signal, int code, string line)
+    {
+        var (listener, held) = SilentEngine();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var pidFile = Path.Combine(Path.GetTempPath(), $"dockerir-signal-{Guid.NewGuid():N}.pid");
+            var run = ProcessRunner.RunAsync("bash", ["-c", "exec 3>&2 2>/dev/null; set -m; dotnet \"$0\" diff web 2>&3 & echo $! > \"$1\"; wait $!", Path.Combine(AppContext.BaseDirectory, "dockerir.dll"), pidFile],
+                new Dictionary<string, string?> { ["DOCKER_HOST"] = $"tcp://127.0.0.1:{port}" });
+            // Job control (set -m) so the background command keeps SIGINT (bash ignores it in background jobs otherwise);
+            // bash's own job notices go nowhere. The signal comes once the command waits on the engine (it has
+            // connected), not while the runtime starts.
+            for (var i = 0; held.Count == 0; i++)
+            {
+                Assert.True(i < 300, "dockerir never connected to the engine endpoint");
+                await Task.Delay(50);
+            }
+
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(0, (await ProcessRunner.RunAsync("kill", ["-s", signal, (await File.ReadAllTextAsync(pidFile)).Trim()])).ExitCode);
+            var result = await run;
+            File.Delete(pidFile);
+
+            Assert.Equal(code, result.ExitCode);
+            Assert.True(started.Elapsed < Termination.Grace, $"took {started.Elapsed} to stop");
+            Assert.Equal("", result.StdOut);
+            Assert.StartsWith(line, Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            listener.Stop();
+            held.ForEach(s => s.Dispose());
+        }
+    }
+
     [Fact]
     public void Runs_FirstFailureDecides_ThenPartialEvidence_ThenSuccess()
     {

@@ -14,15 +14,17 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
 {
     private readonly string work = Directory.CreateTempSubdirectory("dockerir-faults-engine-").FullName;
 
-    [Fact]
-    public async Task CtrlC_MidExtraction_StopsCleanlyWith130_CustodySaysInterrupted_ResumeFinishes()
+    [Theory]
+    [InlineData("interrupt", 130, "interrupted")]
+    [InlineData("terminate", 143, "terminated (SIGTERM)")]
+    public async Task CtrlCOrSigterm_MidExtraction_StopsCleanly_CustodySaysInterrupted_ResumeFinishes(string action, int code, string said)
     {
-        var (app, outDir, reference) = await PrepareAsync("sigint");
+        var (app, outDir, reference) = await PrepareAsync(action);
 
-        var interrupted = await FaultKit.RunAsync(Respond(app, outDir), $"{FaultPoints.ExtractEntry}:2:interrupt");
+        var interrupted = await FaultKit.RunAsync(Respond(app, outDir), $"{FaultPoints.ExtractEntry}:2:{action}");
 
-        var line = FaultKit.OneLineFailure(interrupted, 130);
-        Assert.Contains("interrupted", line, StringComparison.Ordinal);
+        var line = FaultKit.OneLineFailure(interrupted, code);
+        Assert.Contains(said, line, StringComparison.Ordinal);
         Assert.Contains("--resume", line, StringComparison.Ordinal);
         var caseDir = Assert.Single(FaultKit.Cases(outDir));
         var custody = FaultKit.Custody(caseDir);
@@ -30,11 +32,11 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
         Assert.Contains(custody, r => r.Action == "run.step" && r.Target == "3:extract" && r.Outcome == CustodyOutcome.Interrupted);
         Assert.False(File.Exists(Path.Combine(caseDir, Manifest.FileName)), "an interrupted extraction must not leave a manifest");
         Assert.False(File.Exists(caseDir + ".tar.gz"));
-        await FaultKit.CheckAfterFaultAsync(demo.Engine, app.ContainerId, outDir, reference, "sigint");
+        await FaultKit.CheckAfterFaultAsync(demo.Engine, app.ContainerId, outDir, reference, action);
 
-        FaultKit.Success(await FaultKit.RunAsync(["respond", "--resume", caseDir, "--yes"], fault: null), "resume after Ctrl-C");
-        await FaultKit.CheckFinishedAsync(demo.Engine, app.ContainerId, caseDir, reference, "sigint");
-        FaultKit.Say(output, $"sigint: {FaultPoints.ExtractEntry}:2:interrupt: exit 130, '{line}'; resume finished");
+        FaultKit.Success(await FaultKit.RunAsync(["respond", "--resume", caseDir, "--yes"], fault: null), $"resume after {action}");
+        await FaultKit.CheckFinishedAsync(demo.Engine, app.ContainerId, caseDir, reference, action);
+        FaultKit.Say(output, $"{action}: {FaultPoints.ExtractEntry}:2:{action}: exit {code}, '{line}'; resume finished");
     }
 
     [Fact]
