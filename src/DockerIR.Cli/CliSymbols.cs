@@ -19,6 +19,21 @@ internal static class CliSymbols
         Shared(name, description, defaultValue, t => Core.OptionValues.Number(t, min, max) is { } n ? (int)n : null, Core.OptionValues.NumberExpected(min, max));
 
     /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
+    /// <summary>--sign KEY, as bundle and respond take it.</summary>
+    public static Option<string?> Sign() => new("--sign")
+    {
+        Description = $"Sign the bundle with this OpenSSH private key file (ECDSA or RSA, no passphrase): writes BUNDLE.sig, checked by 'ssh-keygen -Y verify -n {Core.Evidence.SshSignature.BundleNamespace}' or 'dockerir verify --signer'; default ${Core.Evidence.BundleWorkflow.SigningKeyVariable}",
+        HelpName = "KEY",
+    };
+
+    /// <summary>The signing key: --sign, else the environment's default (empty: none).</summary>
+    public static string? SigningKey(ParseResult parse, Option<string?> sign)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(sign) is { Length: > 0 } key ? key
+            : Environment.GetEnvironmentVariable(Core.Evidence.BundleWorkflow.SigningKeyVariable) is { Length: > 0 } fallback ? fallback : null;
+    }
+
     /// <summary>--memory and --memory-max, as snapshot and respond take them.</summary>
     public static (Option<string?> Memory, Option<long> MemoryMax) Memory() =>
     (

@@ -19,10 +19,11 @@ internal static class RespondCommand
         var noRedeploy = new Option<bool>("--no-redeploy") { Description = "Stop after the evidence: do not kill or relaunch" };
         var redeploy = new RedeploySymbols();
         var (memory, memoryMax) = CliSymbols.Memory();
+        var sign = CliSymbols.Sign();
         var json = CliSymbols.Json("Print the summary as JSON");
         var command = new Command("respond", "The whole response in one go, service first: snapshot (frozen first) → redeploy read-only (after a preflight) → extract → bundle → verify, journaled and resumable")
         {
-            container, outDir, resume, noRedeploy, memory, memoryMax, json,
+            container, outDir, resume, noRedeploy, memory, memoryMax, sign, json,
         };
         redeploy.AddTo(command);
         command.Validators.Add(r =>
@@ -52,8 +53,12 @@ internal static class RespondCommand
             {
                 var name = parse.GetValue(container)!;
                 var steps = RespondPreset.Steps(parse.GetValue(noRedeploy) ? null : redeploy.Read(parse), parse.GetValue(memory),
-                    parse.GetResult(memoryMax) is { Implicit: false } ? parse.GetValue(memoryMax) : null);
-                steps[0].Check();
+                    parse.GetResult(memoryMax) is { Implicit: false } ? parse.GetValue(memoryMax) : null, parse.GetValue(sign));
+                foreach (var step in steps)
+                {
+                    step.Check(); // a bad --memory or signing key stops here, before the freeze
+                }
+
                 if (!parse.GetValue(noRedeploy))
                 {
                     Confirm.KillOrRefuse(ctx, redeploy.Yes(parse), $"respond to {name}: snapshot it, then kill it and relaunch it read-only");

@@ -5,20 +5,34 @@ using DockerIR.Core.Evidence;
 
 namespace DockerIR.Cli.Commands;
 
-/// <summary>`dockerir verify BUNDLE_OR_CASE_DIR`: re-hash everything and name what does not match.</summary>
+/// <summary>`dockerir verify BUNDLE_OR_CASE_DIR [--signer ALLOWED_SIGNERS --identity NAME]`: re-hash everything (and check the signature) and name what does not match.</summary>
 internal static class VerifyCommand
 {
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var target = new Argument<string>("BUNDLE_OR_CASE_DIR") { Description = "A bundle (.tar.gz) or a case directory" };
+        var signer = new Option<string?>("--signer")
+        {
+            Description = "An allowed_signers file (as ssh-keygen -Y verify takes it): the bundle's BUNDLE.sig must be a good signature by a key it allows for --identity",
+            HelpName = "ALLOWED_SIGNERS",
+        };
+        var identity = new Option<string?>("--identity") { Description = "Who must have signed (a principal of the allowed_signers file), with --signer", HelpName = "NAME" };
         var json = CliSymbols.Json();
         var command = new Command("verify", "Check a bundle against its .sha256, every file against SHA256SUMS and every manifest entry against its tar member")
         {
-            target, json,
+            target, signer, identity, json,
         };
+        command.Validators.Add(r =>
+        {
+            if ((r.GetValue(signer) is null) != (r.GetValue(identity) is null))
+            {
+                r.AddError("--signer and --identity go together");
+            }
+        });
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var result = await VerifyWorkflow.RunAsync(parse.GetRequiredValue(target), ct);
+            var result = await VerifyWorkflow.RunAsync(parse.GetRequiredValue(target), ct,
+                parse.GetValue(signer) is { } allowed ? (allowed, parse.GetValue(identity)!) : null);
             if (parse.GetValue(json))
             {
                 await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.VerifyResult);

@@ -12,6 +12,9 @@ public sealed class CaseDirectory
 {
     public const string CaseFile = "case.json";
     public const string CustodyFile = "custody.jsonl";
+
+    /// <summary>Custody lines appended after the case was sealed (SHA256SUMS written): chained to the sealed log, folded into it by the next bundle.</summary>
+    public const string CustodyAfterSealFile = "custody-after-seal.jsonl";
     public const string ChangesFile = "changes.json";
     public const string ContainerDir = "container";
     public const string InspectFile = "container/inspect.json";

@@ -12,7 +12,7 @@ public static class CaseFiles
 {
     public const string SumsFile = "SHA256SUMS";
 
-    private static readonly string[] Leading = [SumsFile, Manifest.FileName, CaseDirectory.CaseFile, CaseDirectory.CustodyFile, CaseDirectory.ChangesFile];
+    private static readonly string[] Leading = [SumsFile, Manifest.FileName, CaseDirectory.CaseFile, CaseDirectory.CustodyFile, CaseDirectory.CustodyAfterSealFile, CaseDirectory.ChangesFile];
 
     /// <summary>Relative paths ('/'-separated) of the files to hash or bundle, SHA256SUMS excluded.</summary>
     public static List<string> List(string root)

@@ -7,7 +7,8 @@ using DockerIR.Core.Case;
 namespace DockerIR.Core.Evidence;
 
 /// <summary>What a bundle run wrote.</summary>
-public sealed record BundleResult(string BundlePath, string Sha256, long Bytes, int Files, bool EvidenceComplete, string? Incomplete, double Seconds);
+public sealed record BundleResult(string BundlePath, string Sha256, long Bytes, int Files, bool EvidenceComplete, string? Incomplete, double Seconds,
+    string? Signature = null, string? SignerFingerprint = null);
 
 /// <summary>
 /// Seals a case: SHA256SUMS over every file (coreutils format), then one .tar.gz of the case directory with
@@ -18,9 +19,18 @@ public sealed record BundleResult(string BundlePath, string Sha256, long Bytes, 
 /// </summary>
 public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log, Func<CaseDirectory, CustodyLog, string, CancellationToken, Task> refreshViews)
 {
-    public async Task<BundleResult> RunAsync(string caseDir, string? output, CancellationToken cancellationToken)
+    /// <summary>The custody action that ends a sealed log.</summary>
+    public const string SealAction = "bundle.seal";
+
+    /// <summary>The environment variable naming the signing key when no --sign is given.</summary>
+    public const string SigningKeyVariable = "DOCKERIR_SIGNING_KEY";
+
+    /// <summary>Seals the case into a bundle; with <paramref name="signingKey"/> (an OpenSSH private key file) also writes BUNDLE.sig.</summary>
+    public async Task<BundleResult> RunAsync(string caseDir, string? output, CancellationToken cancellationToken, string? signingKey = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        // A key that cannot sign is refused before anything is sealed.
+        using var key = string.IsNullOrEmpty(signingKey) ? null : SshSignature.LoadKey(signingKey);
         var (dir, record) = await CaseDirectory.OpenAsync(caseDir, cancellationToken);
         var bundlePath = Path.GetFullPath(output ?? dir.Root.TrimEnd('/') + ".tar.gz");
         if (bundlePath.StartsWith(dir.Root + "/", StringComparison.Ordinal))
@@ -30,9 +40,14 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
 
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var incomplete = await IncompleteReasonAsync(dir, cancellationToken);
+        // Sealed again: what was appended after the last seal joins the log, and lines go to it until the new seal.
+        await custody.FoldAfterSealAsync(cancellationToken);
+        File.Delete(dir.PathOf(CaseFiles.SumsFile));
         await custody.AppendAsync("bundle.start", bundlePath, CustodyOutcome.Started, incomplete ?? "manifest complete", cancellationToken);
         await refreshViews(dir, custody, $"{record.Container.Name} ({record.Container.Id})", cancellationToken);
 
+        // The seal is the sealed log's last line; what follows it goes to custody-after-seal.jsonl, chained to it.
+        await custody.AppendAsync(SealAction, bundlePath, CustodyOutcome.Succeeded, "the custody log ends here; SHA256SUMS and the bundle follow", cancellationToken);
         var files = await CaseFiles.WriteSumsAsync(dir, cancellationToken);
         log.Information("Hashed {Count} files of case {CaseId} into SHA256SUMS", files.Count, record.CaseId);
 
@@ -67,12 +82,27 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
             File.Move(sumTemp, bundlePath + ".sha256", overwrite: true);
             await custody.AppendAsync("bundle.written", bundlePath, CustodyOutcome.Succeeded, $"sha256 {sha}, {bytes} bytes, {files.Count + 1} files", cancellationToken);
             log.Information("Bundled case {CaseId} into {Bundle} ({Bytes} bytes)", record.CaseId, bundlePath, bytes);
-            return new BundleResult(bundlePath, sha, bytes, files.Count + 1, incomplete is null, incomplete, watch.Elapsed.TotalSeconds);
+            var signature = bundlePath + ".sig";
+            if (key is null)
+            {
+                TryDelete(signature); // an earlier bundle's signature would not match this one
+                return new BundleResult(bundlePath, sha, bytes, files.Count + 1, incomplete is null, incomplete, watch.Elapsed.TotalSeconds);
+            }
+
+            // SSHSIG over the bundle's bytes, given by the SHA-256 already computed: ssh-keygen -Y verify checks it as is.
+            var sigTemp = $"{signature}.partial-{Environment.ProcessId}";
+            await File.WriteAllTextAsync(sigTemp, key.SignSha256(Convert.FromHexString(sha), SshSignature.BundleNamespace), cancellationToken);
+            File.Move(sigTemp, signature, overwrite: true);
+            await custody.AppendAsync("bundle.signed", signature, CustodyOutcome.Succeeded,
+                $"SSH signature (namespace {SshSignature.BundleNamespace}) over sha256 {sha} by {key.KeyType} key {key.Fingerprint}", cancellationToken);
+            log.Information("Signed {Bundle} with {KeyType} key {Fingerprint}", bundlePath, key.KeyType, key.Fingerprint);
+            return new BundleResult(bundlePath, sha, bytes, files.Count + 1, incomplete is null, incomplete, watch.Elapsed.TotalSeconds, signature, key.Fingerprint);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or DockerIRException)
         {
             TryDelete(temp);
             TryDelete(sumTemp);
+            TryDelete($"{bundlePath}.sig.partial-{Environment.ProcessId}");
             await custody.AppendAsync("bundle", bundlePath, e is OperationCanceledException ? CustodyOutcome.Interrupted : CustodyOutcome.Failed,
                 e.Message, CancellationToken.None);
             throw;

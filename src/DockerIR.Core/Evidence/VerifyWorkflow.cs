@@ -26,17 +26,28 @@ public sealed record VerifyResult(
 /// </summary>
 public static class VerifyWorkflow
 {
-    public static async Task<VerifyResult> RunAsync(string path, CancellationToken cancellationToken)
+    /// <param name="signer">With an allowed_signers file and an identity: the bundle's BUNDLE.sig must be a good SSH
+    /// signature by a key that file allows for that identity (as <c>ssh-keygen -Y verify</c> checks it).</param>
+    public static async Task<VerifyResult> RunAsync(string path, CancellationToken cancellationToken, (string AllowedSigners, string Identity)? signer = null)
     {
         var content = CaseContent.Open(path);
         var state = new State();
         string? archiveSha = null;
+        if (signer is not null && !content.IsBundle)
+        {
+            throw new DockerIRException(FailureKind.Usage, "--signer checks a bundle's signature (BUNDLE.sig): give the bundle, not the case directory");
+        }
+
         if (content.IsBundle)
         {
             // The bundle's own hash first: a damaged archive is named as such even when it cannot be unpacked.
             await using var whole = new FileStream(content.Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
             archiveSha = (await HashingStream.HashAsync(whole, cancellationToken)).Sha256;
             CheckArchiveSum(content.Location, archiveSha, state.Problems);
+            if (signer is { } s)
+            {
+                CheckSignature(content.Location, archiveSha, s.AllowedSigners, s.Identity, state);
+            }
         }
 
         try
@@ -55,6 +66,7 @@ public static class VerifyWorkflow
         }
 
         CheckVolatile(state);
+        CheckCustodyChain(state);
         if (state.Manifest is null)
         {
             state.Problems.Add(new VerifyProblem("missing", Manifest.FileName, "no manifest: the change set was not extracted"));
@@ -99,7 +111,8 @@ public static class VerifyWorkflow
             }
 
             var isCustody = file.Name == CaseDirectory.CustodyFile;
-            await using var hashing = new HashingStream(file.Content, isCustody ? 64 << 20 : 0);
+            var isAfterSeal = file.Name == CaseDirectory.CustodyAfterSealFile && !content.IsBundle;
+            await using var hashing = new HashingStream(file.Content, isCustody || isAfterSeal ? MaxCustodyBytes : 0);
             if (file.Name == Manifest.FileName)
             {
                 state.Manifest = await ManifestFile.ReadAsync(hashing, Manifest.FileName, cancellationToken);
@@ -121,6 +134,16 @@ public static class VerifyWorkflow
             await hashing.CopyToAsync(Stream.Null, 1 << 20, cancellationToken);
             var actual = hashing.HashHex();
             state.FileHashes[file.Name] = actual;
+            if (isCustody || isAfterSeal)
+            {
+                state.Custody[file.Name] = hashing.Kept;
+            }
+
+            if (isAfterSeal)
+            {
+                continue; // written after the seal, never listed in SHA256SUMS; its chain is checked below
+            }
+
             if (!state.Sums.TryGetValue(file.Name, out var want))
             {
                 // Every file of a sealed case is listed: one that is not was never checked (an emptied SHA256SUMS
@@ -159,7 +182,86 @@ public static class VerifyWorkflow
         public int Members { get; set; }
         public Dictionary<string, string> FileHashes { get; } = new(StringComparer.Ordinal);
         public ProcessesRecord? Processes { get; set; }
+        public Dictionary<string, byte[]?> Custody { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, string>? Programs { get; set; }
+    }
+
+    /// <summary>The largest custody log whose chain is checked (a log is kilobytes; past this it is named as unchecked).</summary>
+    private const int MaxCustodyBytes = 64 << 20;
+
+    /// <summary>
+    /// The custody log's hash chain, over the sealed log and (in a case directory) the lines appended after sealing:
+    /// the first line that does not chain to the one before it is named; a sealed log must end with its seal line.
+    /// </summary>
+    private static void CheckCustodyChain(State state)
+    {
+        if (!state.Custody.TryGetValue(CaseDirectory.CustodyFile, out var log))
+        {
+            return; // a missing custody.jsonl is named by the SHA256SUMS check
+        }
+
+        var later = state.Custody.GetValueOrDefault(CaseDirectory.CustodyAfterSealFile);
+        if (log is null || (state.Custody.ContainsKey(CaseDirectory.CustodyAfterSealFile) && later is null))
+        {
+            state.Notes.Add($"custody: over {MaxCustodyBytes >> 20} MiB, its hash chain was not checked");
+            return;
+        }
+
+        var sealedLines = CountLines(log);
+        var whole = later is null ? log : [.. log, .. later];
+        if (CustodyLog.FirstBrokenLine(whole, out var unchained) is { } broken)
+        {
+            var (file, line) = broken <= sealedLines ? (CaseDirectory.CustodyFile, broken) : (CaseDirectory.CustodyAfterSealFile, broken - sealedLines);
+            state.Problems.Add(new VerifyProblem("chain", $"{file} line {line}",
+                "does not chain to the line before it (its prev is not that line's SHA-256): a line was removed, reordered, edited or inserted"));
+            return;
+        }
+
+        if (unchained == sealedLines + (later is null ? 0 : CountLines(later)))
+        {
+            state.Notes.Add("custody: the lines are not hash-chained (written by an earlier dockerir)");
+            return;
+        }
+
+        if (state.SumsRead && LastRecord(log)?.Action != BundleWorkflow.SealAction)
+        {
+            state.Problems.Add(new VerifyProblem("chain", CaseDirectory.CustodyFile,
+                $"the sealed log does not end with its {BundleWorkflow.SealAction} line: lines were removed from its end"));
+        }
+
+        if (later is not null)
+        {
+            var added = CountLines(later);
+            state.Notes.Add($"custody: {added} {(added == 1 ? "line was" : "lines were")} appended after sealing ({CaseDirectory.CustodyAfterSealFile}), chained to the seal");
+        }
+    }
+
+    private static int CountLines(ReadOnlySpan<byte> text)
+    {
+        var n = 0;
+        foreach (var line in text.Split((byte)'\n'))
+        {
+            if (!text[line].IsEmpty)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    private static CustodyRecord? LastRecord(byte[] log)
+    {
+        var end = log.Length > 0 && log[^1] == '\n' ? log.Length - 1 : log.Length;
+        var start = log.AsSpan(0, end).LastIndexOf((byte)'\n') + 1;
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(log.AsSpan(start, end - start), CoreJsonContext.Compact.CustodyRecord);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -344,6 +446,68 @@ public static class VerifyWorkflow
         }
 
         return null;
+    }
+
+    /// <summary>The bundle's SSH signature (BUNDLE.sig) against an allowed_signers file, for one identity.</summary>
+    private static void CheckSignature(string bundle, string sha256, string allowedSigners, string identity, State state)
+    {
+        var sig = bundle + ".sig";
+        var armored = ReadSmallFile(sig, state.Problems, "no .sig beside the bundle: it was not signed (bundle --sign KEY)");
+        var allowed = ReadSmallFile(allowedSigners, state.Problems, "the allowed_signers file does not exist");
+        if (armored is null || allowed is null)
+        {
+            return;
+        }
+
+        byte[] Digest(string algorithm)
+        {
+            if (algorithm == "sha256")
+            {
+                return Convert.FromHexString(sha256);
+            }
+
+            using var stream = new FileStream(bundle, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            return System.Security.Cryptography.SHA512.HashData(stream);
+        }
+
+        var check = SshSignature.Verify(armored, Digest, allowed, identity, SshSignature.BundleNamespace);
+        if (check.Valid)
+        {
+            state.Notes.Add($"signature: {check.Detail}");
+        }
+        else
+        {
+            state.Problems.Add(new VerifyProblem("signature", Path.GetFileName(sig), check.Detail));
+        }
+    }
+
+    /// <summary>A small text file (a signature, an allowed_signers list) read as a regular file, at most 1 MiB; null (and a problem) when it cannot be.</summary>
+    private static string? ReadSmallFile(string path, List<VerifyProblem> problems, string missing)
+    {
+        if (Native.LStat(path) is null && !File.Exists(path))
+        {
+            problems.Add(new VerifyProblem("missing", Path.GetFileName(path), missing));
+            return null;
+        }
+
+        try
+        {
+            using var stream = Native.OpenRegularFile(File.ResolveLinkTarget(path, true)?.FullName ?? path, 1);
+            var buffer = new byte[1 << 20];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (read == buffer.Length)
+            {
+                problems.Add(new VerifyProblem("altered", Path.GetFileName(path), "larger than 1 MiB"));
+                return null;
+            }
+
+            return Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
+        {
+            problems.Add(new VerifyProblem("altered", Path.GetFileName(path), e.Message));
+            return null;
+        }
     }
 
     private static void CheckArchiveSum(string bundle, string actual, List<VerifyProblem> problems)

@@ -213,7 +213,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                     planned = await RecordPlanAsync(dir, run, laterRedeploy, cancellationToken);
                 }
 
-                var bundle = await new BundleWorkflow(actor, clock, log, CaseViews.Refresher(clock, log)).RunAsync(dir.Root, null, cancellationToken);
+                var bundle = await new BundleWorkflow(actor, clock, log, CaseViews.Refresher(clock, log)).RunAsync(dir.Root, null, cancellationToken, step.SigningKey());
                 return $"{bundle.BundlePath} sha256 {bundle.Sha256}" + planned;
             case StepSpec.Verify:
                 var where = File.Exists(BundlePath(dir)) ? BundlePath(dir) : dir.Root;

@@ -7,7 +7,7 @@ namespace DockerIR.Core.Playbooks;
 public static class RespondPreset
 {
     /// <summary>The steps of a respond (the demo runs the same): service first, then the evidence; without a redeploy, the evidence alone.</summary>
-    public static List<StepSpec> Steps(RedeployOptions? redeploy, string? memory = null, long? memoryMax = null)
+    public static List<StepSpec> Steps(RedeployOptions? redeploy, string? memory = null, long? memoryMax = null, string? sign = null)
     {
         // Service first: the suspect is frozen and committed, then relaunched; the evidence work that no longer needs
         // it running (extract reads its kept layer) follows, so the site is down only from the freeze to the relaunch.
@@ -23,7 +23,8 @@ public static class RespondPreset
         }
 
         var steps = new List<StepSpec> { StepSpec.Of(StepSpec.Snapshot, [.. snapshot]) };
-        var evidence = new[] { StepSpec.Of(StepSpec.Extract), StepSpec.Of(StepSpec.Bundle), StepSpec.Of(StepSpec.Verify) };
+        var bundle = string.IsNullOrEmpty(sign) ? StepSpec.Of(StepSpec.Bundle) : StepSpec.Of(StepSpec.Bundle, ("sign", sign));
+        var evidence = new[] { StepSpec.Of(StepSpec.Extract), bundle, StepSpec.Of(StepSpec.Verify) };
         if (redeploy is not null)
         {
             var with = new List<(string, string)> { ("profile", redeploy.Profile.ToString().ToLowerInvariant()), ("probe_timeout", ((int)redeploy.ProbeTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)) };

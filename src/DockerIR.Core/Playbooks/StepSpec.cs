@@ -23,7 +23,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
     {
         [Snapshot] = ["unpause", "log_tail", "memory", "memory_max"],
         [Extract] = ["source", "max_file_size", "max_total_size", "max_entries"],
-        [Bundle] = [],
+        [Bundle] = ["sign"],
         [Verify] = [],
         [Contain] = [],
         [Redeploy] = ["profile", "probe", "probe_expect", "probe_timeout", "tmpfs", "force"],
@@ -46,6 +46,7 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
             Probe => ProbeOptions(),
             Wait => WaitTime(),
             Snapshot => (LogTail(), Unpause(), Memory()),
+            Bundle => CheckSigningKey(),
             _ => this,
         };
     }
@@ -101,6 +102,23 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
         {
             throw Bad("memory", Option("memory"), "'all' or host pids separated by commas");
         }
+    }
+
+    /// <summary>Bundle's "sign": the OpenSSH key file to sign the bundle with; else DOCKERIR_SIGNING_KEY; else none.</summary>
+    public string? SigningKey() =>
+        Option("sign") is { Length: > 0 } key ? key
+            : Environment.GetEnvironmentVariable(BundleWorkflow.SigningKeyVariable) is { Length: > 0 } fallback ? fallback : null;
+
+    /// <summary>Loads the signing key once, so a key that cannot sign stops the run before anything (a kill) happens.</summary>
+    private string CheckSigningKey()
+    {
+        if (SigningKey() is not { } path)
+        {
+            return "";
+        }
+
+        using var key = SshSignature.LoadKey(path);
+        return key.Fingerprint;
     }
 
     /// <summary>Snapshot's "unpause": thaw the container once its layer is committed.</summary>

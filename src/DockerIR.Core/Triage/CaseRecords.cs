@@ -29,7 +29,8 @@ public sealed record CaseRecords(
     public SocketsRecord? Sockets { get; init; }
 
     public static IReadOnlyList<string> Files { get; } =
-        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile, Redeploy.RedeployWorkflow.PlanFile,
+        [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile, CaseDirectory.CustodyAfterSealFile,
+            Redeploy.RedeployWorkflow.PlanFile,
             ProcessesRecord.FileName, ProcessesRecord.SocketsFile];
 
     /// <summary>Reads the records of a case directory or bundle, leaving out <paramref name="known"/> (already in memory).</summary>
@@ -43,6 +44,9 @@ public sealed record CaseRecords(
     /// <summary>Only the triage findings of a case directory or bundle, or null when it has none yet.</summary>
     public static async Task<TriageReport?> ReadTriageAsync(CaseContent content, CancellationToken cancellationToken) =>
         (await ReadAsync(content, [.. Files.Except([TriageReport.FileName])], cancellationToken)).Triage;
+
+    private static IReadOnlyList<CustodyRecord> CustodyOf(IReadOnlyDictionary<string, byte[]> files, string name, string location) =>
+        files.TryGetValue(name, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {name}") : [];
 
     public static CaseRecords Parse(IReadOnlyDictionary<string, byte[]> files, string location)
     {
@@ -66,7 +70,7 @@ public sealed record CaseRecords(
             Json(files, TriageReport.FileName, location, CoreJsonContext.Indented.TriageReport),
             Json(files, AuditReport.FileName, location, CoreJsonContext.Indented.AuditReport),
             inspect,
-            files.TryGetValue(CaseDirectory.CustodyFile, out var c) ? CustodyLog.Parse(Encoding.UTF8.GetString(c), $"{location}: {CaseDirectory.CustodyFile}") : [])
+            [.. CustodyOf(files, CaseDirectory.CustodyFile, location), .. CustodyOf(files, CaseDirectory.CustodyAfterSealFile, location)])
         {
             Plan = Json(files, Redeploy.RedeployWorkflow.PlanFile, location, CoreJsonContext.Indented.RedeployPlan),
             Processes = Json(files, ProcessesRecord.FileName, location, CoreJsonContext.Indented.ProcessesRecord),

@@ -1,0 +1,213 @@
+using System.Security.Cryptography;
+using DockerIR.Core.Case;
+using DockerIR.Testing;
+
+namespace DockerIR.Cli.Tests;
+
+/// <summary>
+/// The hash-chained custody log through the built CLI and the real engine: a forger who edits, removes or reorders a
+/// line of a sealed bundle and re-seals SHA256SUMS and the .sha256 by hand is caught by `verify`, which names the
+/// line; lines appended after sealing keep the case directory checkable with `sha256sum -c`.
+/// </summary>
+public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fixture) : IClassFixture<CustodyChainCommandTests.Fixture>, IDisposable
+{
+    private readonly string workDir = Directory.CreateTempSubdirectory("dockerir-cli-chain-").FullName;
+
+    /// <summary>
+    /// Unpacks the sealed bundle, changes its custody lines, rewrites SHA256SUMS's custody line and the bundle's
+    /// .sha256 as a forger would (members in their original order, so only the chain can tell), and returns the forgery.
+    /// </summary>
+    private async Task<string> ForgeAsync(string stem, Func<List<string>, IEnumerable<string>> change)
+    {
+        var unpack = Directory.CreateDirectory(Path.Combine(workDir, stem)).FullName;
+        Assert.Equal(0, (await ProcessRunner.RunAsync("tar", ["-xzf", fixture.Bundle, "-C", unpack])).ExitCode);
+        var order = Path.Combine(workDir, stem + ".order");
+        await File.WriteAllTextAsync(order, (await ProcessRunner.RunAsync("tar", ["-tzf", fixture.Bundle])).StdOut);
+        var caseRoot = Directory.GetDirectories(unpack).Single();
+        var custody = Path.Combine(caseRoot, CaseDirectory.CustodyFile);
+        var lines = (await File.ReadAllTextAsync(custody)).TrimEnd('\n').Split('\n').ToList();
+        await File.WriteAllTextAsync(custody, string.Join('\n', change(lines)) + "\n");
+        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(custody)));
+        var sums = Path.Combine(caseRoot, "SHA256SUMS");
+        await File.WriteAllLinesAsync(sums, (await File.ReadAllLinesAsync(sums)).Select(l => l.EndsWith("  custody.jsonl", StringComparison.Ordinal) ? $"{sha}  custody.jsonl" : l));
+
+        var forged = Path.Combine(workDir, stem + ".tar.gz");
+        Assert.Equal(0, (await ProcessRunner.RunAsync("tar", ["-czf", forged, "--no-recursion", "-C", unpack, "-T", order])).ExitCode);
+        var bundleSha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(forged)));
+        await File.WriteAllTextAsync(forged + ".sha256", $"{bundleSha}  {Path.GetFileName(forged)}\n");
+        return forged;
+    }
+
+    /// <summary>verify's one stderr line for a failed verification (exit 7).</summary>
+    private static string VerifyFailure(ProcessResult result)
+    {
+        Assert.Equal((int)ExitCode.VerificationFailed, result.ExitCode);
+        var line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("dockerir: verification failed: ", line, StringComparison.Ordinal);
+        return line;
+    }
+
+    [Fact]
+    public async Task UntouchedBundle_Verifies_AndItsLogEndsWithTheSeal()
+    {
+        var verify = await ProcessRunner.DockerIRAsync(["verify", fixture.Bundle]);
+
+        CliAssert.Success(verify);
+        Assert.DoesNotContain("chain", verify.StdOut, StringComparison.Ordinal);
+        Assert.Equal("bundle.seal", fixture.SealedCustody[^1].Action);
+        Assert.All(fixture.SealedCustody, r => Assert.NotNull(r.Prev));
+    }
+
+    [Theory]
+    [InlineData("edit", 4)]
+    [InlineData("delete", 3)]
+    [InlineData("reorder", 3)]
+    public async Task ForgedLine_ResealedByHand_FailsVerifyNamingTheLine(string how, int brokenLine)
+    {
+        var forged = await ForgeAsync(how, lines => how switch
+        {
+            "edit" => lines.Select((l, i) => i == 2 ? l.Replace("\"operator\":\"", "\"operator\":\"mallory-", StringComparison.Ordinal) : l),
+            "delete" => lines.Where((_, i) => i != 2),
+            _ => [lines[0], lines[1], lines[3], lines[2], .. lines.Skip(4)],
+        });
+
+        var verify = await ProcessRunner.DockerIRAsync(["verify", forged]);
+
+        var line = VerifyFailure(verify);
+        Assert.Contains($"chain custody.jsonl line {brokenLine}", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("altered", verify.StdOut, StringComparison.Ordinal); // the hand-made sums match: only the chain tells
+    }
+
+    [Fact]
+    public async Task SealRemovedFromTheEnd_ResealedByHand_FailsVerify()
+    {
+        var forged = await ForgeAsync("unsealed", lines => lines.Take(lines.Count - 1));
+
+        var verify = await ProcessRunner.DockerIRAsync(["verify", forged]);
+
+        var line = VerifyFailure(verify);
+        Assert.Contains("chain custody.jsonl", line, StringComparison.Ordinal);
+        Assert.Contains("does not end with its bundle.seal line", verify.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LinesAfterTheSeal_KeepTheCaseCheckableWithSha256sum_AndTheNextBundleFoldsThemIn()
+    {
+        var caseDir = Path.Combine(workDir, "case");
+        CliAssert.Success(await ProcessRunner.RunAsync("cp", ["-a", fixture.CaseDir, caseDir]));
+
+        // The relaunch after sealing appends custody lines (kill, start, probe) and changes no sealed file.
+        CliAssert.Success(await ProcessRunner.DockerIRAsync(["redeploy", fixture.ContainerId, "--case-dir", caseDir, "--yes"]));
+
+        Assert.True(File.Exists(Path.Combine(caseDir, CaseDirectory.CustodyAfterSealFile)));
+        var sums = await ProcessRunner.RunAsync("sha256sum", ["-c", "--quiet", "SHA256SUMS"], workingDirectory: caseDir);
+        Assert.True(sums.ExitCode == 0, sums.StdOut + sums.StdErr);
+        var verifyDir = await ProcessRunner.DockerIRAsync(["verify", caseDir]);
+        CliAssert.Success(verifyDir);
+        Assert.Contains("appended after sealing (custody-after-seal.jsonl), chained to the seal", verifyDir.StdOut, StringComparison.Ordinal);
+
+        CliAssert.Success(await ProcessRunner.DockerIRAsync(["bundle", caseDir]));
+        // The sealed log now holds the relaunch's lines between the two seals, and ends with the second.
+        var actions = CustodyLog.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, CaseDirectory.CustodyFile)), "custody").Select(r => r.Action).ToList();
+        Assert.Equal("bundle.seal", actions[^1]);
+        var firstSeal = actions.IndexOf("bundle.seal");
+        Assert.Contains("container.kill", actions[firstSeal..]);
+        Assert.Equal(2, actions.Count(a => a == "bundle.seal"));
+        CliAssert.Success(await ProcessRunner.DockerIRAsync(["verify", caseDir + ".tar.gz"]));
+    }
+
+    [Fact]
+    public async Task SignedBundle_SshKeygenAndVerifyAcceptIt_AnAlteredByteOrAnotherKeyIsRefused()
+    {
+        var caseDir = Path.Combine(workDir, "signed");
+        CliAssert.Success(await ProcessRunner.RunAsync("cp", ["-a", fixture.CaseDir, caseDir]));
+        var key = Path.Combine(workDir, "responder");
+        var other = Path.Combine(workDir, "other");
+        foreach (var k in new[] { key, other })
+        {
+            CliAssert.Success(await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-C", "responder@example", "-f", k]));
+        }
+
+        var allowed = Path.Combine(workDir, "allowed_signers");
+        await File.WriteAllTextAsync(allowed, $"responder@example {(await File.ReadAllTextAsync(key + ".pub")).Trim()}\n");
+        var bundle = Path.Combine(workDir, "signed.tar.gz");
+
+        // The key from the environment, as DOCKERIR_SIGNING_KEY gives it.
+        var sealedRun = await ProcessRunner.DockerIRAsync(["bundle", caseDir, "-o", bundle, "--json"], new Dictionary<string, string?> { ["DOCKERIR_SIGNING_KEY"] = key });
+        CliAssert.Success(sealedRun);
+        var fingerprint = (await ProcessRunner.RunAsync("ssh-keygen", ["-l", "-f", key + ".pub"])).StdOut.Split(' ')[1];
+        Assert.Contains(fingerprint, sealedRun.StdOut, StringComparison.Ordinal);
+        Assert.Contains(CustodyLog.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, CaseDirectory.CustodyAfterSealFile)), "after"),
+            r => r.Action == "bundle.signed" && r.Detail!.Contains(fingerprint, StringComparison.Ordinal));
+
+        var sshKeygen = await ProcessRunner.RunAsync("bash", ["-c", "ssh-keygen -Y verify -f \"$0\" -I responder@example -n dockerir-bundle -s \"$1.sig\" < \"$1\"", allowed, bundle]);
+        Assert.True(sshKeygen.ExitCode == 0, sshKeygen.StdOut + sshKeygen.StdErr);
+        var ours = await ProcessRunner.DockerIRAsync(["verify", bundle, "--signer", allowed, "--identity", "responder@example"]);
+        CliAssert.Success(ours);
+        Assert.Contains($"good signature for responder@example by {fingerprint}", ours.StdOut, StringComparison.Ordinal);
+
+        // Another key's allowed_signers: refused by both.
+        var otherAllowed = Path.Combine(workDir, "other_signers");
+        await File.WriteAllTextAsync(otherAllowed, $"responder@example {(await File.ReadAllTextAsync(other + ".pub")).Trim()}\n");
+        Assert.Equal((int)ExitCode.VerificationFailed, (await ProcessRunner.DockerIRAsync(["verify", bundle, "--signer", otherAllowed, "--identity", "responder@example"])).ExitCode);
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("bash", ["-c", "ssh-keygen -Y verify -f \"$0\" -I responder@example -n dockerir-bundle -s \"$1.sig\" < \"$1\"", otherAllowed, bundle])).ExitCode);
+
+        // One altered byte of the bundle: refused by both.
+        await using (var file = new FileStream(bundle, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length / 2;
+            var b = file.ReadByte();
+            file.Position--;
+            file.WriteByte((byte)(b ^ 0x01));
+        }
+
+        Assert.NotEqual(0, (await ProcessRunner.RunAsync("bash", ["-c", "ssh-keygen -Y verify -f \"$0\" -I responder@example -n dockerir-bundle -s \"$1.sig\" < \"$1\"", allowed, bundle])).ExitCode);
+        var altered = await ProcessRunner.DockerIRAsync(["verify", bundle, "--signer", allowed, "--identity", "responder@example", "--json"]);
+        Assert.Equal((int)ExitCode.VerificationFailed, altered.ExitCode);
+        Assert.Contains("\"signature\"", altered.StdOut, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(workDir, recursive: true);
+
+    /// <summary>One busybox container with a dropped file, snapshotted, extracted and bundled once for the class.</summary>
+    public sealed class Fixture : EngineFixture
+    {
+        public string WorkDir { get; } = Directory.CreateTempSubdirectory("dockerir-chain-").FullName;
+
+        public string CaseDir => Path.Combine(WorkDir, "case");
+
+        public string Bundle => CaseDir + ".tar.gz";
+
+        public IReadOnlyList<CustodyRecord> SealedCustody { get; private set; } = [];
+
+        public string ContainerId { get; private set; } = "";
+
+        protected override async Task SetUpAsync()
+        {
+            var ct = CancellationToken.None;
+            await using var tar = await Core.Demo.RootfsBuilder.Busybox().ToTarAsync(ct);
+            var image = await Engine.ImportImageAsync(tar, new Core.Engine.ImportRequest("dockerir-test/chain", Resources.RunId,
+                Resources.Labels.Select(kv => $"LABEL {kv.Key}=\"{kv.Value}\"").ToList()), ct);
+            var id = await Engine.CreateContainerAsync(new Core.Engine.ContainerSpec { Image = image, Cmd = ["/bin/sh", "-c", "echo x > /dropped; exec sleep 3600"], Labels = Resources.Labels },
+                Resources.Name("chain"), ct);
+            await Engine.StartAsync(id, ct);
+            ContainerId = id;
+            for (var i = 0; !(await Engine.GetChangesAsync(id, ct)).Any(c => c.Path == "/dropped"); i++)
+            {
+                Assert.True(i < 100, "the container never wrote /dropped");
+                await Task.Delay(100, ct);
+            }
+
+            CliAssert.Success(await ProcessRunner.DockerIRAsync(["snapshot", id, "--case-dir", CaseDir]));
+            CliAssert.Success(await ProcessRunner.DockerIRAsync(["extract", CaseDir]));
+            CliAssert.Success(await ProcessRunner.DockerIRAsync(["bundle", CaseDir]));
+            SealedCustody = CustodyLog.Parse(await File.ReadAllTextAsync(Path.Combine(CaseDir, CaseDirectory.CustodyFile)), "custody");
+        }
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            Directory.Delete(WorkDir, recursive: true);
+        }
+    }
+}
