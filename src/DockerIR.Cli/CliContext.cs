@@ -9,6 +9,8 @@ using System.Text;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
 using Spectre.Console;
 
@@ -32,9 +34,14 @@ internal sealed class CliContext : IDisposable
         IsTerminal = ReferenceEquals(Out, System.Console.Out) && !System.Console.IsOutputRedirected;
         Debug = parseResult.GetValue(GlobalOptions.Debug);
         var level = Debug ? LogEventLevel.Debug : parseResult.GetValue(GlobalOptions.Quiet) ? LogEventLevel.Warning : LogEventLevel.Information;
+        // The command's own events also go into the case it writes to (logs/dockerir.clef), whatever goes to stderr.
+        var caseLog = new CaseLog();
+        CaseLog.Current = caseLog;
+        // --quiet quiets stderr only: the case keeps the information events.
         Log = new LoggerConfiguration()
-            .MinimumLevel.Is(level)
-            .WriteTo.Sink(new TextWriterSink(Err, Debug))
+            .MinimumLevel.Is(Debug ? LogEventLevel.Debug : LogEventLevel.Information)
+            .WriteTo.Sink(parseResult.GetValue(GlobalOptions.LogJson) ? new TextWriterSink(Err, new CompactJsonFormatter()) : new TextWriterSink(Err, Debug), level)
+            .WriteTo.Sink(caseLog)
             .CreateLogger();
         Ansi = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -114,11 +121,15 @@ internal sealed class CliContext : IDisposable
     }
 }
 
-/// <summary>Writes log events as one line each to the invocation's error writer (so tests can capture them).</summary>
-internal sealed class TextWriterSink(TextWriter writer, bool milliseconds) : ILogEventSink
+/// <summary>Writes log events as one line each to the invocation's error writer (so tests can capture them): text, or CLEF with --log-json.</summary>
+internal sealed class TextWriterSink(TextWriter writer, ITextFormatter formatter) : ILogEventSink
 {
-    /// <summary>With --debug the time has milliseconds: engine requests and steps are told apart by them.</summary>
-    private readonly MessageTemplateTextFormatter formatter = new(milliseconds ? "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}" : "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}");
+    /// <summary>Text; with --debug the time has milliseconds: engine requests and steps are told apart by them.</summary>
+    public TextWriterSink(TextWriter writer, bool milliseconds)
+        : this(writer, new MessageTemplateTextFormatter(milliseconds ? "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}" : "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}"))
+    {
+    }
+
     private readonly Lock gate = new();
 
     public void Emit(LogEvent logEvent)
@@ -137,6 +148,8 @@ internal static class GlobalOptions
     public static Option<bool> Debug { get; } = new("--debug") { Description = "Verbose logs, and stack traces for unexpected errors", Recursive = true };
 
     public static Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Log warnings and errors only", Recursive = true };
+
+    public static Option<bool> LogJson { get; } = new("--log-json") { Description = "Write the log to stderr as Serilog CLEF (one JSON object per line) for log shippers, not as text", Recursive = true };
 }
 
 /// <summary>Bytes to a text writer: decoded as UTF-8, optionally with control characters (but newline and tab) escaped.</summary>

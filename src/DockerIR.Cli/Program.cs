@@ -74,6 +74,7 @@ public static class Program
         {
             GlobalOptions.Debug,
             GlobalOptions.Quiet,
+            GlobalOptions.LogJson,
         };
         root.Add(DiffCommand.Create(engineFactory));
         root.Add(SnapshotCommand.Create(engineFactory));

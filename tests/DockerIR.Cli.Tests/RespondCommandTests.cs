@@ -59,6 +59,31 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
     }
 
     [Fact]
+    public async Task Respond_KeepsItsOwnLogInTheCaseAsClef_WithTheCommitAndTheKill_AndLogJsonWritesClefToStderr()
+    {
+        var app = await demo.StartBreachedAsync("clef");
+        var outDir = Path.Combine(workDir, "clef");
+
+        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out", outDir, "--yes", "--log-json"]);
+
+        CliAssert.Success(result);
+        var stderr = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(stderr);
+        Assert.All(stderr, l => Assert.True(JsonDocument.Parse(l).RootElement.TryGetProperty("@mt", out _), l));
+        var caseDir = Directory.GetDirectories(outDir).Single();
+        var events = (await File.ReadAllLinesAsync(Path.Combine(caseDir, "logs", "dockerir.clef"))).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(events, e => Assert.True(e.TryGetProperty("@t", out _) && e.TryGetProperty("@mt", out _)));
+        var templates = events.Select(e => e.GetProperty("@mt").GetString()).ToList();
+        Assert.Contains("Committed {Container} as {ImageId}", templates);
+        Assert.Contains("Killed {Container}", templates);
+        Assert.Contains(events, e => e.GetProperty("@mt").GetString() == "Killed {Container}" && e.GetProperty("Container").GetString()!.Length > 0);
+        // Sealed with the case: in the bundle, and listed in SHA256SUMS.
+        var list = await ProcessRunner.RunAsync("tar", ["-tzf", caseDir + ".tar.gz"]);
+        Assert.Contains($"{Path.GetFileName(caseDir)}/logs/dockerir.clef", list.StdOut.Split('\n'));
+        Assert.Contains("  logs/dockerir.clef", await File.ReadAllTextAsync(Path.Combine(caseDir, "SHA256SUMS")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Respond_WithoutYesAndNoTerminal_RefusesBeforeCreatingAnything()
     {
         var app = await demo.StartAsync("noyes");

@@ -52,7 +52,14 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
     /// <summary>The longest custody line the chain reads back (a line is a few hundred bytes; details are clipped long before this).</summary>
     private const int MaxLineBytes = 1 << 20;
 
-    public string Path { get; } = path;
+    public string Path { get; } = AttachCaseLog(path);
+
+    /// <summary>A command that keeps custody writes to the case: its own log events go there too (<see cref="CaseLog"/>).</summary>
+    private static string AttachCaseLog(string custodyPath)
+    {
+        CaseLog.Current?.Attach(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(custodyPath))!);
+        return custodyPath;
+    }
 
     /// <summary>Where lines appended after sealing go, beside <see cref="Path"/>.</summary>
     public string AfterSealPath => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, CaseDirectory.CustodyAfterSealFile);

@@ -42,6 +42,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
         var incomplete = await IncompleteReasonAsync(dir, cancellationToken);
         // Sealed again: what was appended after the last seal joins the log, and lines go to it until the new seal.
         await custody.FoldAfterSealAsync(cancellationToken);
+        CaseLog.FoldAfterSeal(dir.Root);
         File.Delete(dir.PathOf(CaseFiles.SumsFile));
         await custody.AppendAsync("bundle.start", bundlePath, CustodyOutcome.Started, incomplete ?? "manifest complete", cancellationToken);
         await refreshViews(dir, custody, $"{record.Container.Name} ({record.Container.Id})", cancellationToken);

@@ -139,9 +139,9 @@ public static class VerifyWorkflow
                 state.Custody[file.Name] = hashing.Kept;
             }
 
-            if (isAfterSeal)
+            if (isAfterSeal || (file.Name == CaseLog.AfterSealFileName && !content.IsBundle))
             {
-                continue; // written after the seal, never listed in SHA256SUMS; its chain is checked below
+                continue; // written after the seal, never listed in SHA256SUMS (custody's chain is checked below)
             }
 
             if (!state.Sums.TryGetValue(file.Name, out var want))

@@ -1,0 +1,116 @@
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace DockerIR.Core.Case;
+
+/// <summary>
+/// The tool's own log kept in the case: every event of a command that writes to a case, as Serilog CLEF (one JSON
+/// object per line: @t, @mt, @l, properties), appended to logs/dockerir.clef, bundled and hashed like every case file.
+/// Events before the command knows its case are held (up to <see cref="MaxPending"/>) and written when it does (a
+/// custody log is opened for it). Once the case is sealed (SHA256SUMS written), events go to
+/// logs/dockerir-after-seal.clef, so the sealed files still check with `sha256sum -c`; the next bundle folds them in.
+/// The log is a record of the tool, not evidence: a write that fails (a full disk) is dropped, never fails the command.
+/// </summary>
+public sealed class CaseLog : ILogEventSink
+{
+    public const string FileName = "logs/dockerir.clef";
+    public const string AfterSealFileName = "logs/dockerir-after-seal.clef";
+
+    /// <summary>The most events held before the command's case is known.</summary>
+    public const int MaxPending = 10_000;
+
+    private static readonly AsyncLocal<CaseLog?> CurrentLog = new();
+    private static readonly Lock Gate = new();
+    private readonly CompactJsonFormatter formatter = new();
+    private readonly List<string> pending = [];
+    private readonly List<string> roots = [];
+
+    /// <summary>The case log of the command running in this async flow (set by the CLI), or null.</summary>
+    public static CaseLog? Current
+    {
+        get => CurrentLog.Value;
+        set => CurrentLog.Value = value;
+    }
+
+    public void Emit(LogEvent logEvent)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        formatter.Format(logEvent, text);
+        var line = text.ToString();
+        lock (Gate)
+        {
+            if (pending.Count < MaxPending)
+            {
+                pending.Add(line); // kept for a case attached later in the command (a run over several targets)
+            }
+
+            foreach (var root in roots)
+            {
+                Append(root, line);
+            }
+        }
+    }
+
+    /// <summary>Writes this command's events so far, and every later one, into the case at <paramref name="root"/>.</summary>
+    public void Attach(string root)
+    {
+        lock (Gate)
+        {
+            if (roots.Contains(root, StringComparer.Ordinal))
+            {
+                return;
+            }
+
+            roots.Add(root);
+            Append(root, string.Concat(pending));
+        }
+    }
+
+    /// <summary>Moves the events written after the last seal into the log itself (the bundle does this before it seals again).</summary>
+    public static void FoldAfterSeal(string root)
+    {
+        lock (Gate)
+        {
+            var later = Path.Combine(root, AfterSealFileName);
+            if (!File.Exists(later))
+            {
+                return;
+            }
+
+            try
+            {
+                File.AppendAllText(Path.Combine(root, FileName), File.ReadAllText(later));
+                File.Delete(later);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static void Append(string root, string text)
+    {
+        if (text.Length == 0 || !Directory.Exists(root))
+        {
+            return; // never make a case directory again that was removed while the command ran
+        }
+
+        try
+        {
+            var sealedCase = File.Exists(Path.Combine(root, CaseFiles.SumsFile));
+            var path = Path.Combine(root, sealedCase ? AfterSealFileName : FileName);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (new FileInfo(path).LinkTarget is not null)
+            {
+                return; // a link planted in the case is never written through
+            }
+
+            File.AppendAllText(path, text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
