@@ -9,10 +9,11 @@ public sealed class CaseLogTests : IDisposable
 {
     private readonly string root = Directory.CreateTempSubdirectory("dockerir-caselog-tests-").FullName;
 
-    private static (ILogger Log, CaseLog Sink) Logger()
+    private static ILogger Logger()
     {
         var sink = new CaseLog();
-        return (new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger(), sink);
+        CaseLog.Current = sink;
+        return new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger();
     }
 
     private List<string> Templates(string file) =>
@@ -21,10 +22,10 @@ public sealed class CaseLogTests : IDisposable
     [Fact]
     public void EventsBeforeTheCaseIsKnown_AreWrittenWhenItIs_ThenEveryLaterOne()
     {
-        var (log, sink) = Logger();
+        var log = Logger();
         log.Information("Paused {Container}", "abc");
 
-        sink.Attach(root);
+        CaseLog.Attach(root);
         log.Information("Committed {Container} as {ImageId}", "abc", "sha256:1");
 
         Assert.Equal(["Paused {Container}", "Committed {Container} as {ImageId}"], Templates(CaseLog.FileName));
@@ -36,8 +37,8 @@ public sealed class CaseLogTests : IDisposable
     [Fact]
     public void AfterTheSeal_EventsGoToTheirOwnFile_AndAFoldJoinsThem()
     {
-        var (log, sink) = Logger();
-        sink.Attach(root);
+        var log = Logger();
+        CaseLog.Attach(root);
         log.Information("before");
         File.WriteAllText(Path.Combine(root, CaseFiles.SumsFile), "");
         log.Information("after");
@@ -53,9 +54,9 @@ public sealed class CaseLogTests : IDisposable
     [Fact]
     public void ARemovedCaseIsNotMadeAgain_AndAPlantedLinkIsNotWrittenThrough()
     {
-        var (log, sink) = Logger();
+        var log = Logger();
         var gone = Path.Combine(root, "gone");
-        sink.Attach(gone);
+        CaseLog.Attach(gone);
         log.Information("into nothing");
         Assert.False(Directory.Exists(gone));
 
@@ -64,10 +65,41 @@ public sealed class CaseLogTests : IDisposable
         var caseDir = Directory.CreateDirectory(Path.Combine(root, "case")).FullName;
         Directory.CreateDirectory(Path.Combine(caseDir, "logs"));
         File.CreateSymbolicLink(Path.Combine(caseDir, CaseLog.FileName), outside);
-        sink.Attach(caseDir);
+        CaseLog.Attach(caseDir);
         log.Information("never through a link");
 
         Assert.Equal("keep\n", File.ReadAllText(outside));
+    }
+
+    [Fact]
+    public async Task ParallelTargets_EachLogIntoTheirOwnCaseOnly()
+    {
+        var log = Logger();
+        log.Information("command start");
+        var a = Directory.CreateDirectory(Path.Combine(root, "a")).FullName;
+        var b = Directory.CreateDirectory(Path.Combine(root, "b")).FullName;
+
+        async Task Target(string caseRoot, string name)
+        {
+            CaseLog.BeginScope();
+            await Task.Yield();
+            CaseLog.Attach(caseRoot);
+            for (var i = 0; i < 50; i++)
+            {
+                log.Information("event of {Target}", name);
+                await Task.Yield();
+            }
+        }
+
+        await Task.WhenAll(Target(a, "a"), Target(b, "b"));
+
+        foreach (var (caseRoot, name) in new[] { (a, "a"), (b, "b") })
+        {
+            var lines = File.ReadAllLines(Path.Combine(caseRoot, CaseLog.FileName)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal("command start", lines[0].GetProperty("@mt").GetString());
+            Assert.Equal(50, lines.Count(l => l.TryGetProperty("Target", out var t) && t.GetString() == name));
+            Assert.Equal(51, lines.Count);
+        }
     }
 
     public void Dispose() => Directory.Delete(root, recursive: true);

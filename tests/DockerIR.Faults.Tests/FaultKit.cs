@@ -73,10 +73,12 @@ internal static class FaultKit
     public static List<string> Cases(string outDir) =>
         Directory.Exists(outDir) ? Directory.GetDirectories(outDir).Where(d => File.Exists(Path.Combine(d, CaseDirectory.CaseFile))).Order(StringComparer.Ordinal).ToList() : [];
 
+    /// <summary>The case's custody lines: the (sealed) log, then those appended after sealing.</summary>
     public static List<CustodyRecord> Custody(string caseDir)
     {
         var path = Path.Combine(caseDir, CaseDirectory.CustodyFile);
-        return File.Exists(path) ? [.. CustodyLog.Parse(File.ReadAllText(path), path)] : [];
+        var later = Path.Combine(caseDir, CaseDirectory.CustodyAfterSealFile);
+        return File.Exists(path) ? [.. CustodyLog.Parse(File.ReadAllText(path) + (File.Exists(later) ? File.ReadAllText(later) : ""), path)] : [];
     }
 
     public static bool SnapshotRecorded(string caseDir) =>

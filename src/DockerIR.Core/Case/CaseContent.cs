@@ -40,8 +40,28 @@ public abstract class CaseContent
     /// <summary>The files of the case in its order; with <paramref name="wanted"/>, only those it accepts are opened (a bundle still streams past the rest).</summary>
     public abstract IAsyncEnumerable<CaseFile> FilesAsync(Func<string, bool>? wanted, CancellationToken cancellationToken);
 
-    /// <summary>The largest record file read whole (a manifest of a million entries fits).</summary>
+    /// <summary>The largest record file read (a manifest of a million entries fits).</summary>
     public const long MaxRecordBytes = 512L << 20;
+
+    /// <summary>The most bytes of records one view reads in all: a bundle of small compressed bombs cannot add up.</summary>
+    public const long MaxRecordsTotal = 768L << 20;
+
+    /// <summary>
+    /// The largest size dockerir writes for a record, with room to spare: the manifest (a million entries) and the
+    /// findings may be large; the rest are small. A record past its size is a verification failure, read no further.
+    /// </summary>
+    public static long MaxBytesOf(string name) => name switch
+    {
+        Manifest.FileName => MaxRecordBytes,
+        "findings.json" => 128L << 20,
+        ProcessesRecord.FileName => 128L << 20,
+        CaseDirectory.CustodyFile or CaseDirectory.CustodyAfterSealFile or ProcessesRecord.SocketsFile => 64L << 20,
+        CaseDirectory.CaseFile => 1L << 20,
+        _ => 16L << 20,
+    };
+
+    /// <summary>A stream of one record, refused (verification failure) as soon as it passes its size.</summary>
+    public static Stream Bounded(Stream record, string name, string location) => new LimitedStream(record, MaxBytesOf(name), name, location);
 
     /// <summary>A JSON record read from a case (null for a JSON null); a damaged one is a verification failure naming it.</summary>
     public static T? ParseRecord<T>(byte[] bytes, string location, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
@@ -64,6 +84,7 @@ public abstract class CaseContent
     {
         ArgumentNullException.ThrowIfNull(names);
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        long total = 0;
         await foreach (var file in FilesAsync(name => names.Contains(name) || CaseFiles.IsEvidenceTar(name), cancellationToken))
         {
             if (CaseFiles.IsEvidenceTar(file.Name))
@@ -80,11 +101,18 @@ public abstract class CaseContent
             using var buffer = new MemoryStream();
             var chunk = new byte[1 << 16];
             int read;
+            var max = MaxBytesOf(file.Name);
             while ((read = await file.Content.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                if (buffer.Length + read > MaxRecordBytes)
+                if (buffer.Length + read > max)
                 {
-                    throw new DockerIRException(FailureKind.VerificationFailed, $"{Location}: {file.Name} is over {MaxRecordBytes >> 20} MiB, larger than any record dockerir writes");
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"{Location}: {file.Name} is over {max >> 20} MiB, larger than dockerir writes it");
+                }
+
+                total += read;
+                if (total > MaxRecordsTotal)
+                {
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"{Location}: its records are over {MaxRecordsTotal >> 20} MiB in all, more than dockerir writes");
                 }
 
                 buffer.Write(chunk, 0, read);
@@ -187,6 +215,28 @@ public abstract class CaseContent
 
     /// <summary>True for a bundle file, false for a case directory.</summary>
     public virtual bool IsBundle => false;
+
+    /// <summary>Passes a record through until its size limit, then fails as a verification failure naming it.</summary>
+    private sealed class LimitedStream(Stream inner, long limit, string name, string location) : ReadOnlyStream
+    {
+        private long read;
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int n)
+        {
+            read += n;
+            return read > limit
+                ? throw new DockerIRException(FailureKind.VerificationFailed, $"{location}: {name} is over {limit >> 20} MiB, larger than dockerir writes it")
+                : n;
+        }
+    }
 
     /// <summary>Turns a read failure of the decompressed bundle into a verification failure that names the bundle.</summary>
     private sealed class CorruptionGuardStream(Stream inner, string location) : ReadOnlyStream

@@ -57,7 +57,7 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
     /// <summary>A command that keeps custody writes to the case: its own log events go there too (<see cref="CaseLog"/>).</summary>
     private static string AttachCaseLog(string custodyPath)
     {
-        CaseLog.Current?.Attach(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(custodyPath))!);
+        CaseLog.Attach(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(custodyPath))!);
         return custodyPath;
     }
 

@@ -16,7 +16,7 @@ public static class ManifestFile
         Manifest? manifest;
         try
         {
-            manifest = await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.Manifest, cancellationToken);
+            manifest = await JsonSerializer.DeserializeAsync(CaseContent.Bounded(stream, Manifest.FileName, what), CoreJsonContext.Indented.Manifest, cancellationToken);
         }
         catch (JsonException e)
         {

@@ -318,8 +318,8 @@ public static class VerifyWorkflow
     {
         try
         {
-            var bytes = Encoding.UTF8.GetBytes(await ReadTextAsync(stream, 64 << 20, ProcessesRecord.FileName, cancellationToken));
-            return System.Text.Json.JsonSerializer.Deserialize(bytes, CoreJsonContext.Indented.ProcessesRecord);
+            return await System.Text.Json.JsonSerializer.DeserializeAsync(CaseContent.Bounded(stream, ProcessesRecord.FileName, ProcessesRecord.FileName),
+                CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
         }
         catch (System.Text.Json.JsonException e)
         {

@@ -100,6 +100,7 @@ public sealed class PlaybookRunner(IContainerEngine engine, Actor actor, TimePro
         var runner = new CaseRunner(engine, actor, clock, log, http);
         var tasks = record.TargetIds.Select(async id =>
         {
+            CaseLog.BeginScope(); // this target's log events go to its case only
             await gate.WaitAsync(cancellationToken);
             try
             {
