@@ -53,8 +53,8 @@ public sealed partial class CoreJsonContext : JsonSerializerContext
         WriteIndented = indented,
         RespectNullableAnnotations = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        // Evidence files are read by people and tools, never embedded in HTML; control characters stay escaped.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // Evidence files are read by people and tools, never embedded in HTML; control and invisible characters are escaped.
+        Encoder = EvidenceJsonEncoder.Instance,
         // The change kind's letters come first: options converters win over the enum's own attribute.
         Converters =
         {

@@ -17,19 +17,21 @@ public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fi
     /// Unpacks the sealed bundle, changes its custody lines, rewrites SHA256SUMS's custody line and the bundle's
     /// .sha256 as a forger would (members in their original order, so only the chain can tell), and returns the forgery.
     /// </summary>
-    private async Task<string> ForgeAsync(string stem, Func<List<string>, IEnumerable<string>> change)
+    private Task<string> ForgeAsync(string stem, Func<List<string>, IEnumerable<string>> change) =>
+        ForgeAsync(stem, CaseDirectory.CustodyFile, text => string.Join('\n', change(text.TrimEnd('\n').Split('\n').ToList())) + "\n");
+
+    private async Task<string> ForgeAsync(string stem, string caseFile, Func<string, string> change)
     {
         var unpack = Directory.CreateDirectory(Path.Combine(workDir, stem)).FullName;
         Assert.Equal(0, (await ProcessRunner.RunAsync("tar", ["-xzf", fixture.Bundle, "-C", unpack])).ExitCode);
         var order = Path.Combine(workDir, stem + ".order");
         await File.WriteAllTextAsync(order, (await ProcessRunner.RunAsync("tar", ["-tzf", fixture.Bundle])).StdOut);
         var caseRoot = Directory.GetDirectories(unpack).Single();
-        var custody = Path.Combine(caseRoot, CaseDirectory.CustodyFile);
-        var lines = (await File.ReadAllTextAsync(custody)).TrimEnd('\n').Split('\n').ToList();
-        await File.WriteAllTextAsync(custody, string.Join('\n', change(lines)) + "\n");
-        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(custody)));
+        var target = Path.Combine(caseRoot, caseFile);
+        await File.WriteAllTextAsync(target, change(await File.ReadAllTextAsync(target)));
+        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(target)));
         var sums = Path.Combine(caseRoot, "SHA256SUMS");
-        await File.WriteAllLinesAsync(sums, (await File.ReadAllLinesAsync(sums)).Select(l => l.EndsWith("  custody.jsonl", StringComparison.Ordinal) ? $"{sha}  custody.jsonl" : l));
+        await File.WriteAllLinesAsync(sums, (await File.ReadAllLinesAsync(sums)).Select(l => l.EndsWith($"  {caseFile}", StringComparison.Ordinal) ? $"{sha}  {caseFile}" : l));
 
         var forged = Path.Combine(workDir, stem + ".tar.gz");
         Assert.Equal(0, (await ProcessRunner.RunAsync("tar", ["-czf", forged, "--no-recursion", "-C", unpack, "-T", order])).ExitCode);
@@ -76,6 +78,62 @@ public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fi
         var line = VerifyFailure(verify);
         Assert.Contains($"chain custody.jsonl line {brokenLine}", line, StringComparison.Ordinal);
         Assert.DoesNotContain("altered", verify.StdOut, StringComparison.Ordinal); // the hand-made sums match: only the chain tells
+    }
+
+    [Fact]
+    public async Task ManifestEntryTheChangeSetDoesNotReport_ResealedByHand_FailsVerify()
+    {
+        // A row injected into the manifest (it would show in the timeline and the report as evidence).
+        var forged = await ForgeAsync("injected", "manifest.json", text =>
+        {
+            var manifest = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
+            var entries = manifest["entries"]!.AsArray();
+            var copy = entries[0]!.DeepClone();
+            copy["path"] = "/var/www/html/planted-by-forger.php";
+            // A row with no stored content, so no tar member gives it away: only the change set can.
+            var after = copy["after"]!.AsObject();
+            after.Remove("tar");
+            after.Remove("member");
+            entries.Add(copy);
+            return manifest.ToJsonString();
+        });
+
+        var verify = await ProcessRunner.DockerIRAsync(["verify", forged]);
+
+        var line = VerifyFailure(verify);
+        Assert.True(line.Contains("extra manifest.json:/var/www/html/planted-by-forger.php", StringComparison.Ordinal), verify.StdOut);
+    }
+
+    [Fact]
+    public async Task Show_OfAlteredStoredContent_PrintsNothingAndSaysSo()
+    {
+        var caseDir = Path.Combine(workDir, "altered");
+        CliAssert.Success(await ProcessRunner.RunAsync("cp", ["-a", fixture.CaseDir, caseDir]));
+        var tar = Path.Combine(caseDir, "artifacts", "after.tar");
+        long offset;
+        await using (var file = File.OpenRead(tar))
+        await using (var reader = new System.Formats.Tar.TarReader(file))
+        {
+            System.Formats.Tar.TarEntry? entry;
+            while ((entry = await reader.GetNextEntryAsync()) is not null && entry.Name.TrimStart('/') != "dropped")
+            {
+            }
+
+            offset = Assert.IsType<long>(entry?.DataOffset);
+        }
+
+        await using (var file = new FileStream(tar, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = offset;
+            file.WriteByte((byte)'y'); // "x\n" becomes "y\n"
+        }
+
+        var show = await ProcessRunner.DockerIRAsync(["show", caseDir, "/dropped"]);
+
+        Assert.Equal((int)ExitCode.VerificationFailed, show.ExitCode);
+        Assert.Equal("", show.StdOut);
+        Assert.Contains("nothing was shown", Assert.Single(show.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.Equal("x\n", (await ProcessRunner.DockerIRAsync(["show", fixture.CaseDir, "/dropped"])).StdOut);
     }
 
     [Fact]

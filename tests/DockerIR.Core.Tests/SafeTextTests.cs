@@ -19,4 +19,18 @@ public sealed class SafeTextTests
     {
         Assert.Equal("a\\ud800b", SafeText.Escape("a\ud800b"));
     }
+    [Theory]
+    [InlineData("/tmp/evil\u202Egnp.php", "\\u202E")]
+    [InlineData("/tmp/zero\u200Bwidth", "\\u200B")]
+    [InlineData("/tmp/isolate\u2066x\u2069", "\\u2066")]
+    [InlineData("/tmp/line\u2028sep", "\\u2028")]
+    public void Json_BidiAndZeroWidthCharacters_AreEscapedInEveryRecordAndJsonOutput(string name, string escaped)
+    {
+        var record = new Case.FileRecord { Type = "file", Source = "layer", LinkTarget = name };
+
+        var json = System.Text.Json.JsonSerializer.Serialize(record, CoreJsonContext.Indented.FileRecord);
+
+        Assert.Contains(escaped, json, StringComparison.Ordinal);
+        Assert.DoesNotContain(name, json, StringComparison.Ordinal);
+    }
 }

@@ -52,7 +52,7 @@ public abstract class CaseContent
     /// </summary>
     public static long MaxBytesOf(string name) => name switch
     {
-        Manifest.FileName => MaxRecordBytes,
+        Manifest.FileName or CaseDirectory.ChangesFile => MaxRecordBytes,
         "findings.json" => 128L << 20,
         ProcessesRecord.FileName => 128L << 20,
         CaseDirectory.CustodyFile or CaseDirectory.CustodyAfterSealFile or ProcessesRecord.SocketsFile => 64L << 20,

@@ -93,13 +93,22 @@ public static class ShowWorkflow
                 }
 
                 await using var hashing = new HashingStream(item.Data);
-                await hashing.CopyToAsync(destination, 1 << 16, cancellationToken);
-                await destination.FlushAsync(cancellationToken);
-                if (hashing.HashHex() != record.Sha256)
+                if (item.Size <= CheckedBeforeShownBytes)
                 {
-                    throw new DockerIRException(FailureKind.VerificationFailed, $"the stored content does not match the manifest's sha256 (got {hashing.HashHex()}): the case was altered");
+                    // Checked before a byte is shown: altered content never reaches the reader's screen or pipe.
+                    using var held = new MemoryStream((int)item.Size);
+                    await hashing.CopyToAsync(held, 1 << 16, cancellationToken);
+                    Mismatch(hashing, record);
+                    held.Position = 0;
+                    await held.CopyToAsync(destination, 1 << 16, cancellationToken);
+                    await destination.FlushAsync(cancellationToken);
+                    return hashing.BytesRead;
                 }
 
+                // Too large to hold: streamed, and a mismatch found at the end fails the command (exit 7) after the fact.
+                await hashing.CopyToAsync(destination, 1 << 16, cancellationToken);
+                await destination.FlushAsync(cancellationToken);
+                Mismatch(hashing, record, shown: true);
                 return hashing.BytesRead;
             }
 
@@ -107,6 +116,19 @@ public static class ShowWorkflow
         }
 
         throw new DockerIRException(FailureKind.VerificationFailed, $"the manifest stores it as {record.Tar}:{SafeText.Escape(member)}, which is missing: the case was altered");
+    }
+
+    /// <summary>The largest stored file checked against its hash before any of it is shown (larger ones stream).</summary>
+    public const long CheckedBeforeShownBytes = 64L << 20;
+
+    private static void Mismatch(HashingStream hashing, FileRecord record, bool shown = false)
+    {
+        if (hashing.HashHex() != record.Sha256)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed,
+                $"the stored content does not match the manifest's sha256 (got {hashing.HashHex()}): the case was altered"
+                + (shown ? $"; the {hashing.BytesRead} bytes already written are NOT the evidence" : "; nothing was shown"));
+        }
     }
 
     private static FileRecord Lookup(Manifest manifest, string path, bool before)

@@ -67,6 +67,7 @@ public static class VerifyWorkflow
 
         CheckVolatile(state);
         CheckCustodyChain(state);
+        CheckEntriesAgainstChanges(state);
         if (state.Manifest is null)
         {
             state.Problems.Add(new VerifyProblem("missing", Manifest.FileName, "no manifest: the change set was not extracted"));
@@ -121,6 +122,10 @@ public static class VerifyWorkflow
             else if (file.Name == ProcessesRecord.FileName)
             {
                 state.Processes = await ReadProcessesAsync(hashing, state.Problems, cancellationToken);
+            }
+            else if (file.Name == CaseDirectory.ChangesFile)
+            {
+                state.ChangePaths = await ReadChangePathsAsync(hashing, state.Problems, cancellationToken);
             }
             else if (file.Name == ProcessesRecord.ProgramsTar)
             {
@@ -183,7 +188,48 @@ public static class VerifyWorkflow
         public Dictionary<string, string> FileHashes { get; } = new(StringComparer.Ordinal);
         public ProcessesRecord? Processes { get; set; }
         public Dictionary<string, byte[]?> Custody { get; } = new(StringComparer.Ordinal);
+        public HashSet<string>? ChangePaths { get; set; }
         public Dictionary<string, string>? Programs { get; set; }
+    }
+
+    /// <summary>The paths of changes.json (the change set the engine reported), or null when it is not readable (a problem named).</summary>
+    private static async Task<HashSet<string>?> ReadChangePathsAsync(Stream stream, List<VerifyProblem> problems, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var changes = await System.Text.Json.JsonSerializer.DeserializeAsync(CaseContent.Bounded(stream, CaseDirectory.ChangesFile, CaseDirectory.ChangesFile),
+                CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
+            return changes is null || changes.Any(c => c is null) ? Unreadable("null") : changes.Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return Unreadable(e.Message);
+        }
+
+        HashSet<string>? Unreadable(string why)
+        {
+            problems.Add(new VerifyProblem("altered", CaseDirectory.ChangesFile, $"not a readable change set: {why}"));
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every manifest entry is a change the engine reported (changes.json): an entry of its own (a row a hostile bundle
+    /// would add to the timeline and the report) is named.
+    /// </summary>
+    private static void CheckEntriesAgainstChanges(State state)
+    {
+        if (state.Manifest is not { } manifest || state.ChangePaths is not { } changes)
+        {
+            return;
+        }
+
+        var foreign = manifest.Entries.Where(e => !changes.Contains(e.Path)).ToList();
+        if (foreign.Count > 0)
+        {
+            state.Problems.Add(new VerifyProblem("extra", $"{Manifest.FileName}:{SafeText.Escape(foreign[0].Path)}",
+                $"the manifest has {foreign.Count} {(foreign.Count == 1 ? "entry" : "entries")} the change set (changes.json) does not report"));
+        }
     }
 
     /// <summary>The largest custody log whose chain is checked (a log is kilobytes; past this it is named as unchecked).</summary>
