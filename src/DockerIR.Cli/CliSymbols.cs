@@ -19,6 +19,26 @@ internal static class CliSymbols
         Shared(name, description, defaultValue, t => Core.OptionValues.Number(t, min, max) is { } n ? (int)n : null, Core.OptionValues.NumberExpected(min, max));
 
     /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
+    /// <summary>--unverified, as the views (findings, timeline, report) take it.</summary>
+    public static Option<bool> Unverified() => new("--unverified")
+    {
+        Description = "Show the records even when they do not match the case's hashes (SHA256SUMS, the bundle's .sha256); marked as unverified",
+    };
+
+    /// <summary>The case or bundle a view reads: verified against its hashes unless --unverified, which says so on stderr.</summary>
+    public static Core.Case.CaseContent ViewContent(ParseResult parse, Argument<string> target, Option<bool> unverified, CliContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (!parse.GetValue(unverified))
+        {
+            return Core.Case.CaseContent.OpenVerified(parse.GetRequiredValue(target));
+        }
+
+        ctx.Err.WriteLine("dockerir: warning: UNVERIFIED: shown without checking the case's hashes (--unverified); 'dockerir verify' says whether it is the evidence");
+        return Core.Case.CaseContent.Open(parse.GetRequiredValue(target));
+    }
+
     /// <summary>--sign KEY, as bundle and respond take it.</summary>
     public static Option<string?> Sign() => new("--sign")
     {

@@ -137,6 +137,48 @@ public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fi
     }
 
     [Fact]
+    public async Task Views_OfAnEditedCaseOrATruncatedBundle_FailVerification_UnlessUnverified()
+    {
+        // A finding's severity lowered by hand in the sealed case.
+        var caseDir = Path.Combine(workDir, "edited");
+        CliAssert.Success(await ProcessRunner.RunAsync("cp", ["-a", fixture.CaseDir, caseDir]));
+        var findings = Path.Combine(caseDir, "findings.json");
+        var text = await File.ReadAllTextAsync(findings);
+        Assert.Contains("\"severity\": \"medium\"", text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(findings, text.Replace("\"severity\": \"medium\"", "\"severity\": \"low\"", StringComparison.Ordinal));
+
+        // The bundle one byte short (its .sha256 still names the whole).
+        var bundle = Path.Combine(workDir, "short.tar.gz");
+        var bytes = await File.ReadAllBytesAsync(fixture.Bundle);
+        await File.WriteAllBytesAsync(bundle, bytes[..^1]);
+        await File.WriteAllTextAsync(bundle + ".sha256", (await File.ReadAllTextAsync(fixture.Bundle + ".sha256")).Replace(Path.GetFileName(fixture.Bundle), "short.tar.gz", StringComparison.Ordinal));
+
+        foreach (var verb in new[] { "findings", "report", "timeline" })
+        {
+            foreach (var (target, says) in new[] { (caseDir, "findings.json does not match SHA256SUMS"), (bundle, "does not match its short.tar.gz.sha256") })
+            {
+                if (verb == "timeline" && target == caseDir)
+                {
+                    continue; // the timeline does not read findings.json
+                }
+
+                var result = await ProcessRunner.DockerIRAsync([verb, target]);
+                Assert.Equal((int)ExitCode.VerificationFailed, result.ExitCode);
+                Assert.Equal("", result.StdOut);
+                Assert.Contains(says, Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+            }
+
+            CliAssert.Success(await ProcessRunner.DockerIRAsync([verb, fixture.Bundle]));
+        }
+
+        var shown = await ProcessRunner.DockerIRAsync(["findings", caseDir, "--unverified", "--json"]);
+        CliAssert.Success(shown);
+        Assert.Contains("UNVERIFIED", shown.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"medium\"", shown.StdOut, StringComparison.Ordinal);
+        Assert.StartsWith("<!DOCTYPE", (await ProcessRunner.DockerIRAsync(["report", caseDir, "--unverified", "--html"])).StdOut.TrimStart(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task SealRemovedFromTheEnd_ResealedByHand_FailsVerify()
     {
         var forged = await ForgeAsync("unsealed", lines => lines.Take(lines.Count - 1));

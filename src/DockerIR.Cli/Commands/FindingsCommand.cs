@@ -17,13 +17,14 @@ internal static class FindingsCommand
         var json = CliSymbols.Json("Print findings.json as it is");
         var min = new Option<string>("--min-severity") { Description = "Only findings at or above: low, medium or high", DefaultValueFactory = _ => "low" };
         min.AcceptOnlyFromAmong("low", "medium", "high");
-        var command = new Command("findings", "Print the triage findings of a case or bundle: web shells, defacement, executables, persistence, tampering, container risks")
+        var unverified = CliSymbols.Unverified();
+        var command = new Command("findings", "Print the triage findings of a case or bundle (checked against its hashes first): web shells, defacement, executables, persistence, tampering, container risks")
         {
-            target, json, min,
+            target, json, min, unverified,
         };
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var content = CaseContent.Open(parse.GetRequiredValue(target));
+            var content = CliSymbols.ViewContent(parse, target, unverified, ctx);
             var report = await CaseRecords.ReadTriageAsync(content, ct)
                 ?? throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {TriageReport.FileName}: extract the case first ('dockerir extract')");
             var floor = Enum.Parse<Severity>(parse.GetValue(min)!, ignoreCase: true);

@@ -14,13 +14,19 @@ internal static class ReportCommand
         var target = new Argument<string>("CASE_DIR_OR_BUNDLE") { Description = "A case directory or a bundle" };
         var html = new Option<bool>("--html") { Description = "A self-contained HTML page instead of Markdown" };
         var output = new Option<string?>("--output", "-o") { Description = "Write to this file (atomically) instead of stdout" };
-        var command = new Command("report", "Print a case's report from its records: container, timeline, findings, audit, evidence hashes, containment and redeploy")
+        var unverified = CliSymbols.Unverified();
+        var command = new Command("report", "Print a case's report from its records (checked against its hashes first): container, timeline, findings, audit, evidence hashes, containment and redeploy")
         {
-            target, html, output,
+            target, html, output, unverified,
         };
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var (title, document) = await CaseReport.OfAsync(CaseContent.Open(parse.GetRequiredValue(target)), ctx.Clock.GetUtcNow(), ct);
+            var (title, document) = await CaseReport.OfAsync(CliSymbols.ViewContent(parse, target, unverified, ctx), ctx.Clock.GetUtcNow(), ct);
+            if (parse.GetValue(unverified))
+            {
+                title = "UNVERIFIED (not checked against the case's hashes): " + title;
+            }
+
             var text = parse.GetValue(html) ? document.ToHtml(title) : document.ToMarkdown();
             if (parse.GetValue(output) is { } path)
             {

@@ -14,13 +14,14 @@ internal static class TimelineCommand
         var target = new Argument<string>("CASE_DIR_OR_BUNDLE") { Description = "A case directory or a bundle" };
         var format = new Option<string>("--format") { Description = "body (Sleuth Kit bodyfile, for mactime), csv or jsonl", DefaultValueFactory = _ => "body" };
         format.AcceptOnlyFromAmong("body", "csv", "jsonl");
-        var command = new Command("timeline", "Print a case's timeline: change-set entries by modification time merged with the container's lifecycle and the response's actions")
+        var unverified = CliSymbols.Unverified();
+        var command = new Command("timeline", "Print a case's timeline (checked against its hashes first): change-set entries by modification time merged with the container's lifecycle and the response's actions")
         {
-            target, format,
+            target, format, unverified,
         };
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var events = await Timeline.OfAsync(CaseContent.Open(parse.GetRequiredValue(target)), ct);
+            var events = await Timeline.OfAsync(CliSymbols.ViewContent(parse, target, unverified, ctx), ct);
             await ctx.Out.WriteAsync(parse.GetValue(format) switch
             {
                 "csv" => Timeline.ToCsv(events),

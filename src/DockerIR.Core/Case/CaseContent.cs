@@ -17,6 +17,24 @@ public abstract class CaseContent
     /// <summary>What is read (the directory or the bundle), for messages.</summary>
     public required string Location { get; init; }
 
+    /// <summary>
+    /// Whether the records read must match the case's hashes: a bundle against its .sha256 and every record against
+    /// SHA256SUMS; a sealed case directory every listed record against SHA256SUMS (an unsealed one has none to match).
+    /// The views (findings, timeline, report) read verified unless told --unverified.
+    /// </summary>
+    public bool Verified { get; init; }
+
+    /// <summary>A case or bundle whose records are checked against its hashes as they are read (see <see cref="Verified"/>).</summary>
+    public static CaseContent OpenVerified(string path, bool verified = true)
+    {
+        var content = Open(path);
+        return !verified ? content : content switch
+        {
+            DirectoryContent d => new DirectoryContent { Location = d.Location, Verified = true },
+            _ => new BundleContent { Location = content.Location, Verified = true },
+        };
+    }
+
     /// <summary>A case directory or a bundle, by what the path is.</summary>
     public static CaseContent Open(string path)
     {
@@ -84,13 +102,21 @@ public abstract class CaseContent
     {
         ArgumentNullException.ThrowIfNull(names);
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        Dictionary<string, string>? sums = null;
         long total = 0;
-        await foreach (var file in FilesAsync(name => names.Contains(name) || CaseFiles.IsEvidenceTar(name), cancellationToken))
+        await foreach (var file in FilesAsync(name => names.Contains(name) || CaseFiles.IsEvidenceTar(name) || (Verified && name == CaseFiles.SumsFile), cancellationToken))
         {
             if (CaseFiles.IsEvidenceTar(file.Name))
             {
                 // The tars come last in a case's order: every record has been seen.
                 break;
+            }
+
+            if (Verified && file.Name == CaseFiles.SumsFile)
+            {
+                using var sumsReader = new StreamReader(Bounded(file.Content, CaseFiles.SumsFile, Location));
+                sums = CaseFiles.ParseSums(await sumsReader.ReadToEndAsync(cancellationToken), $"{Location}: {CaseFiles.SumsFile}");
+                continue;
             }
 
             if (!names.Contains(file.Name))
@@ -123,6 +149,11 @@ public abstract class CaseContent
             {
                 break;
             }
+        }
+
+        if (Verified)
+        {
+            await CheckRecordsAsync(found, sums, cancellationToken);
         }
 
         return found;
@@ -215,6 +246,68 @@ public abstract class CaseContent
 
     /// <summary>True for a bundle file, false for a case directory.</summary>
     public virtual bool IsBundle => false;
+
+    /// <summary>The records read against the case's hashes; a bundle also against its .sha256 (which a truncation fails).</summary>
+    private async Task CheckRecordsAsync(Dictionary<string, byte[]> records, Dictionary<string, string>? sums, CancellationToken cancellationToken)
+    {
+        const string Hint = "'dockerir verify' names everything that does not match; --unverified shows it anyway";
+        if (IsBundle)
+        {
+            await CheckArchiveAsync(Hint, cancellationToken);
+        }
+
+        if (sums is null)
+        {
+            if (IsBundle)
+            {
+                throw new DockerIRException(FailureKind.VerificationFailed, $"{Location} has no SHA256SUMS: not a sealed bundle, nothing to check its records against ({Hint})");
+            }
+
+            return; // a case directory not sealed yet: nothing to check against
+        }
+
+        foreach (var (name, bytes) in records)
+        {
+            var listed = sums.TryGetValue(name, out var want);
+            if (!listed && !IsBundle)
+            {
+                continue; // written after the seal (a relaunch's plan, the lines after sealing): not part of the sealed case
+            }
+
+            if (!listed || want != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)))
+            {
+                throw new DockerIRException(FailureKind.VerificationFailed,
+                    $"{Location}: {name} {(listed ? "does not match SHA256SUMS" : "is not listed in SHA256SUMS")}: the case was altered ({Hint})");
+            }
+        }
+    }
+
+    /// <summary>The bundle's bytes against its .sha256 (read as a regular file, at most 64 KiB).</summary>
+    private async Task CheckArchiveAsync(string hint, CancellationToken cancellationToken)
+    {
+        var sumFile = Location + ".sha256";
+        string text;
+        try
+        {
+            using var stream = Native.OpenRegularFile(sumFile, 1);
+            var buffer = new byte[64 << 10];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            text = read == buffer.Length ? "" : System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        catch (IOException)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{Location} has no readable {Path.GetFileName(sumFile)} beside it: its integrity cannot be checked ({hint})");
+        }
+
+        var want = CaseFiles.ParseSums(text, Path.GetFileName(sumFile)).GetValueOrDefault(Path.GetFileName(Location));
+        await using var whole = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var (actual, _) = await HashingStream.HashAsync(whole, cancellationToken);
+        if (want != actual)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed,
+                $"{Location} does not match its {Path.GetFileName(sumFile)}{(want is null ? " (which does not name it)" : "")}: the bundle was altered or cut short ({hint})");
+        }
+    }
 
     /// <summary>Passes a record through until its size limit, then fails as a verification failure naming it.</summary>
     private sealed class LimitedStream(Stream inner, long limit, string name, string location) : ReadOnlyStream
