@@ -94,10 +94,10 @@ internal static class ExitCodes
         return Evidence(result.EvidenceComplete, "the case's manifest lists gaps");
     }
 
-    /// <summary>An audit with --fail-on: failed when any finding is at or above the threshold.</summary>
-    public static Verdict Audited(int atOrAbove, Severity? threshold) =>
+    /// <summary>An audit (or findings) with --fail-on: failed when any finding is at or above the threshold.</summary>
+    public static Verdict Audited(int atOrAbove, Severity? threshold, string verb = "audit") =>
         threshold is { } t && atOrAbove > 0
-            ? new(ExitCode.AuditFailed, $"dockerir: audit: {atOrAbove} finding(s) at or above {t.ToString().ToLowerInvariant()} severity")
+            ? new(ExitCode.AuditFailed, $"dockerir: {verb}: {atOrAbove} finding(s) at or above {t.ToString().ToLowerInvariant()} severity")
             : Verdict.Success;
 
     /// <summary>One or more runs (respond, playbook run, demo): the first failure's code (with its one error line), else partial evidence, else success.</summary>

@@ -44,6 +44,7 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.CaseRunResult))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunRecord))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunResult))]
+[JsonSerializable(typeof(DockerIR.Core.Triage.FindingRow))]
 [JsonSerializable(typeof(IReadOnlyList<DockerIR.Core.Playbooks.PlannedTarget>))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {

@@ -56,6 +56,59 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Findings_ForMachines_JsonlCsvSarifCarryCaseContainerImageAndHash_AndFailOnSetsTheExitCode()
+    {
+        var (caseDir, bundle) = await BundledCaseAsync("formats");
+        var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "manifest.json"))).RootElement;
+        var shellSha = manifest.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("path").GetString() == DemoAttacker.ShellPath)
+            .GetProperty("after").GetProperty("sha256").GetString();
+        var caseJson = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "case.json"))).RootElement;
+        var containerId = caseJson.GetProperty("container").GetProperty("id").GetString();
+
+        var jsonl = await ProcessRunner.DockerIRAsync(["findings", bundle, "--format", "jsonl"]);
+        CliAssert.Success(jsonl);
+        var rows = jsonl.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var shell = rows.First(r => r.TryGetProperty("path", out var p) && p.GetString() == DemoAttacker.ShellPath);
+        Assert.Equal(shellSha, shell.GetProperty("sha256").GetString());
+        Assert.Equal(containerId, shell.GetProperty("containerId").GetString());
+        Assert.Equal(caseJson.GetProperty("caseId").GetString(), shell.GetProperty("caseId").GetString());
+        Assert.False(string.IsNullOrEmpty(shell.GetProperty("image").GetString()));
+        Assert.True(shell.TryGetProperty("timeUtc", out _));
+
+        var csv = await ProcessRunner.DockerIRAsync(["findings", bundle, "--format", "csv"]);
+        CliAssert.Success(csv);
+        var lines = csv.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("case_id,time_utc,container_id,container_name,image,rule,family,severity,path,sha256,excerpt,why", lines[0]);
+        Assert.Equal(rows.Count, lines.Length - 1);
+        Assert.Contains(lines, l => l.Contains(DemoAttacker.ShellPath, StringComparison.Ordinal) && l.Contains(shellSha!, StringComparison.Ordinal));
+
+        var sarif = await ProcessRunner.DockerIRAsync(["findings", bundle, "--format", "sarif"]);
+        CliAssert.Success(sarif);
+        var run = JsonDocument.Parse(sarif.StdOut).RootElement.GetProperty("runs")[0];
+        var rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().ToList();
+        Assert.All(rules, r =>
+        {
+            Assert.False(string.IsNullOrEmpty(r.GetProperty("fullDescription").GetProperty("text").GetString()));
+            Assert.True(double.Parse(r.GetProperty("properties").GetProperty("security-severity").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        });
+        var results = run.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(rows.Count, results.Count);
+        Assert.All(results, r =>
+        {
+            Assert.Contains(rules, rule => rule.GetProperty("id").GetString() == r.GetProperty("ruleId").GetString());
+            Assert.False(string.IsNullOrEmpty(r.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()));
+            Assert.Equal(32, r.GetProperty("partialFingerprints").GetProperty("dockerirFinding/v1").GetString()!.Length);
+        });
+        Assert.Contains(results, r => r.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()
+            == DemoAttacker.ShellPath.TrimStart('/'));
+
+        var failing = await ProcessRunner.DockerIRAsync(["findings", bundle, "--fail-on", "high", "--format", "jsonl"]);
+        Assert.Equal((int)ExitCode.AuditFailed, failing.ExitCode);
+        Assert.Equal(jsonl.StdOut, failing.StdOut);
+        Assert.StartsWith("dockerir: findings: ", Assert.Single(failing.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Findings_ToAPipe_FitColumns_Or120WhenNotSet()
     {
         var (caseDir, _) = await BundledCaseAsync("columns");

@@ -14,31 +14,58 @@ internal static class FindingsCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var target = new Argument<string>("CASE_DIR_OR_BUNDLE") { Description = "A case directory or a bundle" };
-        var json = CliSymbols.Json("Print findings.json as it is");
+        var json = CliSymbols.Json("Print findings.json as it is (as --format json)");
+        var format = new Option<string>("--format")
+        {
+            Description = "table; json (findings.json as it is); jsonl or csv (one finding a line, with the case, container, image, file SHA-256 and time); sarif (SARIF 2.1.0 for code scanning)",
+            DefaultValueFactory = _ => "table",
+        };
+        format.AcceptOnlyFromAmong("table", "json", "jsonl", "csv", "sarif");
         var min = new Option<string>("--min-severity") { Description = "Only findings at or above: low, medium or high", DefaultValueFactory = _ => "low" };
         min.AcceptOnlyFromAmong("low", "medium", "high");
+        var failOn = new Option<string?>("--fail-on") { Description = "Exit 10 when a finding is at or above this severity: low, medium or high (for CI)" };
+        failOn.AcceptOnlyFromAmong("low", "medium", "high");
         var unverified = CliSymbols.Unverified();
         var command = new Command("findings", "Print the triage findings of a case or bundle (checked against its hashes first): web shells, defacement, executables, persistence, tampering, container risks")
         {
-            target, json, min, unverified,
+            target, json, format, min, failOn, unverified,
         };
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
             var content = CliSymbols.ViewContent(parse, target, unverified, ctx);
-            var report = await CaseRecords.ReadTriageAsync(content, ct)
+            var records = await CaseRecords.ReadAsync(content, [CaseDirectory.InspectFile, AuditReport.FileName, Core.Redeploy.RedeployWorkflow.PlanFile,
+                ProcessesRecord.FileName, ProcessesRecord.SocketsFile, CaseDirectory.CustodyFile, CaseDirectory.CustodyAfterSealFile], ct);
+            var report = records.Triage
                 ?? throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {TriageReport.FileName}: extract the case first ('dockerir extract')");
+            var all = report.Findings;
             var floor = Enum.Parse<Severity>(parse.GetValue(min)!, ignoreCase: true);
             report = report with { Findings = [.. report.Findings.Where(f => f.Severity >= floor)] };
-            if (parse.GetValue(json))
+            var chosen = parse.GetValue(json) ? "json" : parse.GetValue(format)!;
+            var rows = FindingsExport.Rows(report, records.Case, records.Manifest);
+            switch (chosen)
             {
-                await CliJson.WriteAsync(ctx.Out, report, CoreJsonContext.Indented.TriageReport);
-            }
-            else
-            {
-                Render.Findings(ctx.Ansi, report.Findings);
+                case "json":
+                    await CliJson.WriteAsync(ctx.Out, report, CoreJsonContext.Indented.TriageReport);
+                    break;
+                case "jsonl":
+                    await ctx.Out.WriteAsync(FindingsExport.ToJsonLines(rows));
+                    break;
+                case "csv":
+                    await ctx.Out.WriteAsync(FindingsExport.ToCsv(rows));
+                    break;
+                case "sarif":
+                    await ctx.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(FindingsExport.ToSarif(report, rows)));
+                    await ctx.Out.WriteLineAsync();
+                    break;
+                default:
+                    Render.Findings(ctx.Ansi, report.Findings);
+                    break;
             }
 
-            return Verdict.Success;
+            await ctx.Out.FlushAsync(ct);
+            var threshold = parse.GetValue(failOn) is { } t ? Enum.Parse<Severity>(t, ignoreCase: true) : (Severity?)null;
+            return ExitCodes.Audited(threshold is { } th ? all.Count(f => f.Severity >= th) : 0, threshold, "findings");
+
         });
         return command;
     }

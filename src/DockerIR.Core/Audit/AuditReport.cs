@@ -29,88 +29,40 @@ public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IRe
     /// </summary>
     public byte[] ToSarif()
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using var sarif = new SarifLog($"DockerIR container audit ({ContainerAudit.Benchmark})", ToolVersion, "https://www.cisecurity.org/benchmark/docker");
+        var w = sarif.Writer;
+        foreach (var rule in ContainerAudit.Rules)
         {
-            w.WriteStartObject();
-            w.WriteString("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
-            w.WriteString("version", "2.1.0");
-            w.WriteStartArray("runs");
-            w.WriteStartObject();
-            w.WriteStartObject("tool");
-            w.WriteStartObject("driver");
-            w.WriteString("name", "DockerIR");
-            w.WriteString("fullName", $"DockerIR container audit ({ContainerAudit.Benchmark})");
-            w.WriteString("version", ToolVersion);
-            w.WriteString("informationUri", "https://www.cisecurity.org/benchmark/docker");
-            w.WriteStartArray("rules");
-            foreach (var rule in ContainerAudit.Rules)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", rule.Id);
-                w.WriteString("name", Pascal(rule.Title));
-                w.WriteStartObject("shortDescription");
-                w.WriteString("text", rule.Title);
-                w.WriteEndObject();
-                w.WriteStartObject("help");
-                w.WriteString("text", $"Fix: {rule.Remediation}");
-                w.WriteEndObject();
-                w.WriteStartObject("defaultConfiguration");
-                w.WriteString("level", Level(rule.Severity));
-                w.WriteEndObject();
-                w.WriteStartObject("properties");
-                w.WriteString("severity", rule.Severity.ToString().ToLowerInvariant());
-                w.WriteString("benchmark", rule.Id.StartsWith(ContainerAudit.OwnPrefix, StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : ContainerAudit.Benchmark);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
+            sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity);
+            w.WriteStartObject("fullDescription");
+            w.WriteString("text", $"{rule.Title}. Fix: {rule.Remediation}");
             w.WriteEndObject();
+            w.WriteStartObject("help");
+            w.WriteString("text", $"Fix: {rule.Remediation}");
             w.WriteEndObject();
-            w.WriteStartArray("results");
-            foreach (var f in AllFindings)
-            {
-                w.WriteStartObject();
-                w.WriteString("ruleId", f.Id);
-                w.WriteString("level", Level(f.Severity));
-                w.WriteStartObject("message");
-                w.WriteString("text", $"{f.Container}: {f.Title} ({f.Evidence}). Fix: {f.Remediation}");
-                w.WriteEndObject();
-                w.WriteStartArray("locations");
-                w.WriteStartObject();
-                w.WriteStartArray("logicalLocations");
-                w.WriteStartObject();
-                w.WriteString("name", f.Container);
-                w.WriteString("fullyQualifiedName", $"container/{f.ContainerId}");
-                w.WriteString("kind", "resource");
-                w.WriteEndObject();
-                w.WriteEndArray();
-                w.WriteEndObject();
-                w.WriteEndArray();
-                w.WriteStartObject("properties");
-                w.WriteString("severity", f.Severity.ToString().ToLowerInvariant());
-                w.WriteString("evidence", f.Evidence);
-                w.WriteString("containerId", f.ContainerId);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
+            w.WriteStartObject("properties");
+            w.WriteString("severity", rule.Severity.ToString().ToLowerInvariant());
+            w.WriteString("security-severity", rule.Severity.SecuritySeverity());
+            w.WriteString("benchmark", rule.Id.StartsWith(ContainerAudit.OwnPrefix, StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : ContainerAudit.Benchmark);
             w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
+            sarif.EndObject();
         }
 
-        return buffer.ToArray();
-    }
+        sarif.BeginResults();
+        foreach (var f in AllFindings)
+        {
+            sarif.BeginResult(f.Id, f.Severity, $"{f.Container}: {f.Title} ({f.Evidence}). Fix: {f.Remediation}");
+            sarif.ContainerLocation(f.Container, f.ContainerId);
+            w.WriteStartObject("properties");
+            w.WriteString("severity", f.Severity.ToString().ToLowerInvariant());
+            w.WriteString("evidence", f.Evidence);
+            w.WriteString("containerId", f.ContainerId);
+            w.WriteEndObject();
+            sarif.EndObject();
+        }
 
-    private static string Level(Severity severity) => severity switch
-    {
-        Severity.High => "error",
-        Severity.Medium => "warning",
-        _ => "note",
-    };
+        return sarif.Finish();
+    }
 
     private static string Pascal(string title)
     {
