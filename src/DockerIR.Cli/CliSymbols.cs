@@ -18,7 +18,6 @@ internal static class CliSymbols
     public static Option<int> Number(string name, string description, int defaultValue, int min, int max) =>
         Shared(name, description, defaultValue, t => Core.OptionValues.Number(t, min, max) is { } n ? (int)n : null, Core.OptionValues.NumberExpected(min, max));
 
-    /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
     /// <summary>--unverified, as the views (findings, timeline, report) take it.</summary>
     public static Option<bool> Unverified() => new("--unverified")
     {
@@ -66,6 +65,7 @@ internal static class CliSymbols
             Core.Snapshot.MemorySelection.DefaultCap)
     );
 
+    /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
     public static Option<long> Size(string name, string description, long defaultValue) =>
         Shared(name, description, defaultValue, Core.OptionValues.Size, Core.OptionValues.SizeExpected);
 
