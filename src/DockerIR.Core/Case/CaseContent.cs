@@ -282,31 +282,60 @@ public abstract class CaseContent
         }
     }
 
-    /// <summary>The bundle's bytes against its .sha256 (read as a regular file, at most 64 KiB).</summary>
+    /// <summary>The bundle's bytes against its .sha256.</summary>
     private async Task CheckArchiveAsync(string hint, CancellationToken cancellationToken)
     {
-        var sumFile = Location + ".sha256";
+        var (want, problem, _) = ArchiveSum(Location);
+        if (want is null)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed, $"{Location}: {problem} ({hint})");
+        }
+
+        await using var whole = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var (actual, _) = await HashingStream.HashAsync(whole, cancellationToken);
+        if (want != actual)
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed,
+                $"{Location} does not match its {Path.GetFileName(Location)}.sha256: the bundle was altered or cut short ({hint})");
+        }
+    }
+
+    /// <summary>
+    /// The hash a bundle's BUNDLE.sha256 gives for it, or why there is none (<paramref name="bundle"/>.sha256 missing,
+    /// not a regular file, over 64 KiB, or not naming the bundle). One line is expected: it is read as a regular file
+    /// (no link followed, no FIFO waited on) and at most 64 KiB of it.
+    /// </summary>
+    public static (string? Expected, string? Problem, bool Missing) ArchiveSum(string bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        var sumFile = bundle + ".sha256";
+        var name = Path.GetFileName(sumFile);
+        if (Native.LStat(sumFile) is null)
+        {
+            return (null, $"no {name} beside the bundle: its own integrity cannot be checked", true);
+        }
+
         string text;
         try
         {
             using var stream = Native.OpenRegularFile(sumFile, 1);
             var buffer = new byte[64 << 10];
             var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            text = read == buffer.Length ? "" : System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+            if (read == buffer.Length)
+            {
+                return (null, $"{name} is larger than 64 KiB: not a .sha256 dockerir wrote", false);
+            }
+
+            text = System.Text.Encoding.UTF8.GetString(buffer, 0, read);
         }
-        catch (IOException)
+        catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
         {
-            throw new DockerIRException(FailureKind.VerificationFailed, $"{Location} has no readable {Path.GetFileName(sumFile)} beside it: its integrity cannot be checked ({hint})");
+            return (null, e.Message, false);
         }
 
-        var want = CaseFiles.ParseSums(text, Path.GetFileName(sumFile)).GetValueOrDefault(Path.GetFileName(Location));
-        await using var whole = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        var (actual, _) = await HashingStream.HashAsync(whole, cancellationToken);
-        if (want != actual)
-        {
-            throw new DockerIRException(FailureKind.VerificationFailed,
-                $"{Location} does not match its {Path.GetFileName(sumFile)}{(want is null ? " (which does not name it)" : "")}: the bundle was altered or cut short ({hint})");
-        }
+        return CaseFiles.ParseSums(text, name).TryGetValue(Path.GetFileName(bundle), out var want)
+            ? (want, null, false)
+            : (null, $"{name} does not name {Path.GetFileName(bundle)}", false);
     }
 
     /// <summary>Passes a record through until its size limit, then fails as a verification failure naming it.</summary>

@@ -558,42 +558,15 @@ public static class VerifyWorkflow
 
     private static void CheckArchiveSum(string bundle, string actual, List<VerifyProblem> problems)
     {
-        var sumFile = bundle + ".sha256";
-        if (Native.LStat(sumFile) is null)
+        var sumFile = Path.GetFileName(bundle + ".sha256");
+        var (want, problem, missing) = CaseContent.ArchiveSum(bundle);
+        if (want is null)
         {
-            problems.Add(new VerifyProblem("missing", Path.GetFileName(sumFile), "no .sha256 beside the bundle: its own integrity cannot be checked"));
-            return;
-        }
-
-        // One line is expected: read as a regular file (no link followed, no FIFO waited on) and at most 64 KiB of it.
-        string text;
-        try
-        {
-            using var stream = Native.OpenRegularFile(sumFile, 1);
-            var buffer = new byte[64 << 10];
-            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (read == buffer.Length)
-            {
-                problems.Add(new VerifyProblem("altered", Path.GetFileName(sumFile), "larger than 64 KiB: not a .sha256 dockerir wrote"));
-                return;
-            }
-
-            text = Encoding.UTF8.GetString(buffer, 0, read);
-        }
-        catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
-        {
-            problems.Add(new VerifyProblem("altered", Path.GetFileName(sumFile), e.Message));
-            return;
-        }
-
-        var sums = CaseFiles.ParseSums(text, Path.GetFileName(sumFile));
-        if (!sums.TryGetValue(Path.GetFileName(bundle), out var want))
-        {
-            problems.Add(new VerifyProblem("altered", Path.GetFileName(sumFile), $"does not name {Path.GetFileName(bundle)}"));
+            problems.Add(new VerifyProblem(missing ? "missing" : "altered", sumFile, problem!));
         }
         else if (want != actual)
         {
-            problems.Add(new VerifyProblem("altered", Path.GetFileName(bundle), $"sha256 {actual}, {Path.GetFileName(sumFile)} says {want}"));
+            problems.Add(new VerifyProblem("altered", Path.GetFileName(bundle), $"sha256 {actual}, {sumFile} says {want}"));
         }
     }
 
