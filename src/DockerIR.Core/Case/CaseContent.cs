@@ -318,15 +318,12 @@ public abstract class CaseContent
         string text;
         try
         {
-            using var stream = Native.OpenRegularFile(sumFile, 1);
-            var buffer = new byte[64 << 10];
-            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (read == buffer.Length)
+            if (Native.ReadSmallRegularFile(sumFile, 64 << 10, followLink: false) is not { } bytes)
             {
                 return (null, $"{name} is larger than 64 KiB: not a .sha256 dockerir wrote", false);
             }
 
-            text = System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+            text = System.Text.Encoding.UTF8.GetString(bytes);
         }
         catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
         {

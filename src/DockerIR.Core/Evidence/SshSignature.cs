@@ -99,10 +99,8 @@ public static class SshSignature
         string text;
         try
         {
-            using var stream = Platform.Native.OpenRegularFile(File.ResolveLinkTarget(path, true)?.FullName ?? path, 4096);
-            var buffer = new byte[MaxKeyFileBytes + 1];
-            var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            text = n > MaxKeyFileBytes ? throw Bad(path, "is larger than any SSH key file") : Encoding.ASCII.GetString(buffer, 0, n);
+            var bytes = Platform.Native.ReadSmallRegularFile(path, MaxKeyFileBytes, followLink: true);
+            text = bytes is null ? throw Bad(path, "is larger than any SSH key file") : Encoding.ASCII.GetString(bytes);
         }
         catch (IOException e)
         {

@@ -538,16 +538,13 @@ public static class VerifyWorkflow
 
         try
         {
-            using var stream = Native.OpenRegularFile(File.ResolveLinkTarget(path, true)?.FullName ?? path, 1);
-            var buffer = new byte[1 << 20];
-            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (read == buffer.Length)
+            if (Native.ReadSmallRegularFile(path, 1 << 20, followLink: true) is not { } bytes)
             {
                 problems.Add(new VerifyProblem("altered", Path.GetFileName(path), "larger than 1 MiB"));
                 return null;
             }
 
-            return Encoding.UTF8.GetString(buffer, 0, read);
+            return Encoding.UTF8.GetString(bytes);
         }
         catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
         {

@@ -227,6 +227,20 @@ internal static partial class Native
         }
     }
 
+    /// <summary>
+    /// A small file read whole, opened as <see cref="OpenRegularFile"/> opens it (a FIFO or device refused, never waited
+    /// on); through a link only with <paramref name="followLink"/> (a file the user named, not one found in a case).
+    /// Null when it is over <paramref name="max"/> bytes.
+    /// </summary>
+    public static byte[]? ReadSmallRegularFile(string path, int max, bool followLink)
+    {
+        var target = followLink && (File.Exists(path) || Directory.Exists(path)) ? File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path : path;
+        using var stream = OpenRegularFile(target, 1);
+        var buffer = new byte[max + 1];
+        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return read > max ? null : buffer[..read];
+    }
+
     private static IOException OpenError(int errno, string path) => errno switch
     {
         ENoEnt => new FileNotFoundException($"{path} vanished"),

@@ -57,30 +57,24 @@ public static partial class PlaybookLoader
     /// <summary>The file's text (through a link), refused past <see cref="MaxFileBytes"/>; a FIFO or device is not a playbook and never blocks the read.</summary>
     private static string ReadBounded(string file)
     {
-        FileStream stream;
+        byte[]? bytes;
         try
         {
             // A link to a playbook is fine (the responder chose it); what it ends at must be a regular file.
-            var target = File.Exists(file) || Directory.Exists(file) ? File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName ?? file : file;
-            stream = Platform.Native.OpenRegularFile(target, 64 << 10);
+            bytes = Platform.Native.ReadSmallRegularFile(file, MaxFileBytes, followLink: true);
         }
         catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
         {
             throw new DockerIRException(FailureKind.Usage, $"{file} is not a playbook file (a directory, FIFO or device); give the YAML file", e);
         }
 
-        using (stream)
+        if (bytes is null)
         {
-            var buffer = new byte[MaxFileBytes + 1];
-            var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (n > MaxFileBytes)
-            {
-                throw new DockerIRException(FailureKind.Usage, $"{file}: a playbook is at most {MaxFileBytes} bytes; this one is larger");
-            }
-
-            var text = Encoding.UTF8.GetString(buffer, 0, n);
-            return text.StartsWith('\uFEFF') ? text[1..] : text;
+            throw new DockerIRException(FailureKind.Usage, $"{file}: a playbook is at most {MaxFileBytes} bytes; this one is larger");
         }
+
+        var text = Encoding.UTF8.GetString(bytes);
+        return text.StartsWith('\uFEFF') ? text[1..] : text;
     }
 
     /// <summary>
