@@ -14,6 +14,44 @@ public static class CaseFiles
 
     private static readonly string[] Leading = [SumsFile, Manifest.FileName, CaseDirectory.CaseFile, CaseDirectory.CustodyFile, CaseDirectory.CustodyAfterSealFile, CaseDirectory.ChangesFile];
 
+    /// <summary>
+    /// The files a sealed case is appended to instead of its sealed ones (the custody log, the tool's log), each with the
+    /// file it continues: never listed in SHA256SUMS, so the sealed files still check; the next bundle folds them in.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> AfterSeal { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [CaseDirectory.CustodyAfterSealFile] = CaseDirectory.CustodyFile,
+        [CaseLog.AfterSealFileName] = CaseLog.FileName,
+    };
+
+    /// <summary>Where an append to <paramref name="sealedName"/> goes: itself, or once the case is sealed (SHA256SUMS written) its after-seal file.</summary>
+    public static string AppendTarget(string root, string sealedName)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return Path.Combine(root, File.Exists(Path.Combine(root, SumsFile)) ? AfterSeal.Single(kv => kv.Value == sealedName).Key : sealedName);
+    }
+
+    /// <summary>Moves what was appended after the seal (<paramref name="afterSealName"/>) onto the end of the file it continues, durably, and removes it.</summary>
+    public static void FoldAfterSeal(string root, string afterSealName)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var later = Path.Combine(root, afterSealName);
+        if (!File.Exists(later))
+        {
+            return;
+        }
+
+        var bytes = File.ReadAllBytes(later);
+        if (bytes.Length > 0)
+        {
+            using var stream = new FileStream(Path.Combine(root, AfterSeal[afterSealName]), FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 0, FileOptions.WriteThrough);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Delete(later);
+    }
+
     /// <summary>Relative paths ('/'-separated) of the files to hash or bundle, SHA256SUMS excluded.</summary>
     public static List<string> List(string root)
     {

@@ -115,16 +115,9 @@ public sealed class CaseLog : ILogEventSink
     {
         lock (Gate)
         {
-            var later = Path.Combine(root, AfterSealFileName);
-            if (!File.Exists(later))
-            {
-                return;
-            }
-
             try
             {
-                File.AppendAllText(Path.Combine(root, FileName), File.ReadAllText(later));
-                File.Delete(later);
+                CaseFiles.FoldAfterSeal(root, AfterSealFileName);
             }
             catch (IOException)
             {
@@ -141,8 +134,7 @@ public sealed class CaseLog : ILogEventSink
 
         try
         {
-            var sealedCase = File.Exists(Path.Combine(root, CaseFiles.SumsFile));
-            var path = Path.Combine(root, sealedCase ? AfterSealFileName : FileName);
+            var path = CaseFiles.AppendTarget(root, FileName);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             if (new FileInfo(path).LinkTarget is not null)
             {

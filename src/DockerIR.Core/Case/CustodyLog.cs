@@ -78,9 +78,8 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
         await Gate.WaitAsync(cancellationToken);
         try
         {
-            var sealedCase = File.Exists(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, CaseFiles.SumsFile));
-            var file = sealedCase ? AfterSealPath : Path;
-            var previous = (sealedCase ? LastLine(AfterSealPath) : null) ?? LastLine(Path);
+            var file = CaseFiles.AppendTarget(System.IO.Path.GetDirectoryName(Path)!, CaseDirectory.CustodyFile);
+            var previous = (file != Path ? LastLine(file) : null) ?? LastLine(Path);
             var now = clock.GetUtcNow();
             var record = new CustodyRecord(now, actor.Operator, actor.Host, actor.ToolVersion, caseId, action, target, outcome, detail,
                 previous is null ? Genesis(caseId, now) : LineHash(previous));
@@ -126,20 +125,7 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
         await Gate.WaitAsync(cancellationToken);
         try
         {
-            if (!File.Exists(AfterSealPath))
-            {
-                return;
-            }
-
-            var later = await File.ReadAllBytesAsync(AfterSealPath, cancellationToken);
-            if (later.Length > 0)
-            {
-                await using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 0, FileOptions.WriteThrough);
-                await stream.WriteAsync(later, cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Delete(AfterSealPath);
+            CaseFiles.FoldAfterSeal(System.IO.Path.GetDirectoryName(Path)!, CaseDirectory.CustodyAfterSealFile);
         }
         finally
         {

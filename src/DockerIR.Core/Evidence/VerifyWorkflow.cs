@@ -144,7 +144,7 @@ public static class VerifyWorkflow
                 state.Custody[file.Name] = hashing.Kept;
             }
 
-            if (isAfterSeal || (file.Name == CaseLog.AfterSealFileName && !content.IsBundle))
+            if (CaseFiles.AfterSeal.ContainsKey(file.Name) && !content.IsBundle)
             {
                 continue; // written after the seal, never listed in SHA256SUMS (custody's chain is checked below)
             }
