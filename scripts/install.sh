@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dockerir as one native executable: PREFIX/bin/dockerir (default PREFIX /usr/local), which needs no .NET
-# runtime on the host. Builds the Native AOT binary once per commit (scripts/aot.sh). To put it on a host without
-# the SDK, build here and copy that one file (or a scripts/release.sh archive) there.
+# runtime on the host, and its docs in PREFIX/share/doc/dockerir. Builds the Native AOT binary once per commit
+# (scripts/aot.sh). To put it on a host without the SDK, build here and copy that one file (or a scripts/release.sh
+# archive) there.
 # Usage: scripts/install.sh [--prefix DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +19,7 @@ source scripts/aot.sh
 mkdir -p artifacts
 bin=$(aot_build) || { echo "install.sh: the Native AOT build failed; see artifacts/aot-build.log (it needs clang and zlib1g-dev)" >&2; exit 1; }
 install -D -m 0755 "$bin" "$prefix/bin/dockerir"
+# The docs beside it: SARIF rules link to their anchors there (docs/triage.md, "helpUri").
+mkdir -p "$prefix/share/doc/dockerir"
+cp docs/*.md "$prefix/share/doc/dockerir/"
 echo "installed $prefix/bin/dockerir ($("$prefix/bin/dockerir" --version))"

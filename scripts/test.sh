@@ -55,6 +55,7 @@ if [ "$engine_ok" = 1 ]; then
   # shellcheck source=tools.sh
   source scripts/tools.sh
   ensure_tools || true   # a test that needs a missing tool says so (and fails under CI=true)
+  ensure_sarif_multitool || true
 
   # The real-workload corpus's root filesystem: built once per machine (a few minutes cold), cached after that.
   echo "== corpus rootfs (scripts/corpus.sh)"

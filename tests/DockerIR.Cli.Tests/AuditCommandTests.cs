@@ -48,6 +48,13 @@ public sealed class AuditCommandTests(DemoAppFixture demo) : IClassFixture<DemoA
             Assert.Equal(r.GetProperty("id").GetString()!.StartsWith("DIR-", StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : "CIS Docker Benchmark v1.6.0",
                 r.GetProperty("properties").GetProperty("benchmark").GetString()));
         Assert.Equal(findings.Count, run.GetProperty("results").GetArrayLength());
+        await SarifValidator.AssertNoErrorsAsync(sarifPath);
+        var linked = await ProcessRunner.DockerIRAsync(["audit", id, "--json", "--sarif", sarifPath], env: new Dictionary<string, string?> { ["DOCKERIR_DOCS_URL"] = "https://docs.example.org/dockerir/" });
+        CliAssert.Success(linked);
+        using var linkedSarif = JsonDocument.Parse(await File.ReadAllBytesAsync(sarifPath));
+        Assert.All(linkedSarif.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray(), r =>
+            Assert.Equal("https://docs.example.org/dockerir/audit.md#" + (r.GetProperty("id").GetString() is var rid && rid!.StartsWith("DIR-", StringComparison.Ordinal) ? rid.ToLowerInvariant() : "cis-" + rid),
+                r.GetProperty("helpUri").GetString()));
 
         // Without --fail-on the same audit succeeds; --fail-on is what sets the code.
         CliAssert.Success(await ProcessRunner.DockerIRAsync(["audit", id, "--json"]));

@@ -20,8 +20,10 @@ public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<Busybox
         var install = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "install.sh"), "--prefix", prefix], timeout: Build);
         Assert.True(install.ExitCode == 0, install.StdErr);
         var binary = Path.Combine(prefix, "bin", "dockerir");
-        Assert.Equal([Path.Combine(prefix, "bin")], Directory.GetDirectories(prefix));
+        Assert.Equal([Path.Combine(prefix, "bin"), Path.Combine(prefix, "share")], Directory.GetDirectories(prefix).Order());
         Assert.Equal([binary], Directory.GetFiles(Path.Combine(prefix, "bin")));
+        var docs = Path.Combine(prefix, "share", "doc", "dockerir");
+        Assert.True(File.Exists(Path.Combine(docs, "audit.md")), "install.sh installs the docs beside the binary");
 
         // An ELF executable, not a script that calls dotnet.
         var head = new byte[4];
@@ -47,6 +49,15 @@ public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<Busybox
         var diff = await ProcessRunner.RunAsync("env", ["-i", binary, "diff", id, "--json"]);
         Assert.True(diff.ExitCode == 0, diff.StdErr);
         Assert.Contains("\"/dropped\"", diff.StdOut, StringComparison.Ordinal);
+
+        // Its SARIF links each rule to its anchor in the installed docs.
+        var sarifPath = Path.Combine(workDir, "installed-audit.sarif");
+        var audit = await ProcessRunner.RunAsync("env", ["-i", binary, "audit", id, "--sarif", sarifPath]);
+        Assert.True(audit.ExitCode == 0, audit.StdErr);
+        using var sarif = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(sarifPath));
+        var rule = sarif.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
+            .Single(r => r.GetProperty("id").GetString() == "5.26");
+        Assert.Equal(new Uri(Path.Combine(docs, "audit.md")).AbsoluteUri + "#cis-5.26", rule.GetProperty("helpUri").GetString());
     }
 
     [Fact]

@@ -102,6 +102,24 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         Assert.Contains(results, r => r.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()
             == DemoAttacker.ShellPath.TrimStart('/'));
 
+        // Fit for code scanning: the SARIF Multitool finds no error under GitHub's rules; with the docs' address
+        // configured, every rule links to its own anchor (a container rule to the audit's page).
+        var sarifFile = Path.Combine(workDir, "findings.sarif");
+        await File.WriteAllTextAsync(sarifFile, sarif.StdOut);
+        await SarifValidator.AssertNoErrorsAsync(sarifFile);
+        var linked = await ProcessRunner.DockerIRAsync(["findings", bundle, "--format", "sarif"], env: new Dictionary<string, string?> { ["DOCKERIR_DOCS_URL"] = "https://docs.example.org/dockerir" });
+        CliAssert.Success(linked);
+        var linkedDriver = JsonDocument.Parse(linked.StdOut).RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver");
+        Assert.Equal("https://docs.example.org/dockerir/triage.md", linkedDriver.GetProperty("informationUri").GetString());
+        Assert.All(linkedDriver.GetProperty("rules").EnumerateArray(), r =>
+        {
+            var id = r.GetProperty("id").GetString()!;
+            Assert.Equal(id.StartsWith("container.", StringComparison.Ordinal)
+                    ? $"https://docs.example.org/dockerir/audit.md#cis-{id["container.".Length..]}"
+                    : $"https://docs.example.org/dockerir/triage.md#rule-{id}",
+                r.GetProperty("helpUri").GetString());
+        });
+
         var failing = await ProcessRunner.DockerIRAsync(["findings", bundle, "--fail-on", "high", "--format", "jsonl"]);
         Assert.Equal((int)ExitCode.AuditFailed, failing.ExitCode);
         Assert.Equal(jsonl.StdOut, failing.StdOut);

@@ -29,16 +29,16 @@ public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IRe
     /// </summary>
     public byte[] ToSarif()
     {
-        using var sarif = new SarifLog($"DockerIR container audit ({ContainerAudit.Benchmark})", ToolVersion, "https://www.cisecurity.org/benchmark/docker");
+        using var sarif = new SarifLog($"DockerIR container audit ({ContainerAudit.Benchmark})", ToolVersion, DocsLinks.For("audit.md") ?? "https://www.cisecurity.org/benchmark/docker");
         var w = sarif.Writer;
         foreach (var rule in ContainerAudit.Rules)
         {
-            sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity);
+            sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity, DocsLinks.For("audit.md", DocsLinks.AuditAnchor(rule.Id)));
             w.WriteStartObject("fullDescription");
             w.WriteString("text", $"{rule.Title}. Fix: {rule.Remediation}");
             w.WriteEndObject();
             w.WriteStartObject("help");
-            w.WriteString("text", $"Fix: {rule.Remediation}");
+            w.WriteString("text", $"Fix: {rule.Remediation}. See docs/audit.md#{DocsLinks.AuditAnchor(rule.Id)}.");
             w.WriteEndObject();
             w.WriteStartObject("properties");
             w.WriteString("severity", rule.Severity.ToString().ToLowerInvariant());

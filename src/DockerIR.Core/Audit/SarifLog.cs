@@ -34,12 +34,17 @@ public sealed class SarifLog : IDisposable
 
     public Utf8JsonWriter Writer { get; }
 
-    /// <summary>Starts one rule (id, name, short description, default level); the caller adds its fields and calls <see cref="EndObject"/>.</summary>
-    public void BeginRule(string id, string name, string shortDescription, Severity severity)
+    /// <summary>Starts one rule (id, name, short description, default level, the address of its docs when known); the caller adds its fields and calls <see cref="EndObject"/>.</summary>
+    public void BeginRule(string id, string name, string shortDescription, Severity severity, string? helpUri)
     {
         Writer.WriteStartObject();
         Writer.WriteString("id", id);
         Writer.WriteString("name", name);
+        if (helpUri is not null)
+        {
+            Writer.WriteString("helpUri", helpUri);
+        }
+
         Writer.WriteStartObject("shortDescription");
         Writer.WriteString("text", shortDescription);
         Writer.WriteEndObject();

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
+using DockerIR.Core.Triage.Rules;
 
 namespace DockerIR.Core.Triage;
 
@@ -67,17 +68,17 @@ public static class FindingsExport
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(rows);
-        using var sarif = new SarifLog("DockerIR triage of a compromised container's change set", report.ToolVersion, null);
+        using var sarif = new SarifLog("DockerIR triage of a compromised container's change set", report.ToolVersion, DocsLinks.For("triage.md"));
         var w = sarif.Writer;
         foreach (var rule in report.Rules)
         {
             sarif.BeginRule(rule.Id, string.Concat(rule.Id.Split('.', '-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])),
-                $"{rule.Family}: {rule.Id}", rule.Severity);
+                $"{rule.Family}: {rule.Id}", rule.Severity, HelpUri(rule.Id));
             w.WriteStartObject("fullDescription");
             w.WriteString("text", rule.Description);
             w.WriteEndObject();
             w.WriteStartObject("help");
-            w.WriteString("text", $"{rule.Description}. See docs/triage.md, family {rule.Family}.");
+            w.WriteString("text", $"{rule.Description}. See docs/{HelpPage(rule.Id)}.");
             w.WriteEndObject();
             w.WriteStartObject("properties");
             w.WriteString("security-severity", rule.Severity.SecuritySeverity());
@@ -127,5 +128,17 @@ public static class FindingsExport
         }
 
         return sarif.Finish();
+    }
+
+    /// <summary>The page and anchor that document a triage rule: a container rule is the audit's, documented in audit.md.</summary>
+    private static string HelpPage(string ruleId) =>
+        ruleId.StartsWith(ContainerRiskFamily.Family + ".", StringComparison.Ordinal)
+            ? "audit.md#" + DocsLinks.AuditAnchor(ruleId[(ContainerRiskFamily.Family.Length + 1)..])
+            : "triage.md#" + DocsLinks.TriageAnchor(ruleId);
+
+    private static string? HelpUri(string ruleId)
+    {
+        var page = HelpPage(ruleId).Split('#');
+        return DocsLinks.For(page[0], page[1]);
     }
 }
