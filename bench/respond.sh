@@ -80,7 +80,7 @@ measure() {
   poll "$port" "$polls" "$stop"; local poll_pid=$!
   sleep 0.5
   t0=$(date +%s%N)
-  DOCKERIR_CACHE_DIR="$WORK/cache-$scenario" "$DIR" respond "$name" --out "$WORK/cases-$scenario-$run" --yes --probe "http://127.0.0.1:$port/" -q >/dev/null
+  DOCKERIR_CACHE_DIR="$WORK/cache-$scenario" "$DIR" respond "$name" --out-dir "$WORK/cases-$scenario-$run" --yes --probe "http://127.0.0.1:$port/" -q >/dev/null
   local t1; t1=$(date +%s%N)
   sleep 1
   touch "$stop"; wait "$poll_pid"; kill "$events_pid" 2>/dev/null || true; wait "$events_pid" 2>/dev/null || true

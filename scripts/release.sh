@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Writes the release archive: OUT/dockerir-VERSION-linux-x64.tar.gz (the Native AOT executable, the README, the
 # docs and the playbooks) and OUT/SHA256SUMS over it (`sha256sum -c SHA256SUMS` checks it). OUT defaults to
-# artifacts/release. Usage: scripts/release.sh [--out DIR]
+# artifacts/release. Usage: scripts/release.sh [--out-dir DIR] (--out is the old spelling)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=artifacts/release
 while [ $# -gt 0 ]; do
   case "$1" in
-    --out) [ $# -ge 2 ] || { echo "release.sh: --out needs a directory" >&2; exit 1; }; out=$2; shift 2;;
-    *) echo "release.sh: unknown option $1 (usage: scripts/release.sh [--out DIR])" >&2; exit 1;;
+    --out-dir|--out) [ $# -ge 2 ] || { echo "release.sh: $1 needs a directory" >&2; exit 1; }; out=$2; shift 2;;
+    *) echo "release.sh: unknown option $1 (usage: scripts/release.sh [--out-dir DIR])" >&2; exit 1;;
   esac
 done
 # shellcheck source=aot.sh

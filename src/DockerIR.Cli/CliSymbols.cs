@@ -9,14 +9,26 @@ internal static class CliSymbols
 
     public static Option<bool> Json(string description = "Print the result as JSON") => new("--json") { Description = description };
 
-    /// <summary>Parses an enum option with the parser playbooks use for the same option (<see cref="Core.OptionValues.Choice{T}"/>).</summary>
-    public static T Choice<T>(System.CommandLine.Parsing.ArgumentResult result, string name, T[] values)
-        where T : struct, Enum =>
-        Parse(result, name, t => Core.OptionValues.Choice(t, values), Core.OptionValues.ChoiceExpected(values), default(T));
+    /// <summary>
+    /// An enum option read with the parser playbooks use (<see cref="Core.OptionValues.Choice{T}"/>), shown as its
+    /// lower-case values (<c>auto|layer|archive</c>, <c>[default: auto]</c>). Its default is the enum's zero value, so
+    /// the help never shows the C# spelling of the default.
+    /// </summary>
+    public static Option<T> Enum<T>(string name, string description, T[] values)
+        where T : struct, Enum => new(name)
+    {
+        Description = $"{description} [default: {default(T).ToString().ToLowerInvariant()}]",
+        HelpName = string.Join('|', values.Select(v => v.ToString().ToLowerInvariant())),
+        CustomParser = r => Parse(r, name, t => Core.OptionValues.Choice(t, values), Core.OptionValues.ChoiceExpected(values), default(T)),
+    };
 
     /// <summary>A whole-number option read with the parser playbooks use (<see cref="Core.OptionValues.Number"/>).</summary>
-    public static Option<int> Number(string name, string description, int defaultValue, int min, int max) =>
-        Shared(name, description, defaultValue, t => Core.OptionValues.Number(t, min, max) is { } n ? (int)n : null, Core.OptionValues.NumberExpected(min, max));
+    public static Option<int> Number(string name, string description, int defaultValue, int min, int max, string helpName = "N")
+    {
+        var option = Shared(name, description, defaultValue, t => Core.OptionValues.Number(t, min, max) is { } n ? (int)n : null, Core.OptionValues.NumberExpected(min, max));
+        option.HelpName = helpName;
+        return option;
+    }
 
     /// <summary>--unverified, as the views (findings, timeline, report) take it.</summary>
     public static Option<bool> Unverified() => new("--unverified")
@@ -54,7 +66,7 @@ internal static class CliSymbols
     }
 
     /// <summary>--memory and --memory-max, as snapshot and respond take them.</summary>
-    public static (Option<string?> Memory, Option<long> MemoryMax) Memory() =>
+    public static (Option<string?> Memory, Option<ByteSize> MemoryMax) Memory() =>
     (
         new Option<string?>("--memory")
         {
@@ -65,9 +77,21 @@ internal static class CliSymbols
             Core.Snapshot.MemorySelection.DefaultCap)
     );
 
-    /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024).</summary>
-    public static Option<long> Size(string name, string description, long defaultValue) =>
-        Shared(name, description, defaultValue, Core.OptionValues.Size, Core.OptionValues.SizeExpected);
+    /// <summary>A byte-size option read with the parser playbooks use: plain bytes or a K/M/G/T suffix (powers of 1024), its default shown the same way.</summary>
+    public static Option<ByteSize> Size(string name, string description, long defaultValue)
+    {
+        var option = Shared(name, description, new ByteSize(defaultValue), t => Core.OptionValues.Size(t) is { } n ? new ByteSize(n) : null, Core.OptionValues.SizeExpected);
+        option.HelpName = "SIZE";
+        return option;
+    }
+
+    /// <summary>
+    /// --out-dir DIR, the directory a verb writes its cases into, with the spelling earlier releases had (--out)
+    /// still read but hidden from the help for one release.
+    /// </summary>
+    public static OutDirOption OutDir(string description) => new(
+        new Option<string?>("--out-dir") { Description = description, HelpName = "DIR" },
+        new Option<string?>("--out") { Description = "Old spelling of --out-dir", Hidden = true });
 
     /// <summary>An option whose text goes through one of <see cref="Core.OptionValues"/>' parsers, refused as playbooks refuse it.</summary>
     private static Option<T> Shared<T>(string name, string description, T defaultValue, Func<string?, T?> parse, string expected)
@@ -92,5 +116,41 @@ internal static class CliSymbols
 
     private static string? Single(System.CommandLine.Parsing.ArgumentResult result) => result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
 
-    public static Option<string?> CaseDir(string description) => new("--case-dir") { Description = description };
+    public static Option<string?> CaseDir(string description) => new("--case-dir") { Description = description, HelpName = "DIR" };
+}
+
+/// <summary>A byte size on the command line: shown as <see cref="Core.OptionValues.SizeText"/> writes it (2G), used as its bytes.</summary>
+internal readonly record struct ByteSize(long Bytes)
+{
+    public override string ToString() => Core.OptionValues.SizeText(Bytes);
+
+    public static implicit operator long(ByteSize size) => size.Bytes;
+}
+
+/// <summary>--out-dir and its hidden old spelling --out; at most one of them may be given.</summary>
+internal sealed record OutDirOption(Option<string?> Current, Option<string?> Old)
+{
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Add(Current);
+        command.Add(Old);
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(Current) is not null && r.GetResult(Old) is not null)
+            {
+                r.AddError("give --out-dir once (--out is its old spelling)");
+            }
+        });
+    }
+
+    public string? Get(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(Current) ?? parse.GetValue(Old);
+    }
+
+    /// <summary>Whether either spelling was given (for validators that refuse it in some combination).</summary>
+    public bool Given(System.CommandLine.Parsing.CommandResult result) =>
+        result.GetResult(Current) is not null || result.GetResult(Old) is not null;
 }

@@ -91,6 +91,7 @@ public static class Program
         root.Add(RespondCommand.Create(engineFactory));
         root.Add(PlaybookCommand.Create(engineFactory));
         root.Add(DemoCommand.Create(engineFactory));
+        HelpExamples.Install(root);
         return root;
     }
 }

@@ -35,6 +35,20 @@ public static class OptionValues
             ? n * multiplier : null;
     }
 
+    /// <summary>A byte count as <see cref="Size"/> reads it back, in the largest unit that divides it exactly (2G, 512M, 1000).</summary>
+    public static string SizeText(long bytes)
+    {
+        foreach (var (suffix, unit) in new[] { ('T', 1L << 40), ('G', 1L << 30), ('M', 1L << 20), ('K', 1L << 10) })
+        {
+            if (bytes >= unit && bytes % unit == 0)
+            {
+                return (bytes / unit).ToString(CultureInfo.InvariantCulture) + suffix;
+            }
+        }
+
+        return bytes.ToString(CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A whole number (digits only) from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static long? Number(string? text, long min, long max) =>
         long.TryParse((text ?? "").Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : null;

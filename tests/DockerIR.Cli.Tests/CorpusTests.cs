@@ -23,7 +23,7 @@ public sealed class CorpusTests(ServerCorpus corpus, ITestOutputHelper output) :
     {
         output.WriteLine($"corpus: {corpus.Timings}");
         var before = await InspectComparison.InspectAsync(name);
-        string[] args = ["respond", name, "--out", Path.Combine(workDir, name), "--yes", "--probe", probe, "--probe-timeout", "60", "--json"];
+        string[] args = ["respond", name, "--out-dir", Path.Combine(workDir, name), "--yes", "--probe", probe, "--probe-timeout", "60", "--json"];
         var result = await ProcessRunner.DockerIRAsync(expect is null ? args : [.. args, "--probe-expect", expect], timeout: TimeSpan.FromMinutes(8));
         output.WriteLine(result.StdErr);
         CliAssert.Success(result);

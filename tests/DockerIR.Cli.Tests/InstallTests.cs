@@ -64,7 +64,7 @@ public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<Busybox
     public async Task Release_WritesAnArchiveThatSha256sumChecks_HoldingTheBinaryAndTheDocs()
     {
         var outDir = Path.Combine(workDir, "release");
-        var release = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "release.sh"), "--out", outDir], timeout: Build);
+        var release = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "release.sh"), "--out-dir", outDir], timeout: Build);
         Assert.True(release.ExitCode == 0, release.StdErr);
 
         var check = await ProcessRunner.RunAsync("sha256sum", ["-c", "SHA256SUMS"], workingDirectory: outDir);

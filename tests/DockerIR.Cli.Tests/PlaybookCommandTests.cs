@@ -77,7 +77,7 @@ public sealed class PlaybookCommandTests(DemoAppFixture demo) : IClassFixture<De
         }
 
         var runDir = Path.Combine(workDir, "fleet");
-        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", Shipped("fleet-snapshot.yaml"), "--var", $"selector=dockerir.test.fleet={fleet}", "--out", runDir, "--json"]);
+        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", Shipped("fleet-snapshot.yaml"), "--var", $"selector=dockerir.test.fleet={fleet}", "--out-dir", runDir, "--json"]);
 
         CliAssert.Success(result);
         var cases = JsonDocument.Parse(result.StdOut).RootElement.GetProperty("cases").EnumerateArray().ToList();
@@ -104,7 +104,7 @@ public sealed class PlaybookCommandTests(DemoAppFixture demo) : IClassFixture<De
         var app = await demo.StartBreachedAsync("pb-run");
 
         var result = await ProcessRunner.DockerIRAsync(["playbook", "run", Shipped("web-rce-recovery.yaml"), "--var", $"target={app.ContainerName}",
-            "--var", $"url={app.BaseAddress}", "--out", Path.Combine(workDir, "run"), "--yes", "--json"]);
+            "--var", $"url={app.BaseAddress}", "--out-dir", Path.Combine(workDir, "run"), "--yes", "--json"]);
 
         CliAssert.Success(result);
         var c = Assert.Single(JsonDocument.Parse(result.StdOut).RootElement.GetProperty("cases").EnumerateArray());
@@ -120,7 +120,7 @@ public sealed class PlaybookCommandTests(DemoAppFixture demo) : IClassFixture<De
     {
         var app = await demo.StartBreachedAsync("pb-quar");
 
-        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", Shipped("quarantine.yaml"), "--var", $"target={app.ContainerName}", "--out", Path.Combine(workDir, "quar")]);
+        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", Shipped("quarantine.yaml"), "--var", $"target={app.ContainerName}", "--out-dir", Path.Combine(workDir, "quar")]);
 
         CliAssert.Success(result);
         var state = await demo.Engine.InspectContainerAsync(app.ContainerId, CancellationToken.None);

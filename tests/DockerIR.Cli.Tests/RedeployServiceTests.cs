@@ -95,7 +95,7 @@ public sealed class RedeployServiceTests(DemoAppFixture demo) : IClassFixture<De
         Assert.Equal([oldTask], await ServiceContainersAsync(all: true));
         Assert.False(Directory.Exists(Path.Combine(workDir, "cases")));
 
-        var result = await ProcessRunner.DockerIRAsync(["redeploy", "--service", serviceName, "--yes", "--json", "--out", "svc-cases"], workingDirectory: workDir);
+        var result = await ProcessRunner.DockerIRAsync(["redeploy", "--service", serviceName, "--yes", "--json", "--out-dir", "svc-cases"], workingDirectory: workDir);
 
         CliAssert.Success(result);
         var outcome = JsonDocument.Parse(result.StdOut).RootElement;

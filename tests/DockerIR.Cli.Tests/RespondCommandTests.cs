@@ -34,7 +34,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         }
 
         var outDir = Path.Combine(workDir, "out");
-        var killedIn = await KillDuringExtractionAsync(["respond", name, "--out", outDir, "--yes"], outDir);
+        var killedIn = await KillDuringExtractionAsync(["respond", name, "--out-dir", outDir, "--yes"], outDir);
         var caseDir = Directory.GetDirectories(outDir).Single();
         var caseId = Path.GetFileName(caseDir);
 
@@ -64,7 +64,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         var app = await demo.StartBreachedAsync("clef");
         var outDir = Path.Combine(workDir, "clef");
 
-        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out", outDir, "--yes", "--log-json"]);
+        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out-dir", outDir, "--yes", "--log-json"]);
 
         CliAssert.Success(result);
         var stderr = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -89,7 +89,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         var app = await demo.StartAsync("noyes");
         var outDir = Path.Combine(workDir, "noyes");
 
-        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out", outDir]);
+        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out-dir", outDir]);
 
         var line = CliAssert.OneLineError(result, ExitCode.Refused);
         Assert.Contains("--yes", line, StringComparison.Ordinal);
@@ -103,7 +103,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         var app = await demo.StartBreachedAsync("evidence");
         var outDir = Path.Combine(workDir, "evidence");
 
-        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out", outDir, "--no-redeploy", "--json"]);
+        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out-dir", outDir, "--no-redeploy", "--json"]);
 
         CliAssert.Success(result);
         var summary = JsonDocument.Parse(result.StdOut).RootElement;

@@ -235,11 +235,11 @@ public sealed class VolatileCaptureTests(BusyboxFixture busybox) : IClassFixture
         var id = await StartAsync("respond-memory", "exec sleep 3605");
         await WaitForProcessAsync(id, "sleep 3605");
 
-        var bad = await ProcessRunner.DockerIRAsync(["respond", id, "--no-redeploy", "--out", workDir, "--memory", "init"]);
+        var bad = await ProcessRunner.DockerIRAsync(["respond", id, "--no-redeploy", "--out-dir", workDir, "--memory", "init"]);
         CliAssert.OneLineError(bad, ExitCode.Usage);
         Assert.False((await busybox.Engine.InspectContainerAsync(id, CancellationToken.None)).State.Paused);
 
-        var result = await ProcessRunner.DockerIRAsync(["respond", id, "--no-redeploy", "--out", workDir, "--memory", "all", "--json"]);
+        var result = await ProcessRunner.DockerIRAsync(["respond", id, "--no-redeploy", "--out-dir", workDir, "--memory", "all", "--json"]);
 
         CliAssert.Success(result);
         var caseDir = JsonDocument.Parse(result.StdOut).RootElement.GetProperty("caseDir").GetString()!;

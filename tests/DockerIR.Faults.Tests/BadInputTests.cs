@@ -128,7 +128,7 @@ public sealed class BadInputTests(DemoAppFixture demo, ITestOutputHelper output)
     {
         var app = await demo.StartBreachedAsync("trunc");
         var outDir = Path.Combine(work, "trunc");
-        FaultKit.Success(await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out", outDir, "--no-redeploy"]), "respond");
+        FaultKit.Success(await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out-dir", outDir, "--no-redeploy"]), "respond");
         var bundle = Directory.GetFiles(outDir, "*.tar.gz").Single();
         await using (var stream = new FileStream(bundle, FileMode.Open, FileAccess.Write))
         {
@@ -164,7 +164,7 @@ public sealed class BadInputTests(DemoAppFixture demo, ITestOutputHelper output)
         var file = Path.Combine(work, "missing-target.yaml");
         await File.WriteAllTextAsync(file, "targets:\n  containers: [dockerir-no-such-container-4711]\nsteps:\n  - step: snapshot\n");
 
-        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", file, "--out", Path.Combine(work, "missing")]);
+        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", file, "--out-dir", Path.Combine(work, "missing")]);
 
         var line = FaultKit.OneLineFailure(result, 3);
         Assert.Contains("dockerir-no-such-container-4711", line, StringComparison.Ordinal);

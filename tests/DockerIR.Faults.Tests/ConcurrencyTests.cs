@@ -48,7 +48,7 @@ public sealed class ConcurrencyTests(DemoAppFixture demo, ITestOutputHelper outp
               - step: redeploy
             """);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", playbook, "--var", $"selector=dockerir.test.fleet={fleet}", "--out", Path.Combine(work, "out"), "--yes", "--json"],
+        var result = await ProcessRunner.DockerIRAsync(["playbook", "run", playbook, "--var", $"selector=dockerir.test.fleet={fleet}", "--out-dir", Path.Combine(work, "out"), "--yes", "--json"],
             timeout: TimeSpan.FromMinutes(5));
 
         FaultKit.Success(result, "playbook run");

@@ -124,7 +124,7 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
             {
                 var app = await demo.StartBreachedAsync(stem + "-ref");
                 var outDir = Path.Combine(work, stem + "-ref");
-                FaultKit.Success(await FaultKit.RunAsync(["respond", app.ContainerName, "--out", outDir, "--no-redeploy"], fault: null), "the reference respond");
+                FaultKit.Success(await FaultKit.RunAsync(["respond", app.ContainerName, "--out-dir", outDir, "--no-redeploy"], fault: null), "the reference respond");
                 reference = FaultKit.ManifestKey(Assert.Single(FaultKit.Cases(outDir)));
             }
 
@@ -140,7 +140,7 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
     private static List<string>? reference;
 
     internal static string[] Respond(BreachedApp app, string outDir) =>
-        ["respond", app.ContainerName, "--out", outDir, "--probe", app.BaseAddress.ToString(), "--yes"];
+        ["respond", app.ContainerName, "--out-dir", outDir, "--probe", app.BaseAddress.ToString(), "--yes"];
 
     public void Dispose() => Directory.Delete(work, recursive: true);
 }

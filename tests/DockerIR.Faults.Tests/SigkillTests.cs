@@ -105,7 +105,7 @@ public sealed class SigkillTests(DemoAppFixture demo, ITestOutputHelper output) 
     }
 
     private static string[] Respond(BreachedApp app, string outDir) =>
-        ["respond", app.ContainerName, "--out", outDir, "--probe", app.BaseAddress.ToString(), "--yes"];
+        ["respond", app.ContainerName, "--out-dir", outDir, "--probe", app.BaseAddress.ToString(), "--yes"];
 
     public void Dispose() => Directory.Delete(work, recursive: true);
 }

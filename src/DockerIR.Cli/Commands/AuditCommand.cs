@@ -13,9 +13,9 @@ internal static class AuditCommand
     {
         var containers = new Argument<string[]>("CONTAINER") { Description = "Containers to audit (names, ids or unambiguous id prefixes)", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "Audit every container, running or not" };
-        var labels = new Option<string[]>("--label") { Description = "Audit the containers carrying this label, KEY or KEY=VALUE (repeatable; all must match)" };
+        var labels = new Option<string[]>("--label") { HelpName = "KEY[=VALUE]", Description = "Audit the containers carrying this label, KEY or KEY=VALUE (repeatable; all must match)" };
         var json = CliSymbols.Json("Print the report as JSON");
-        var sarif = new Option<string?>("--sarif") { Description = "Also write the report as SARIF 2.1.0 to this file" };
+        var sarif = new Option<string?>("--sarif") { HelpName = "FILE", Description = "Also write the report as SARIF 2.1.0 to this file" };
         var failOn = new Option<string?>("--fail-on") { Description = "Exit 10 when a finding is at or above this severity: low, medium or high" };
         failOn.AcceptOnlyFromAmong("low", "medium", "high");
         var command = new Command("audit", "Check containers' configuration against the CIS Docker Benchmark's runtime concerns (privileged, capabilities, mounts, namespaces, limits, read-only, ...)")

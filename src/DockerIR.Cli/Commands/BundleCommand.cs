@@ -12,7 +12,7 @@ internal static class BundleCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var caseDir = new Argument<string>("CASE_DIR") { Description = "The case directory to seal" };
-        var output = new Option<string?>("--output", "-o") { Description = "The bundle to write (default CASE_DIR.tar.gz, beside the case)" };
+        var output = new Option<string?>("--output", "-o") { HelpName = "FILE", Description = "The bundle to write (default CASE_DIR.tar.gz, beside the case)" };
         var sign = CliSymbols.Sign();
         var json = CliSymbols.Json();
         var command = new Command("bundle", "Seal a case: SHA256SUMS over every file, one .tar.gz of the case and FILE.sha256 beside it (and FILE.sig with --sign)")

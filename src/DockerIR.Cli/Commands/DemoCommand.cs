@@ -22,6 +22,7 @@ internal static class DemoCommand
         var name = new Option<string>("--name")
         {
             Description = "Name of the demo container (its image is tagged with it too)",
+            HelpName = "NAME",
             DefaultValueFactory = _ => ContainerName,
         };
         name.Validators.Add(r =>
@@ -35,6 +36,7 @@ internal static class DemoCommand
         var labels = new Option<string[]>("--label")
         {
             Description = "Extra KEY=VALUE label on everything the demo creates (repeatable)",
+            HelpName = "KEY=VALUE",
             AllowMultipleArgumentsPerToken = false,
         };
         labels.Validators.Add(r =>

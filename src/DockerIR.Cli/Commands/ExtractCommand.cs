@@ -15,12 +15,7 @@ internal static class ExtractCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var caseDir = new Argument<string>("CASE_DIR") { Description = "The case directory 'dockerir snapshot' wrote" };
-        var source = new Option<SourceChoice>("--source")
-        {
-            Description = "Where to read entries: auto (the layer on disk when the engine is local, else the archive endpoint), layer, archive",
-            DefaultValueFactory = _ => SourceChoice.Auto,
-            CustomParser = r => CliSymbols.Choice(r, "--source", StepSpec.Sources),
-        };
+        var source = CliSymbols.Enum("--source", "Where to read entries: auto (the layer on disk when the engine is local, else the archive endpoint), layer, archive", StepSpec.Sources);
         var maxFile = CliSymbols.Size("--max-file-size", "Largest file stored (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxFileSize);
         var maxTotal = CliSymbols.Size("--max-total-size", "Most content bytes stored in all (bytes, or with K/M/G suffix)", ExtractionLimits.Default.MaxTotalSize);
         var maxEntries = CliSymbols.Number("--max-entries", "Most tar members stored", ExtractionLimits.Default.MaxEntries, 1, int.MaxValue);

@@ -24,7 +24,7 @@ internal static class PlaybookCommand
 
     private static Option<string[]> VarOption()
     {
-        var option = new Option<string[]>("--var") { Description = "Set a playbook variable: KEY=VALUE (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var option = new Option<string[]>("--var") { HelpName = "KEY=VALUE", Description = "Set a playbook variable: KEY=VALUE (repeatable)", AllowMultipleArgumentsPerToken = false };
         option.Validators.Add(r =>
         {
             foreach (var v in r.GetValueOrDefault<string[]>() ?? [])
@@ -68,10 +68,11 @@ internal static class PlaybookCommand
         var file = FileArgument();
         var vars = VarOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the resolved plan for every target and change nothing" };
-        var outDir = new Option<string?>("--out") { Description = "The run directory (default ./cases/playbook-<name>-<time>); one case per target inside" };
+        var outDir = CliSymbols.OutDir("The run directory (default ./cases/playbook-<name>-<time>); one case per target inside");
         var yes = new Option<bool>("--yes", "-y") { Description = "Allow the playbook's kills without asking (required without a terminal)" };
         var json = CliSymbols.Json();
-        var command = new Command("run", "Run a playbook: each target's steps as a journaled, resumable case") { file, vars, dryRun, outDir, yes, json };
+        var command = new Command("run", "Run a playbook: each target's steps as a journaled, resumable case") { file, vars, dryRun, yes, json };
+        outDir.AddTo(command);
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
             var playbook = PlaybookLoader.Load(parse.GetRequiredValue(file), Vars(parse, vars));
@@ -105,7 +106,7 @@ internal static class PlaybookCommand
                 Confirm.KillOrRefuse(ctx, parse.GetValue(yes), $"run playbook {playbook.Name}, which kills its targets and relaunches them read-only");
             }
 
-            var runDir = parse.GetValue(outDir) ?? Path.Combine(CaseLocator.DefaultRoot, $"playbook-{playbook.Name}-{CaseDirectory.NewCaseId(ctx.Clock)}");
+            var runDir = outDir.Get(parse) ?? Path.Combine(CaseLocator.DefaultRoot, $"playbook-{playbook.Name}-{CaseDirectory.NewCaseId(ctx.Clock)}");
             var result = await ctx.WithStatusAsync($"Playbook {playbook.Name}", progress => runner.RunAsync(playbook, runDir, progress, ct), parse.GetValue(json));
             return await ReportAsync(ctx, result, parse.GetValue(json));
         });

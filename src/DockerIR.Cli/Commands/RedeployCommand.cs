@@ -13,8 +13,8 @@ internal static class RedeployCommand
     {
         var container = CliSymbols.Container();
         container.Arity = ArgumentArity.ZeroOrOne;
-        var service = new Option<string?>("--service") { Description = "Relaunch a Swarm service read-only instead: snapshot its running tasks on this node, then update its spec" };
-        var outDir = new Option<string?>("--out") { Description = "Where the cases of --service's tasks go (default ./cases)" };
+        var service = new Option<string?>("--service") { HelpName = "NAME", Description = "Relaunch a Swarm service read-only instead: snapshot its running tasks on this node, then update its spec" };
+        var outDir = CliSymbols.OutDir("Where the cases of --service's tasks go (default ./cases)");
         var caseDir = CliSymbols.CaseDir("The case holding the suspect's committed snapshot (default: the latest under ./cases)");
         var options = new RedeploySymbols();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and change nothing" };
@@ -22,8 +22,9 @@ internal static class RedeployCommand
         var json = CliSymbols.Json("Print the plan (and with execution, the outcome) as JSON");
         var command = new Command("redeploy", "Kill the suspect (kept, renamed) and relaunch its ORIGINAL image read-only, hardened, and probed")
         {
-            container, service, caseDir, outDir, dryRun, noEvidence, json,
+            container, service, caseDir, dryRun, noEvidence, json,
         };
+        outDir.AddTo(command);
         command.Validators.Add(r =>
         {
             var hasContainer = r.GetValue(container) is not null;
@@ -34,11 +35,11 @@ internal static class RedeployCommand
             }
             else if (hasService && r.GetValue(caseDir) is not null)
             {
-                r.AddError("--case-dir names one container's case; with --service, each task gets its own case under --out");
+                r.AddError("--case-dir names one container's case; with --service, each task gets its own case under --out-dir");
             }
-            else if (hasContainer && r.GetValue(outDir) is not null)
+            else if (hasContainer && outDir.Given(r))
             {
-                r.AddError("--out is for --service; a container's case is found under ./cases or named with --case-dir");
+                r.AddError("--out-dir is for --service; a container's case is found under ./cases or named with --case-dir");
             }
         });
         options.AddTo(command);
@@ -48,7 +49,7 @@ internal static class RedeployCommand
             {
                 var serviceRequest = new ServiceRedeployRequest(serviceName)
                 {
-                    CasesRoot = parse.GetValue(outDir) ?? Core.Case.CaseLocator.DefaultRoot,
+                    CasesRoot = outDir.Get(parse) ?? Core.Case.CaseLocator.DefaultRoot,
                     NoEvidence = parse.GetValue(noEvidence),
                     Options = options.Read(parse),
                 };
@@ -156,18 +157,14 @@ internal static class RedeployCommand
 /// <summary>The redeploy options that `redeploy` and `respond` share.</summary>
 internal sealed class RedeploySymbols
 {
-    private readonly Option<HardeningProfile> profile = new("--profile")
-    {
-        Description = "Hardening profile: baseline (default) or strict (drop all capabilities but those needed; the image's non-root user)",
-        DefaultValueFactory = _ => HardeningProfile.Baseline,
-        CustomParser = r => CliSymbols.Choice(r, "--profile", StepSpec.Profiles),
-    };
+    private readonly Option<HardeningProfile> profile = CliSymbols.Enum("--profile",
+        "Hardening profile: baseline, or strict (drop all capabilities but those needed; the image's non-root user)", StepSpec.Profiles);
 
-    private readonly Option<string[]> tmpfs = new("--tmpfs") { Description = "An extra tmpfs path for the replacement (repeatable); never a web root", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<string?> probe = new("--probe") { Description = "Probe the replacement: an http(s) URL (2xx/3xx) or tcp:PORT / tcp:HOST:PORT" };
-    private readonly Option<string?> probeExpect = new("--probe-expect") { Description = "What the HTTP probe's answer must show: a status code (e.g. 200) or a text its body contains (a page that touches the database)" };
+    private readonly Option<string[]> tmpfs = new("--tmpfs") { HelpName = "PATH", Description = "An extra tmpfs path for the replacement (repeatable); never a web root", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string?> probe = new("--probe") { HelpName = "URL|tcp:PORT", Description = "Probe the replacement: an http(s) URL (2xx/3xx) or tcp:PORT / tcp:HOST:PORT" };
+    private readonly Option<string?> probeExpect = new("--probe-expect") { HelpName = "STATUS|TEXT", Description = "What the HTTP probe's answer must show: a status code (e.g. 200) or a text its body contains (a page that touches the database)" };
     private readonly Option<bool> force = new("--force") { Description = "Kill the suspect even when the replacement fails its preflight (the site stays down until it is fixed)" };
-    private readonly Option<int> probeTimeout = CliSymbols.Number("--probe-timeout", "Seconds the probe may take (1-600)", 30, 1, 600);
+    private readonly Option<int> probeTimeout = CliSymbols.Number("--probe-timeout", "Seconds the probe may take (1-600)", 30, 1, 600, "SECONDS");
     private readonly Option<bool> yes = new("--yes", "-y") { Description = "Kill without asking (required without a terminal)" };
 
     public void AddTo(Command command)

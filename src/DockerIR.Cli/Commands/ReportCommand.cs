@@ -12,13 +12,22 @@ internal static class ReportCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var target = new Argument<string>("CASE_DIR_OR_BUNDLE") { Description = "A case directory or a bundle" };
-        var html = new Option<bool>("--html") { Description = "A self-contained HTML page instead of Markdown" };
-        var output = new Option<string?>("--output", "-o") { Description = "Write to this file (atomically) instead of stdout" };
+        var format = new Option<string>("--format") { Description = "md (Markdown) or html (one self-contained page)", DefaultValueFactory = _ => "md" };
+        format.AcceptOnlyFromAmong("md", "html");
+        var html = new Option<bool>("--html") { Description = "Old spelling of --format html", Hidden = true };
+        var output = new Option<string?>("--output", "-o") { HelpName = "FILE", Description = "Write to this file (atomically) instead of stdout" };
         var unverified = CliSymbols.Unverified();
         var command = new Command("report", "Print a case's report from its records (checked against its hashes first): container, timeline, findings, audit, evidence hashes, containment and redeploy")
         {
-            target, html, output, unverified,
+            target, format, html, output, unverified,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(html) is not null && r.GetResult(format) is not null && r.GetValue(format) != "html")
+            {
+                r.AddError("--html (the old spelling of --format html) contradicts --format md");
+            }
+        });
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
             var (title, document) = await CaseReport.OfAsync(CliSymbols.ViewContent(parse, target, unverified, ctx), ctx.Clock.GetUtcNow(), ct);
@@ -27,7 +36,7 @@ internal static class ReportCommand
                 title = "UNVERIFIED (not checked against the case's hashes): " + title;
             }
 
-            var text = parse.GetValue(html) ? document.ToHtml(title) : document.ToMarkdown();
+            var text = parse.GetValue(html) || parse.GetValue(format) == "html" ? document.ToHtml(title) : document.ToMarkdown();
             if (parse.GetValue(output) is { } path)
             {
                 await CliFiles.WriteAtomicAsync(path, System.Text.Encoding.UTF8.GetBytes(text), ct);

@@ -14,8 +14,8 @@ internal static class RespondCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var container = new Argument<string?>("CONTAINER") { Description = "Container name, id or unambiguous id prefix", Arity = ArgumentArity.ZeroOrOne };
-        var outDir = new Option<string?>("--out") { Description = "Where the case directory goes (default ./cases); the case is OUT/<case-id>" };
-        var resume = new Option<string?>("--resume") { Description = "Continue an interrupted run in this case directory from its first step not completed" };
+        var outDir = CliSymbols.OutDir("Where the case directory goes (default ./cases); the case is DIR/<case-id>");
+        var resume = new Option<string?>("--resume") { HelpName = "CASE_DIR", Description = "Continue an interrupted run in this case directory from its first step not completed" };
         var noRedeploy = new Option<bool>("--no-redeploy") { Description = "Stop after the evidence: do not kill or relaunch" };
         var redeploy = new RedeploySymbols();
         var (memory, memoryMax) = CliSymbols.Memory();
@@ -23,8 +23,9 @@ internal static class RespondCommand
         var json = CliSymbols.Json("Print the summary as JSON");
         var command = new Command("respond", "The whole response in one go, service first: snapshot (frozen first) → redeploy read-only (after a preflight) → extract → bundle → verify, journaled and resumable")
         {
-            container, outDir, resume, noRedeploy, memory, memoryMax, sign, json,
+            container, resume, noRedeploy, memory, memoryMax, sign, json,
         };
+        outDir.AddTo(command);
         redeploy.AddTo(command);
         command.Validators.Add(r =>
         {
@@ -65,7 +66,7 @@ internal static class RespondCommand
                 }
 
                 result = await ctx.WithStatusAsync("Respond", progress =>
-                    runner.StartAsync(name, null, parse.GetValue(outDir) ?? CaseLocator.DefaultRoot, "respond", steps, progress, ct), asJson);
+                    runner.StartAsync(name, null, outDir.Get(parse) ?? CaseLocator.DefaultRoot, "respond", steps, progress, ct), asJson);
             }
 
             if (asJson)
