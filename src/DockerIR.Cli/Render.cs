@@ -95,22 +95,31 @@ internal static class Render
     };
 
     /// <summary>Triage findings: the file findings as a table, worst first, then the container-level risks.</summary>
-    public static void Findings(IAnsiConsole console, IReadOnlyList<Core.Triage.TriageFinding> findings)
+    /// <summary>The findings as a table; with a <paramref name="mark"/> (unverified), every row and the summary carry it.</summary>
+    public static void Findings(IAnsiConsole console, IReadOnlyList<Core.Triage.TriageFinding> findings, string? mark = null)
     {
+        var prefix = mark is null ? "" : $"[bold red]{Safe(mark)}[/] ";
         if (findings.Count == 0)
         {
-            console.MarkupLine("[green]triage: no findings[/]");
+            console.MarkupLine($"{prefix}[green]triage: no findings[/]");
             return;
         }
 
-        var table = new Table().Border(TableBorder.Simple).AddColumn("SEVERITY").AddColumn("RULE").AddColumn("PATH").AddColumn("MATCHED").AddColumn("WHY");
+        var table = new Table().Border(TableBorder.Simple);
+        if (mark is not null)
+        {
+            table.AddColumn("CHECKED");
+        }
+
+        table.AddColumn("SEVERITY").AddColumn("RULE").AddColumn("PATH").AddColumn("MATCHED").AddColumn("WHY");
         foreach (var f in findings.OrderByDescending(f => f.Severity))
         {
-            table.AddRow(Severity(f.Severity), Safe(f.Rule), f.Path is null ? "(container)" : Safe(f.Path), Safe(f.Excerpt), Safe(f.Why));
+            string[] cells = [Severity(f.Severity), Safe(f.Rule), f.Path is null ? "(container)" : Safe(f.Path), Safe(f.Excerpt), Safe(f.Why)];
+            table.AddRow(mark is null ? cells : [$"[bold red]{Safe(mark)}[/]", .. cells]);
         }
 
         console.Write(table);
-        console.MarkupLine($"triage: {Safe(Core.Triage.TriageScan.Summary(findings))}");
+        console.MarkupLine($"{prefix}triage: {Safe(Core.Triage.TriageScan.Summary(findings))}");
     }
 
     /// <summary>A service redeploy plan: the service, its tmpfs, and every change to its spec with the reason.</summary>

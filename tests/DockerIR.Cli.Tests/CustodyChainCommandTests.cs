@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Testing;
 
@@ -175,7 +176,39 @@ public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fi
         CliAssert.Success(shown);
         Assert.Contains("UNVERIFIED", shown.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("\"medium\"", shown.StdOut, StringComparison.Ordinal);
-        Assert.StartsWith("<!DOCTYPE", (await ProcessRunner.DockerIRAsync(["report", caseDir, "--unverified", "--html"])).StdOut.TrimStart(), StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("{\n  \"unverified\": true", shown.StdOut, StringComparison.Ordinal);
+
+        // Marked on every line and page, in every format, so no excerpt of it passes for checked evidence.
+        async Task<string[]> Lines(params string[] args)
+        {
+            var r = await ProcessRunner.DockerIRAsync(args, env: new Dictionary<string, string?> { ["COLUMNS"] = "240" });
+            CliAssert.Success(r);
+            Assert.Contains("UNVERIFIED", r.StdErr, StringComparison.Ordinal);
+            return r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        var table = await Lines("findings", caseDir, "--unverified");
+        Assert.All(table.Where(l => l.Contains("high", StringComparison.Ordinal) || l.StartsWith("triage:", StringComparison.Ordinal) || l.Contains("triage:", StringComparison.Ordinal)),
+            l => Assert.Contains("UNVERIFIED", l, StringComparison.Ordinal));
+        Assert.Contains(table, l => l.Contains("triage:", StringComparison.Ordinal));
+        Assert.All(await Lines("findings", caseDir, "--unverified", "--format", "jsonl"), l => Assert.True(JsonDocument.Parse(l).RootElement.GetProperty("unverified").GetBoolean()));
+        var csv = await Lines("findings", caseDir, "--unverified", "--format", "csv");
+        Assert.EndsWith(",unverified", csv[0], StringComparison.Ordinal);
+        Assert.All(csv[1..], l => Assert.EndsWith(",true", l, StringComparison.Ordinal));
+        var sarif = JsonDocument.Parse(string.Join('\n', await Lines("findings", caseDir, "--unverified", "--format", "sarif"))).RootElement.GetProperty("runs")[0].GetProperty("results");
+        Assert.All(sarif.EnumerateArray(), r => Assert.StartsWith("UNVERIFIED: ", r.GetProperty("message").GetProperty("text").GetString(), StringComparison.Ordinal));
+        Assert.All(await Lines("timeline", caseDir, "--unverified"), l => Assert.Contains("|[UNVERIFIED] ", l, StringComparison.Ordinal));
+        Assert.All(await Lines("timeline", caseDir, "--unverified", "--format", "jsonl"), l => Assert.True(JsonDocument.Parse(l).RootElement.GetProperty("unverified").GetBoolean()));
+        var markdown = await Lines("report", caseDir, "--unverified");
+        Assert.All(markdown.Where(l => l.StartsWith('#')), l => Assert.EndsWith("\\[UNVERIFIED\\]", l, StringComparison.Ordinal));
+        var html = string.Join('\n', await Lines("report", caseDir, "--unverified", "--format", "html"));
+        Assert.StartsWith("<!DOCTYPE", html.TrimStart(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("<div class=\"mark\">UNVERIFIED</div>", html, StringComparison.Ordinal);
+        Assert.Contains(".mark{position:fixed", html, StringComparison.Ordinal);
+
+        // Checked, nothing is marked.
+        var checkedRows = await ProcessRunner.DockerIRAsync(["findings", fixture.Bundle, "--format", "jsonl"]);
+        Assert.DoesNotContain("unverified", checkedRows.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,9 +41,17 @@ internal static class FindingsCommand
             var floor = Enum.Parse<Severity>(parse.GetValue(min)!, ignoreCase: true);
             report = report with { Findings = [.. report.Findings.Where(f => f.Severity >= floor)] };
             var chosen = parse.GetValue(json) ? "json" : parse.GetValue(format)!;
+            var marked = parse.GetValue(unverified);
             var rows = FindingsExport.Rows(report, records.Case, records.Manifest);
+            rows = marked ? FindingsExport.MarkUnverified(rows) : rows;
             switch (chosen)
             {
+                case "json" when marked:
+                    // findings.json as it is, with the mark at its top.
+                    var node = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(report, CoreJsonContext.Indented.TriageReport))!.AsObject();
+                    node.Insert(0, "unverified", true);
+                    await ctx.Out.WriteLineAsync(node.ToJsonString(CoreJsonContext.Indented.Options));
+                    break;
                 case "json":
                     await CliJson.WriteAsync(ctx.Out, report, CoreJsonContext.Indented.TriageReport);
                     break;
@@ -58,7 +66,7 @@ internal static class FindingsCommand
                     await ctx.Out.WriteLineAsync();
                     break;
                 default:
-                    Render.Findings(ctx.Ansi, report.Findings);
+                    Render.Findings(ctx.Ansi, report.Findings, marked ? CaseContent.UnverifiedMark : null);
                     break;
             }
 

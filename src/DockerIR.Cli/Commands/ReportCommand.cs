@@ -33,7 +33,8 @@ internal static class ReportCommand
             var (title, document) = await CaseReport.OfAsync(CliSymbols.ViewContent(parse, target, unverified, ctx), ctx.Clock.GetUtcNow(), ct);
             if (parse.GetValue(unverified))
             {
-                title = "UNVERIFIED (not checked against the case's hashes): " + title;
+                title = $"{CaseContent.UnverifiedMark} (not checked against the case's hashes): " + title;
+                document.Mark = CaseContent.UnverifiedMark;
             }
 
             var text = parse.GetValue(html) || parse.GetValue(format) == "html" ? document.ToHtml(title) : document.ToMarkdown();

@@ -22,11 +22,12 @@ internal static class TimelineCommand
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
             var events = await Timeline.OfAsync(CliSymbols.ViewContent(parse, target, unverified, ctx), ct);
+            var marked = parse.GetValue(unverified);
             await ctx.Out.WriteAsync(parse.GetValue(format) switch
             {
-                "csv" => Timeline.ToCsv(events),
-                "jsonl" => Timeline.ToJsonLines(events),
-                _ => Timeline.ToBody(events),
+                "csv" => Timeline.ToCsv(events, marked),
+                "jsonl" => Timeline.ToJsonLines(events, marked),
+                _ => Timeline.ToBody(events, marked),
             });
             await ctx.Out.FlushAsync(ct);
             return Verdict.Success;

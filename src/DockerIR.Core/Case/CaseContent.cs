@@ -24,6 +24,9 @@ public abstract class CaseContent
     /// </summary>
     public bool Verified { get; init; }
 
+    /// <summary>The mark every line and page of a view carries when it shows records it did not check (--unverified).</summary>
+    public const string UnverifiedMark = "UNVERIFIED";
+
     /// <summary>A case or bundle whose records are checked against its hashes as they are read (see <see cref="Verified"/>).</summary>
     public static CaseContent OpenVerified(string path, bool verified = true)
     {

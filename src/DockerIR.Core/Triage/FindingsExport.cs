@@ -24,6 +24,9 @@ public sealed record FindingRow(
     string Why)
 {
     /// <summary>A stable identity of the finding across runs (rule, path, excerpt): SARIF's partial fingerprint.</summary>
+    /// <summary>True on a finding shown without checking the case's hashes (--unverified); absent otherwise.</summary>
+    public bool? Unverified { get; init; }
+
     public string Fingerprint => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Rule}\n{Path}\n{Excerpt}")))[..32];
 }
 
@@ -40,20 +43,25 @@ public static class FindingsExport
             record?.Container.ImageReference, f.Rule, f.Family, f.Severity, f.Path, f.Path is null ? null : hashes.GetValueOrDefault(f.Path), f.Excerpt, f.Why)).ToList();
     }
 
+    /// <summary>Marks every row as shown without checking the case's hashes (--unverified).</summary>
+    public static IReadOnlyList<FindingRow> MarkUnverified(IEnumerable<FindingRow> rows) => [.. rows.Select(r => r with { Unverified = true })];
+
     public static string ToJsonLines(IEnumerable<FindingRow> rows) =>
         string.Concat(rows.Select(r => JsonSerializer.Serialize(r, CoreJsonContext.Compact.FindingRow) + "\n"));
 
-    public static string ToCsv(IEnumerable<FindingRow> rows)
+    /// <summary>CSV; rows marked unverified add an <c>unverified</c> column that says so on every line.</summary>
+    public static string ToCsv(IReadOnlyList<FindingRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var sb = new StringBuilder("case_id,time_utc,container_id,container_name,image,rule,family,severity,path,sha256,excerpt,why\n");
+        var marked = rows.Any(r => r.Unverified == true);
+        var sb = new StringBuilder("case_id,time_utc,container_id,container_name,image,rule,family,severity,path,sha256,excerpt,why" + (marked ? ",unverified" : "") + "\n");
         foreach (var r in rows)
         {
             sb.AppendJoin(',', new[]
             {
                 r.CaseId, r.TimeUtc.ToString("O", CultureInfo.InvariantCulture), r.ContainerId, r.ContainerName, r.Image, r.Rule, r.Family,
                 r.Severity.ToString().ToLowerInvariant(), r.Path is null ? null : SafeText.Escape(r.Path), r.Sha256, r.Excerpt, SafeText.Escape(r.Why),
-            }.Select(Timeline.Csv)).Append('\n');
+            }.Select(Timeline.Csv)).Append(marked ? (r.Unverified == true ? ",true" : ",false") : "").Append('\n');
         }
 
         return sb.ToString();
@@ -102,7 +110,7 @@ public static class FindingsExport
         });
         foreach (var r in rows)
         {
-            sarif.BeginResult(r.Rule, r.Severity, $"{r.ContainerName ?? r.ContainerId}: {r.Why} ({r.Excerpt})");
+            sarif.BeginResult(r.Rule, r.Severity, $"{(r.Unverified == true ? CaseContent.UnverifiedMark + ": " : "")}{r.ContainerName ?? r.ContainerId}: {r.Why} ({r.Excerpt})");
             w.WriteStartObject("physicalLocation");
             w.WriteStartObject("artifactLocation");
             // A container-level finding has no file: it is located at the container's root.
@@ -118,6 +126,11 @@ public static class FindingsExport
             w.WriteString("severity", r.Severity.ToString().ToLowerInvariant());
             w.WriteString("caseId", r.CaseId);
             w.WriteString("image", r.Image);
+            if (r.Unverified == true)
+            {
+                w.WriteBoolean("unverified", true);
+            }
+
             if (r.Sha256 is { } sha)
             {
                 w.WriteString("sha256", sha);

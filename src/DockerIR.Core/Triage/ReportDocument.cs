@@ -12,6 +12,11 @@ public sealed class ReportDocument
 {
     private readonly List<Block> blocks = [];
 
+    /// <summary>A mark on every heading, and on every printed page of the HTML (e.g. <see cref="Case.CaseContent.UnverifiedMark"/>); none when null.</summary>
+    public string? Mark { get; set; }
+
+    private string Marked(string heading) => Mark is null ? heading : $"{heading} [{Mark}]";
+
     private abstract record Block;
 
     private sealed record Heading(int Level, string Text) : Block;
@@ -47,7 +52,7 @@ public sealed class ReportDocument
             switch (block)
             {
                 case Heading h:
-                    sb.Append('#', h.Level).Append(' ').Append(Md(h.Text)).Append("\n\n");
+                    sb.Append('#', h.Level).Append(' ').Append(Md(Marked(h.Text))).Append("\n\n");
                     break;
                 case Paragraph p:
                     sb.Append(Md(p.Text)).Append("\n\n");
@@ -79,13 +84,20 @@ public sealed class ReportDocument
             .Append("th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;word-break:break-word}\n")
             .Append("th{background:#f0f0f0}tr.high td:first-child{background:#f8d0d0;font-weight:bold}\n")
             .Append("tr.medium td:first-child{background:#fbe8c0}tr.low td:first-child{background:#eef}\n")
+            .Append(".mark{position:fixed;top:0;left:0;right:0;background:#b00;color:#fff;font-weight:bold;text-align:center;padding:2px}\n")
             .Append("</style></head><body>\n");
+        if (Mark is not null)
+        {
+            // Fixed: on every screen, and repeated on every printed page.
+            sb.Append("<div class=\"mark\">").Append(Html(Mark)).Append("</div>\n");
+        }
+
         foreach (var block in blocks)
         {
             switch (block)
             {
                 case Heading h:
-                    sb.Append("<h").Append(h.Level).Append('>').Append(Html(h.Text)).Append("</h").Append(h.Level).Append(">\n");
+                    sb.Append("<h").Append(h.Level).Append('>').Append(Html(Marked(h.Text))).Append("</h").Append(h.Level).Append(">\n");
                     break;
                 case Paragraph p:
                     sb.Append("<p>").Append(Html(p.Text)).Append("</p>\n");

@@ -28,6 +28,9 @@ public sealed record TimelineEvent(
     /// <summary>The instant to the tick where the source has it (nanosecond mtimes, custody times), for ordering within a second.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public long Ticks { get; init; }
+
+    /// <summary>True on an event shown without checking the case's hashes (--unverified); absent otherwise.</summary>
+    public bool? Unverified { get; init; }
 }
 
 /// <summary>
@@ -136,10 +139,10 @@ public static class Timeline
     }
 
     /// <summary>Sleuth Kit bodyfile 3.x: MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime.</summary>
-    public static string ToBody(IEnumerable<TimelineEvent> events)
+    public static string ToBody(IEnumerable<TimelineEvent> events, bool unverified = false)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
-        WriteBody(text, events);
+        WriteBody(text, unverified ? events.Select(e => e with { Unverified = true }) : events);
         return text.ToString();
     }
 
@@ -163,25 +166,27 @@ public static class Timeline
         }
     }
 
-    public static string ToCsv(IEnumerable<TimelineEvent> events)
+    /// <summary>CSV; shown --unverified, every row ends with an <c>unverified</c> column that says so.</summary>
+    public static string ToCsv(IEnumerable<TimelineEvent> events, bool unverified = false)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var sb = new StringBuilder("time_utc,unix,source,kind,name,mode,uid,gid,size,sha256,detail\n");
+        var mark = unverified ? ",true" : "";
+        var sb = new StringBuilder("time_utc,unix,source,kind,name,mode,uid,gid,size,sha256,detail" + (unverified ? ",unverified" : "") + "\n");
         foreach (var e in events)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{e.TimeUtc},{e.TimeUnix},{Csv(e.Source)},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{e.Mode},{e.Uid},{e.Gid},{e.Size},{Csv(e.Sha256)},{Csv(SafeText.Escape(e.Detail))}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{e.TimeUtc},{e.TimeUnix},{Csv(e.Source)},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{e.Mode},{e.Uid},{e.Gid},{e.Size},{Csv(e.Sha256)},{Csv(SafeText.Escape(e.Detail))}{mark}\n");
         }
 
         return sb.ToString();
     }
 
-    public static string ToJsonLines(IEnumerable<TimelineEvent> events)
+    public static string ToJsonLines(IEnumerable<TimelineEvent> events, bool unverified = false)
     {
         ArgumentNullException.ThrowIfNull(events);
         var sb = new StringBuilder();
         foreach (var e in events)
         {
-            sb.Append(JsonSerializer.Serialize(e, CoreJsonContext.Compact.TimelineEvent)).Append('\n');
+            sb.Append(JsonSerializer.Serialize(unverified ? e with { Unverified = true } : e, CoreJsonContext.Compact.TimelineEvent)).Append('\n');
         }
 
         return sb.ToString();
@@ -195,7 +200,7 @@ public static class Timeline
     }
 
     /// <summary>A name on one bodyfile line: control characters escaped and '|' (the field separator) as %7C.</summary>
-    private static string BodyName(TimelineEvent e) => SafeText.Escape(e.Name).Replace("%", "%25", StringComparison.Ordinal).Replace("|", "%7C", StringComparison.Ordinal);
+    private static string BodyName(TimelineEvent e) => (e.Unverified == true ? $"[{Case.CaseContent.UnverifiedMark}] " : "") + SafeText.Escape(e.Name).Replace("%", "%25", StringComparison.Ordinal).Replace("|", "%7C", StringComparison.Ordinal);
 
     /// <summary>
     /// One CSV field. A value a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage
