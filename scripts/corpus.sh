@@ -16,25 +16,8 @@ RECIPE_VERSION=2
 
 say() { printf 'corpus: %s\n' "$*" >&2; }
 
-# The first plain Debian mirror of the apt sources (deb822 .sources files or a one-line sources.list).
-mirror() {
-  local f uri
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    uri=$(awk '
-      /^Types:/ { deb = ($0 ~ /(^|[ \t])deb([ \t]|$)/) }
-      /^URIs:/ { u = $2 }
-      /^Suites:/ { if (deb && u != "" && $0 !~ /-security/) { print u; exit } }
-      /^$/ { deb = 0; u = "" }' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return 0; }
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return 0; }
-  done
-  return 1
-}
+# shellcheck source=debian.sh
+source "$(dirname "$0")/debian.sh"
 
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
@@ -54,13 +37,7 @@ if [ -s "$tar" ]; then
   exit 0
 fi
 
-if ! command -v debootstrap >/dev/null 2>&1; then
-  say "installing debootstrap"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null 2>&1 || true
-  apt-get install -y -qq --no-install-recommends debootstrap >/tmp/dockerir-corpus-apt.log 2>&1 \
-    || { say "apt-get install debootstrap failed; see /tmp/dockerir-corpus-apt.log"; exit 1; }
-fi
+ensure_debootstrap || exit 1
 
 mkdir -p "$CACHE"
 work=$(mktemp -d "$CACHE/build.XXXXXX")

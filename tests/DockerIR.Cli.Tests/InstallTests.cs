@@ -4,8 +4,8 @@ namespace DockerIR.Cli.Tests;
 
 /// <summary>
 /// The form users run: scripts/install.sh puts one native executable in PREFIX/bin that works with no .NET on the
-/// PATH (nothing in its environment at all), against the real engine; scripts/release.sh writes an archive that
-/// `sha256sum -c` checks.
+/// PATH (nothing in its environment at all) and on an older glibc, against the real engine; scripts/release.sh
+/// writes an archive that `sha256sum -c` checks.
 /// </summary>
 public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<BusyboxFixture>, IDisposable
 {
@@ -49,6 +49,29 @@ public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<Busybox
         var diff = await ProcessRunner.RunAsync("env", ["-i", binary, "diff", id, "--json"]);
         Assert.True(diff.ExitCode == 0, diff.StdErr);
         Assert.Contains("\"/dropped\"", diff.StdOut, StringComparison.Ordinal);
+
+        // Portable: no glibc symbol newer than 2.28 (GlibcCompat.targets), and it runs on an older Debian's glibc
+        // than the one it was built on, in a container of that release, against this engine.
+        var symbols = await ProcessRunner.RunAsync("objdump", ["-T", binary]);
+        Assert.True(symbols.ExitCode == 0, "objdump (binutils) is needed: " + symbols.StdErr);
+        var newest = System.Text.RegularExpressions.Regex.Matches(symbols.StdOut, @"GLIBC_(\d+)\.(\d+)")
+            .Select(m => new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value))).Max();
+        Assert.True(newest <= new Version(2, 28), $"the binary needs glibc {newest}; bind the new symbols in src/DockerIR.Cli/GlibcCompat.targets");
+        var oldbase = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "oldbase.sh")], timeout: Build);
+        Assert.True(oldbase.ExitCode == 0, "scripts/oldbase.sh: " + oldbase.StdErr);
+        var image = $"dockerir-test/oldbase:{busybox.Resources.RunId}";
+        var labels = busybox.Resources.Labels.SelectMany(kv => new[] { "--change", $"LABEL {kv.Key}={kv.Value}" });
+        var import = await ProcessRunner.RunAsync("docker", ["import", .. labels, oldbase.StdOut.Trim(), image]);
+        Assert.True(import.ExitCode == 0, import.StdErr);
+        string[] inOldBase = ["run", "--rm", "--label", $"{TestResources.RunLabel}={busybox.Resources.RunId}", "-v", $"{binary}:/usr/local/bin/dockerir:ro",
+            "-v", "/var/run/docker.sock:/var/run/docker.sock", image];
+        var glibc = await ProcessRunner.RunAsync("docker", [.. inOldBase, "ldd", "--version"]);
+        var old = System.Text.RegularExpressions.Regex.Match(glibc.StdOut, @"(\d+)\.(\d+)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var hostGlibc = System.Text.RegularExpressions.Regex.Match((await ProcessRunner.RunAsync("ldd", ["--version"])).StdOut, @"(\d+)\.(\d+)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(new Version(old.Value.Trim()) < new Version(hostGlibc.Value.Trim()), $"the old base's glibc {old.Value.Trim()} is not older than this host's {hostGlibc.Value.Trim()}");
+        var oldDiff = await ProcessRunner.RunAsync("docker", [.. inOldBase, "dockerir", "diff", id, "--json"]);
+        Assert.True(oldDiff.ExitCode == 0, $"on glibc {old.Value.Trim()}: {oldDiff.StdErr}");
+        Assert.Contains("\"/dropped\"", oldDiff.StdOut, StringComparison.Ordinal);
 
         // Its SARIF links each rule to its anchor in the installed docs.
         var sarifPath = Path.Combine(workDir, "installed-audit.sarif");
