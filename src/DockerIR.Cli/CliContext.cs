@@ -56,6 +56,17 @@ internal sealed class CliContext : IDisposable
             Ansi.Profile.Width = PipeWidth(Environment.GetEnvironmentVariable("COLUMNS"));
         }
 
+        if (ReferenceEquals(Err, System.Console.Error) && !System.Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb")
+        {
+            ProgressConsole = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(Err),
+                Ansi = AnsiSupport.Detect,
+                ColorSystem = ColorSystemSupport.Detect,
+                Interactive = InteractionSupport.Yes,
+            });
+        }
+
         this.engineFactory = engineFactory ?? (() => DockerEngineFactory.FromEnvironment(Log));
     }
 
@@ -101,16 +112,22 @@ internal sealed class CliContext : IDisposable
         return IsTerminal ? new TextWriterStream(new StreamWriter(stdout) { AutoFlush = true }, escape: true) : stdout;
     }
 
-    /// <summary>Runs long work under one status line on a terminal ("Title: step"); plainly otherwise or with --json.</summary>
-    public async Task<T> WithStatusAsync<T>(string title, Func<IProgress<string>?, Task<T>> work, bool json)
+    /// <summary>
+    /// Progress goes to stderr when stderr is a terminal (whatever stdout is: a file, a pipe, --json), so it never
+    /// mixes with results; null otherwise.
+    /// </summary>
+    public IAnsiConsole? ProgressConsole { get; }
+
+    /// <summary>Runs long work under one status line on stderr when it is a terminal ("Title: step"); plainly otherwise.</summary>
+    public async Task<T> WithStatusAsync<T>(string title, Func<IProgress<string>?, Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        if (!IsTerminal || json)
+        if (ProgressConsole is null)
         {
             return await work(null);
         }
 
-        return await Ansi.Status().StartAsync($"{title}: starting", async status =>
+        return await ProgressConsole.Status().StartAsync($"{title}: starting", async status =>
             await work(new Progress<string>(step => status.Status($"{title}: {Markup.Escape(step)}"))));
     }
 

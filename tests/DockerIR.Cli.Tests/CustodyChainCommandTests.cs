@@ -212,6 +212,34 @@ public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fi
     }
 
     [Fact]
+    public async Task BundleAndVerify_ShowProgressOnAStderrTerminal_AndNeverOnStdout()
+    {
+        var caseDir = Path.Combine(workDir, "progress");
+        CliAssert.Success(await ProcessRunner.RunAsync("cp", ["-a", fixture.CaseDir, caseDir]));
+        var dll = Path.Combine(AppContext.BaseDirectory, "dockerir.dll");
+        foreach (var (verb, args, says) in new[]
+        {
+            ("Bundle", $"bundle '{caseDir}' -o '{Path.Combine(workDir, "progress.tar.gz")}'", "Bundle: writing "),
+            ("Verify", $"verify '{Path.Combine(workDir, "progress.tar.gz")}'", "Verify: checking "),
+        })
+        {
+            // script(1) gives the command a terminal; stdout goes to a file, so only stderr is the terminal.
+            var stdout = Path.Combine(workDir, verb + ".out");
+            var run = await ProcessRunner.RunAsync("script", ["-qec", $"DOCKERIR_CACHE_DIR=off dotnet '{dll}' {args} > '{stdout}'", "/dev/null"]);
+            Assert.True(run.ExitCode == 0, run.StdOut + run.StdErr);
+            Assert.Contains(says, run.StdOut, StringComparison.Ordinal);
+            var result = await File.ReadAllTextAsync(stdout);
+            Assert.DoesNotContain(verb + ":", result, StringComparison.Ordinal);
+            Assert.DoesNotContain("\u001b", result, StringComparison.Ordinal);
+        }
+
+        // Not a terminal: no progress anywhere.
+        var plain = await ProcessRunner.DockerIRAsync(["verify", Path.Combine(workDir, "progress.tar.gz")]);
+        CliAssert.Success(plain);
+        Assert.DoesNotContain("Verify:", plain.StdErr + plain.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SealRemovedFromTheEnd_ResealedByHand_FailsVerify()
     {
         var forged = await ForgeAsync("unsealed", lines => lines.Take(lines.Count - 1));

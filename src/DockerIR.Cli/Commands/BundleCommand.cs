@@ -21,8 +21,9 @@ internal static class BundleCommand
         };
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var result = await new BundleWorkflow(ctx.Actor, ctx.Clock, ctx.Log, CaseViews.Refresher(ctx.Clock, ctx.Log)).RunAsync(parse.GetRequiredValue(caseDir), parse.GetValue(output), ct,
-                CliSymbols.SigningKey(parse, sign));
+            var result = await ctx.WithStatusAsync("Bundle", progress =>
+                new BundleWorkflow(ctx.Actor, ctx.Clock, ctx.Log, CaseViews.Refresher(ctx.Clock, ctx.Log)).RunAsync(parse.GetRequiredValue(caseDir), parse.GetValue(output), ct,
+                    CliSymbols.SigningKey(parse, sign), progress));
             if (parse.GetValue(json))
             {
                 await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.BundleResult);

@@ -33,9 +33,9 @@ internal static class ExtractCommand
             };
             var workflow = new ExtractWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
             ExtractResult result;
-            if (ctx.IsTerminal && !parse.GetValue(json))
+            if (ctx.ProgressConsole is { } console)
             {
-                result = await ctx.Ansi.Progress().StartAsync(async progressContext =>
+                result = await console.Progress().StartAsync(async progressContext =>
                 {
                     var task = progressContext.AddTask("extract", maxValue: 1);
                     var progress = new Progress<ExtractProgress>(p =>

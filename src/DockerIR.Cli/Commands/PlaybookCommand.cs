@@ -107,7 +107,7 @@ internal static class PlaybookCommand
             }
 
             var runDir = outDir.Get(parse) ?? Path.Combine(CaseLocator.DefaultRoot, $"playbook-{playbook.Name}-{CaseDirectory.NewCaseId(ctx.Clock)}");
-            var result = await ctx.WithStatusAsync($"Playbook {playbook.Name}", progress => runner.RunAsync(playbook, runDir, progress, ct), parse.GetValue(json));
+            var result = await ctx.WithStatusAsync($"Playbook {playbook.Name}", progress => runner.RunAsync(playbook, runDir, progress, ct));
             return await ReportAsync(ctx, result, parse.GetValue(json));
         });
         return command;
@@ -124,7 +124,7 @@ internal static class PlaybookCommand
             Confirm.KillOrRefuse(ctx, parse.GetValue(yes), "resume a playbook run, which may kill its targets");
             using var http = RedeploySymbols.ProbeClient();
             var runner = new PlaybookRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
-            var result = await ctx.WithStatusAsync("Playbook", progress => runner.ResumeAsync(parse.GetRequiredValue(runDir), progress, ct), parse.GetValue(json));
+            var result = await ctx.WithStatusAsync("Playbook", progress => runner.ResumeAsync(parse.GetRequiredValue(runDir), progress, ct));
             return await ReportAsync(ctx, result, parse.GetValue(json));
         });
         return command;

@@ -92,7 +92,7 @@ internal static class RedeployCommand
             }
 
             Confirm.KillOrRefuse(ctx, options.Yes(parse), $"kill {prepared.Plan.SuspectName} ({Render.ShortId(prepared.Plan.SuspectId)}) and relaunch it read-only");
-            var result = await ctx.WithStatusAsync("Redeploy", progress => workflow.ExecuteAsync(prepared, progress, ct), asJson);
+            var result = await ctx.WithStatusAsync("Redeploy", progress => workflow.ExecuteAsync(prepared, progress, ct));
             if (asJson)
             {
                 await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.RedeployResult);
@@ -133,7 +133,7 @@ internal static class RedeployCommand
         }
 
         Confirm.KillOrRefuse(ctx, yes, $"snapshot the tasks of service {request.Service} and replace them with read-only ones");
-        var result = await ctx.WithStatusAsync("Redeploy service", progress => workflow.ExecuteAsync(request, progress, ct), asJson);
+        var result = await ctx.WithStatusAsync("Redeploy service", progress => workflow.ExecuteAsync(request, progress, ct));
         if (asJson)
         {
             await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.ServiceRedeployResult);

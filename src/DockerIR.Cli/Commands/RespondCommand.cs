@@ -48,7 +48,7 @@ internal static class RespondCommand
                     Confirm.KillOrRefuse(ctx, redeploy.Yes(parse), $"resume the response to {run.ContainerName}, which kills it and relaunches it read-only");
                 }
 
-                result = await ctx.WithStatusAsync("Respond", progress => runner.ResumeAsync(caseDir, progress, ct), asJson);
+                result = await ctx.WithStatusAsync("Respond", progress => runner.ResumeAsync(caseDir, progress, ct));
             }
             else
             {
@@ -66,7 +66,7 @@ internal static class RespondCommand
                 }
 
                 result = await ctx.WithStatusAsync("Respond", progress =>
-                    runner.StartAsync(name, null, outDir.Get(parse) ?? CaseLocator.DefaultRoot, "respond", steps, progress, ct), asJson);
+                    runner.StartAsync(name, null, outDir.Get(parse) ?? CaseLocator.DefaultRoot, "respond", steps, progress, ct));
             }
 
             if (asJson)

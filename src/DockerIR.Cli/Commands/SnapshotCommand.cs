@@ -37,7 +37,7 @@ internal static class SnapshotCommand
                 Memory = MemorySelection.Parse(parse.GetValue(memory), parse.GetValue(memoryMax)),
             };
             var workflow = new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
-            var result = await ctx.WithStatusAsync("Snapshot", progress => workflow.RunAsync(request, progress, ct), parse.GetValue(json));
+            var result = await ctx.WithStatusAsync("Snapshot", progress => workflow.RunAsync(request, progress, ct));
 
             if (parse.GetValue(json))
             {

@@ -31,8 +31,8 @@ internal static class VerifyCommand
         });
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var result = await VerifyWorkflow.RunAsync(parse.GetRequiredValue(target), ct,
-                parse.GetValue(signer) is { } allowed ? (allowed, parse.GetValue(identity)!) : null);
+            var result = await ctx.WithStatusAsync("Verify", progress => VerifyWorkflow.RunAsync(parse.GetRequiredValue(target), ct,
+                parse.GetValue(signer) is { } allowed ? (allowed, parse.GetValue(identity)!) : null, progress));
             if (parse.GetValue(json))
             {
                 await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.VerifyResult);

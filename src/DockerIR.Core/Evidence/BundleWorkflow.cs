@@ -26,7 +26,8 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
     public const string SigningKeyVariable = "DOCKERIR_SIGNING_KEY";
 
     /// <summary>Seals the case into a bundle; with <paramref name="signingKey"/> (an OpenSSH private key file) also writes BUNDLE.sig.</summary>
-    public async Task<BundleResult> RunAsync(string caseDir, string? output, CancellationToken cancellationToken, string? signingKey = null)
+    /// <param name="progress">Told each stage and file as it goes (hashing, writing i/N), for a status line.</param>
+    public async Task<BundleResult> RunAsync(string caseDir, string? output, CancellationToken cancellationToken, string? signingKey = null, IProgress<string>? progress = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         // A key that cannot sign is refused before anything is sealed.
@@ -49,6 +50,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
 
         // The seal is the sealed log's last line; what follows it goes to custody-after-seal.jsonl, chained to it.
         await custody.AppendAsync(SealAction, bundlePath, CustodyOutcome.Succeeded, "the custody log ends here; SHA256SUMS and the bundle follow", cancellationToken);
+        progress?.Report("hashing the case's files into SHA256SUMS");
         var files = await CaseFiles.WriteSumsAsync(dir, cancellationToken);
         log.Information("Hashed {Count} files of case {CaseId} into SHA256SUMS", files.Count, record.CaseId);
 
@@ -69,7 +71,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
                 await using var hashing = new HashingWriteStream(file);
                 await using (var gzip = new GZipStream(hashing, CompressionLevel.Fastest, leaveOpen: true))
                 {
-                    await WriteTarAsync(gzip, dir, record.CaseId, [CaseFiles.SumsFile, .. files.Select(f => f.Name)], cancellationToken);
+                    await WriteTarAsync(gzip, dir, record.CaseId, [CaseFiles.SumsFile, .. files.Select(f => f.Name)], progress, cancellationToken);
                 }
 
                 await hashing.FlushAsync(cancellationToken);
@@ -123,13 +125,15 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
         return manifest.Complete ? null : $"the manifest lists {manifest.Gaps.Count} gaps";
     }
 
-    private static async Task WriteTarAsync(Stream output, CaseDirectory dir, string caseId, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    private static async Task WriteTarAsync(Stream output, CaseDirectory dir, string caseId, IReadOnlyList<string> names, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         await using var tar = new TarOutputStream(output, Encoding.UTF8) { IsStreamOwner = false };
         var written = new HashSet<string>(StringComparer.Ordinal);
         await PutDirectoryAsync(tar, caseId, written, cancellationToken);
-        foreach (var name in names)
+        for (var n = 0; n < names.Count; n++)
         {
+            var name = names[n];
+            progress?.Report($"writing {n + 1}/{names.Count}: {name}");
             await FaultPoints.HitAsync(FaultPoints.BundleFile, cancellationToken);
             var parts = name.Split('/');
             for (var i = 1; i < parts.Length; i++)

@@ -28,7 +28,9 @@ public static class VerifyWorkflow
 {
     /// <param name="signer">With an allowed_signers file and an identity: the bundle's BUNDLE.sig must be a good SSH
     /// signature by a key that file allows for that identity (as <c>ssh-keygen -Y verify</c> checks it).</param>
-    public static async Task<VerifyResult> RunAsync(string path, CancellationToken cancellationToken, (string AllowedSigners, string Identity)? signer = null)
+    /// <param name="progress">Told each stage and file as it is checked, for a status line.</param>
+    public static async Task<VerifyResult> RunAsync(string path, CancellationToken cancellationToken, (string AllowedSigners, string Identity)? signer = null,
+        IProgress<string>? progress = null)
     {
         var content = CaseContent.Open(path);
         var state = new State();
@@ -41,6 +43,7 @@ public static class VerifyWorkflow
         if (content.IsBundle)
         {
             // The bundle's own hash first: a damaged archive is named as such even when it cannot be unpacked.
+            progress?.Report($"hashing {Path.GetFileName(content.Location)}");
             await using var whole = new FileStream(content.Location, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
             archiveSha = (await HashingStream.HashAsync(whole, cancellationToken)).Sha256;
             CheckArchiveSum(content.Location, archiveSha, state.Problems);
@@ -52,7 +55,7 @@ public static class VerifyWorkflow
 
         try
         {
-            await CheckFilesAsync(content, state, cancellationToken);
+            await CheckFilesAsync(content, state, progress, cancellationToken);
         }
         catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed && content.IsBundle)
         {
@@ -92,11 +95,14 @@ public static class VerifyWorkflow
             archiveSha, state.Problems, state.Notes);
     }
 
-    private static async Task CheckFilesAsync(CaseContent content, State state, CancellationToken cancellationToken)
+    private static async Task CheckFilesAsync(CaseContent content, State state, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         await foreach (var file in content.FilesAsync(cancellationToken))
         {
             state.Files++;
+            progress?.Report(state.Sums is { } sums
+                ? $"checking {state.Files - 1}/{sums.Count}: {SafeText.Escape(file.Name)}"
+                : $"checking {SafeText.Escape(file.Name)}");
             state.SeenFiles.Add(file.Name);
             if (file.Name == CaseFiles.SumsFile)
             {
