@@ -64,6 +64,33 @@ public sealed class PlaybookCommandTests(DemoAppFixture demo) : IClassFixture<De
     }
 
     [Fact]
+    public async Task Validate_EveryShippedPlaybookAtOnce_WithoutVars_PassesAndListsWhatARunMustGive()
+    {
+        var shipped = Directory.GetFiles(Path.GetDirectoryName(Shipped("web-rce-recovery.yaml"))!, "*.yaml").Order(StringComparer.Ordinal).ToArray();
+        Assert.True(shipped.Length >= 3);
+
+        var result = await ProcessRunner.DockerIRAsync(["playbook", "validate", .. shipped]);
+
+        CliAssert.Success(result);
+        Assert.All(shipped, f => Assert.Contains($"valid: {f}: ", result.StdOut, StringComparison.Ordinal));
+        var web = result.StdOut[result.StdOut.IndexOf("web-rce-recovery.yaml: ", StringComparison.Ordinal)..];
+        Assert.Contains("a run must give --var target=VALUE", web, StringComparison.Ordinal);
+        Assert.Contains("a run must give --var url=VALUE", web, StringComparison.Ordinal);
+
+        // A bad file among good ones: each bad one is named on its own line, the good ones still checked, exit 1.
+        var typo = Path.Combine(workDir, "typo-many.yaml");
+        await File.WriteAllTextAsync(typo, (await File.ReadAllTextAsync(shipped[0])).Replace("- step: snapshot", "- step: snapshoot", StringComparison.Ordinal));
+        var missing = Path.Combine(workDir, "no-such.yaml");
+        var mixed = await ProcessRunner.DockerIRAsync(["playbook", "validate", typo, .. shipped, missing]);
+        Assert.Equal((int)ExitCode.Usage, mixed.ExitCode);
+        Assert.All(shipped, f => Assert.Contains($"valid: {f}: ", mixed.StdOut, StringComparison.Ordinal));
+        var errors = mixed.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, errors.Length);
+        Assert.Contains($"{typo}:", errors[0], StringComparison.Ordinal);
+        Assert.Contains($"{missing}: no such file or directory", errors[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FleetSnapshot_SelectorMatchingThreeContainers_ProducesThreeVerifiableBundles()
     {
         var fleet = $"fleet-{demo.Resources.RunId}";

@@ -43,22 +43,39 @@ internal static class PlaybookCommand
 
     private static Command Validate(Func<IContainerEngine>? engineFactory)
     {
-        var file = FileArgument();
+        var files = new Argument<string[]>("FILE") { Description = "The playbooks (YAML); each is checked, and every one that fails says why", Arity = ArgumentArity.OneOrMore };
         var vars = VarOption();
         var command = new Command("validate",
-            "Check a playbook without touching the engine (a CI lint step): everything that does not depend on a variable's value, and the values given with --var; errors name FILE:LINE:COL")
-        { file, vars };
-        CommandRunner.SetAction(command, engineFactory, (parse, ctx, ct) =>
+            "Check playbooks without touching the engine (a CI lint step): everything that does not depend on a variable's value, and the values given with --var; errors name FILE:LINE:COL")
+        { files, vars };
+        CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var playbook = PlaybookLoader.Lint(parse.GetRequiredValue(file), Vars(parse, vars));
-            ctx.Ansi.MarkupLine($"[green]valid[/]: playbook {Render.Safe(playbook.Name)}, {playbook.Steps.Count} steps ({Render.Safe(string.Join(" → ", playbook.Steps.Select(s => s.Name)))}), "
-                + $"targets {Render.Safe(playbook.Selector is null ? string.Join(", ", playbook.Containers) : $"selector {playbook.Selector}")}, parallel {playbook.Parallel}");
-            foreach (var variable in playbook.Required.Where(v => playbook.Unset.Contains(v.Name)))
+            // Every file is checked; the first failure sets the exit code, each one is reported on its own line.
+            Verdict? first = null;
+            foreach (var file in parse.GetRequiredValue(files))
             {
-                ctx.Ansi.MarkupLine($"  a run must give --var {Render.Safe(variable.Name)}=VALUE{(variable.Comment is { } c ? $"  ({Render.Safe(c)})" : "")}");
+                ResolvedPlaybook playbook;
+                try
+                {
+                    playbook = PlaybookLoader.Lint(file, Vars(parse, vars));
+                }
+                catch (Exception e) when (DockerIRException.Expected(e) is { } failure)
+                {
+                    var verdict = ExitCodes.Failure(failure);
+                    first ??= verdict;
+                    await ctx.Err.WriteLineAsync(verdict.Line);
+                    continue;
+                }
+
+                ctx.Ansi.MarkupLine($"[green]valid[/]: {Render.Safe(file)}: playbook {Render.Safe(playbook.Name)}, {playbook.Steps.Count} steps ({Render.Safe(string.Join(" → ", playbook.Steps.Select(s => s.Name)))}), "
+                    + $"targets {Render.Safe(playbook.Selector is null ? string.Join(", ", playbook.Containers) : $"selector {playbook.Selector}")}, parallel {playbook.Parallel}");
+                foreach (var variable in playbook.Required.Where(v => playbook.Unset.Contains(v.Name)))
+                {
+                    ctx.Ansi.MarkupLine($"  a run must give --var {Render.Safe(variable.Name)}=VALUE{(variable.Comment is { } c ? $"  ({Render.Safe(c)})" : "")}");
+                }
             }
 
-            return Task.FromResult(Verdict.Success);
+            return first is null ? Verdict.Success : first with { Line = null };
         });
         return command;
     }

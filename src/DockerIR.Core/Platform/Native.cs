@@ -243,7 +243,7 @@ internal static partial class Native
 
     private static IOException OpenError(int errno, string path) => errno switch
     {
-        ENoEnt => new FileNotFoundException($"{path} vanished"),
+        ENoEnt => new FileNotFoundException($"{path}: no such file or directory"),
         ELoop => new IOException($"{path} became a symlink"),
         _ => new IOException($"open {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
     };
