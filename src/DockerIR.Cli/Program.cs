@@ -86,6 +86,7 @@ public static class Program
         root.Add(TimelineCommand.Create(engineFactory));
         root.Add(ReportCommand.Create(engineFactory));
         root.Add(AuditCommand.Create(engineFactory));
+        root.Add(HuntCommand.Create(engineFactory));
         root.Add(ContainCommand.Create(engineFactory));
         root.Add(RedeployCommand.Create(engineFactory));
         root.Add(RespondCommand.Create(engineFactory));

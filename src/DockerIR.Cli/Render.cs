@@ -86,6 +86,51 @@ internal static class Render
             + $"[yellow]{all.Count(f => f.Severity == Core.Audit.Severity.Medium)} medium[/], {all.Count(f => f.Severity == Core.Audit.Severity.Low)} low");
     }
 
+    /// <summary>A hunt: one table of every match, by container or image, then what was swept and what a response should take on.</summary>
+    public static void Hunt(IAnsiConsole console, Core.Hunt.HuntReport report)
+    {
+        console.MarkupLine($"Hunt for {report.HashIndicators} hashes, {report.NameIndicators} names, {report.PatternIndicators} patterns and the triage rules, from {Safe(string.Join(", ", report.Origins))}");
+        var table = new Table().Border(TableBorder.Simple).AddColumn("WHERE").AddColumn("SEVERITY").AddColumn("KIND").AddColumn("RULE").AddColumn("PATH").AddColumn("WHY");
+        foreach (var c in report.Containers)
+        {
+            foreach (var m in c.Matches)
+            {
+                table.AddRow($"{Safe(c.Name)} ({ShortId(c.Id)})", Severity(m.Severity), m.Kind, Safe(m.Rule), Safe(m.Path), Safe(m.Detail));
+            }
+        }
+
+        foreach (var i in report.Images)
+        {
+            foreach (var m in i.Matches)
+            {
+                table.AddRow($"image {Safe(i.Tags.Count > 0 ? i.Tags[0] : ShortId(i.Id))}", Severity(m.Severity), m.Kind, Safe(m.Rule), Safe(m.Path), Safe(m.Detail));
+            }
+        }
+
+        if (report.AllMatches.Any())
+        {
+            console.Write(table);
+        }
+
+        foreach (var c in report.Containers.Where(c => c.NotSwept is not null))
+        {
+            console.MarkupLine($"[yellow]not swept[/]: {Safe(c.Name)}: {Safe(c.NotSwept!)}");
+        }
+
+        foreach (var i in report.Images.Where(i => i.NotSwept is not null))
+        {
+            console.MarkupLine($"[yellow]not swept[/]: image {Safe(i.Tags.Count > 0 ? i.Tags[0] : ShortId(i.Id))}: {Safe(i.NotSwept!)}");
+        }
+
+        var matched = report.Containers.Count(c => c.Matches.Count > 0);
+        console.MarkupLine($"{report.Containers.Count} containers ({report.Containers.Sum(c => c.Files)} files read), {report.Images.Count} images in {report.Seconds:0.00} s: "
+            + $"{(matched == 0 ? "[green]no container matched[/]" : $"[red]{matched} containers matched[/]")}, {report.Images.Count(i => i.Matches.Count > 0)} images matched");
+        if (report.Targets.Count > 0)
+        {
+            console.MarkupLine($"respond to: {Safe(string.Join(", ", report.Targets.Select(ShortId)))} (dockerir hunt ... -o hunt.json; dockerir playbook run PLAYBOOK --targets-from hunt.json)");
+        }
+    }
+
     /// <summary>A severity in its colour.</summary>
     public static string Severity(Core.Audit.Severity severity) => severity switch
     {

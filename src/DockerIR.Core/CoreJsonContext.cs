@@ -33,6 +33,7 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.WriteProfile))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.CachedWriteProfile))]
 [JsonSerializable(typeof(DockerIR.Core.Audit.AuditReport))]
+[JsonSerializable(typeof(DockerIR.Core.Hunt.HuntReport))]
 [JsonSerializable(typeof(DockerIR.Core.Triage.TriageReport))]
 [JsonSerializable(typeof(DockerIR.Core.Triage.TimelineEvent))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ServicePlan))]

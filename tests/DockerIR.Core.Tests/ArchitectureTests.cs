@@ -18,8 +18,8 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Features = ["Snapshot", "Extraction", "Evidence", "Triage", "Audit", "Redeploy"];
 
-    /// <summary>Compose features: the runner and the respond preset (until Core/Response holds them), and the demo that runs them.</summary>
-    private static readonly string[] Composers = ["Playbooks", "Demo"];
+    /// <summary>Compose features: the runner and the respond preset (until Core/Response holds them), the demo that runs them, and the hunt (extraction sources, triage rules).</summary>
+    private static readonly string[] Composers = ["Playbooks", "Demo", "Hunt"];
 
     /// <summary>Allowed by the design: the redeploy plan fixes what the audit finds, with the audit's own rules (exposure, ulimits, root).</summary>
     private static readonly HashSet<string> Allowed = ["Redeploy -> Audit"];

@@ -68,7 +68,7 @@ internal static class PlaybookCommand
                 }
 
                 ctx.Ansi.MarkupLine($"[green]valid[/]: {Render.Safe(file)}: playbook {Render.Safe(playbook.Name)}, {playbook.Steps.Count} steps ({Render.Safe(string.Join(" → ", playbook.Steps.Select(s => s.Name)))}), "
-                    + $"targets {Render.Safe(playbook.Selector is null ? string.Join(", ", playbook.Containers) : $"selector {playbook.Selector}")}, parallel {playbook.Parallel}");
+                    + $"targets {Render.Safe(playbook.TargetsFrom is { } from ? $"from the hunt report {from}" : playbook.Selector is null ? string.Join(", ", playbook.Containers) : $"selector {playbook.Selector}")}, parallel {playbook.Parallel}");
                 foreach (var variable in playbook.Required.Where(v => playbook.Unset.Contains(v.Name)))
                 {
                     ctx.Ansi.MarkupLine($"  a run must give --var {Render.Safe(variable.Name)}=VALUE{(variable.Comment is { } c ? $"  ({Render.Safe(c)})" : "")}");
@@ -88,11 +88,16 @@ internal static class PlaybookCommand
         var outDir = CliSymbols.OutDir("The run directory (default ./cases/playbook-<name>-<time>); one case per target inside");
         var yes = new Option<bool>("--yes", "-y") { Description = "Allow the playbook's kills without asking (required without a terminal)" };
         var json = CliSymbols.Json();
-        var command = new Command("run", "Run a playbook: each target's steps as a journaled, resumable case") { file, vars, dryRun, yes, json };
+        var targetsFrom = new Option<string?>("--targets-from")
+        {
+            HelpName = "HUNT.json",
+            Description = "Take the targets from a hunt report ('dockerir hunt -o FILE'): every container with a match and every container of a matched image, instead of the playbook's own",
+        };
+        var command = new Command("run", "Run a playbook: each target's steps as a journaled, resumable case") { file, vars, dryRun, targetsFrom, yes, json };
         outDir.AddTo(command);
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
-            var playbook = PlaybookLoader.Load(parse.GetRequiredValue(file), Vars(parse, vars));
+            var playbook = PlaybookLoader.Load(parse.GetRequiredValue(file), Vars(parse, vars), parse.GetValue(targetsFrom));
             using var http = RedeploySymbols.ProbeClient();
             var runner = new PlaybookRunner(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
             if (parse.GetValue(dryRun))

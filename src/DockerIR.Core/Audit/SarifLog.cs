@@ -77,12 +77,15 @@ public sealed class SarifLog : IDisposable
     }
 
     /// <summary>The container as the result's logical location; closes the location list. The caller adds properties and calls <see cref="EndObject"/>.</summary>
-    public void ContainerLocation(string name, string? containerId)
+    public void ContainerLocation(string name, string? containerId) => ResourceLocation(name, $"container/{containerId}");
+
+    /// <summary>A resource (a container, an image: <c>image/ID</c>) as the result's logical location; closes the location list.</summary>
+    public void ResourceLocation(string name, string fullyQualifiedName)
     {
         Writer.WriteStartArray("logicalLocations");
         Writer.WriteStartObject();
         Writer.WriteString("name", name);
-        Writer.WriteString("fullyQualifiedName", $"container/{containerId}");
+        Writer.WriteString("fullyQualifiedName", fullyQualifiedName);
         Writer.WriteString("kind", "resource");
         Writer.WriteEndObject();
         Writer.WriteEndArray();

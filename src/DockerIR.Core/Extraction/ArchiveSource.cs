@@ -29,10 +29,18 @@ public sealed class ArchiveSource(IContainerEngine engine, string image, IReadOn
 
     private readonly Dictionary<string, string?> parentProblems = new(StringComparer.Ordinal) { ["/"] = null };
     private string? helper;
+    private bool ownsHelper = true;
+
+    /// <summary>
+    /// Reads paths of an existing container (running or not) through its own archive endpoint, without creating,
+    /// pausing or removing anything: what a hunt reads where the engine's storage is not on this host.
+    /// </summary>
+    public static ArchiveSource OfContainer(IContainerEngine engine, string containerId) =>
+        new(engine, containerId, new Dictionary<string, string>()) { helper = containerId, ownsHelper = false };
 
     public string Name => "archive";
 
-    public string Detail => $"archive requests to a never-started container of {image}";
+    public string Detail => ownsHelper ? $"archive requests to a never-started container of {image}" : $"archive requests to container {image}";
 
     public async Task ReadAsync(IReadOnlyList<WantedPath> wanted, Func<SourceEntry, Stream?, CancellationToken, Task> sink, CancellationToken cancellationToken)
     {
@@ -66,7 +74,7 @@ public sealed class ArchiveSource(IContainerEngine engine, string image, IReadOn
 
     public async ValueTask DisposeAsync()
     {
-        if (helper is not null)
+        if (helper is not null && ownsHelper)
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try

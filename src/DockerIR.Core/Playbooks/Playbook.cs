@@ -20,6 +20,9 @@ public sealed record ResolvedPlaybook(
 
     /// <summary>Of those, the ones this load was given no value for (only a lint, <see cref="PlaybookLoader.Lint"/>, leaves any).</summary>
     public IReadOnlyList<string> Unset { get; init; } = [];
+
+    /// <summary>A hunt report (<c>dockerir hunt -o FILE</c>) whose targets the run takes: <c>targets: {from: FILE}</c> or <c>--targets-from</c>.</summary>
+    public string? TargetsFrom { get; init; }
 }
 
 /// <summary>A variable a playbook declares without a value, and the comment it has in the file.</summary>
@@ -36,14 +39,15 @@ public static partial class PlaybookLoader
     private static readonly string[] StepKeys = ["step", "with", "on_failure"];
 
     /// <summary>Loads a playbook to run: every variable must have a value, and every value is checked.</summary>
-    public static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides) => Load(file, overrides, lint: false);
+    /// <param name="targetsFrom">A hunt report whose targets replace the playbook's own (which are then not read at all).</param>
+    public static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides, string? targetsFrom = null) => Load(file, overrides, lint: false, targetsFrom);
 
     /// <summary>
     /// Checks a playbook as a CI lint step would, without the values a run gives: everything that does not depend on a
     /// value is checked (and the values given are), a variable with no value is no error, and an option or target
     /// that uses one is checked only for what it can be without it. <see cref="ResolvedPlaybook.Unset"/> lists them.
     /// </summary>
-    public static ResolvedPlaybook Lint(string file, IReadOnlyDictionary<string, string> overrides) => Load(file, overrides, lint: true);
+    public static ResolvedPlaybook Lint(string file, IReadOnlyDictionary<string, string> overrides) => Load(file, overrides, lint: true, null);
 
     /// <summary>The largest playbook file read: a recovery playbook is a page of YAML, never megabytes.</summary>
     public const int MaxFileBytes = 1 << 20;
@@ -54,81 +58,14 @@ public static partial class PlaybookLoader
     /// <summary>The longest value a variable may expand to: a name, a URL or a list of paths, not a bomb of nested references.</summary>
     public const int MaxValueLength = 64 << 10;
 
-    /// <summary>The file's text (through a link), refused past <see cref="MaxFileBytes"/>; a FIFO or device is not a playbook and never blocks the read.</summary>
-    private static string ReadBounded(string file)
-    {
-        byte[]? bytes;
-        try
-        {
-            // A link to a playbook is fine (the responder chose it); what it ends at must be a regular file.
-            bytes = Platform.Native.ReadSmallRegularFile(file, MaxFileBytes, followLink: true);
-        }
-        catch (DockerIRException e) when (e.Kind == FailureKind.VerificationFailed)
-        {
-            throw new DockerIRException(FailureKind.Usage, $"{file} is not a playbook file (a directory, FIFO or device); give the YAML file", e);
-        }
-
-        if (bytes is null)
-        {
-            throw new DockerIRException(FailureKind.Usage, $"{file}: a playbook is at most {MaxFileBytes} bytes; this one is larger");
-        }
-
-        var text = Encoding.UTF8.GetString(bytes);
-        return text.StartsWith('\uFEFF') ? text[1..] : text;
-    }
-
-    /// <summary>
-    /// Refuses YAML nested deeper than <see cref="MaxDepth"/> before the tree is built: the parser walks the events with
-    /// a stack of its own, the tree builder recurses, and 200,000 nested brackets would overflow the process's stack.
-    /// </summary>
-    private static void CheckNesting(string file, string text)
-    {
-        var parser = new Parser(new StringReader(text));
-        var depth = 0;
-        while (parser.MoveNext())
-        {
-            switch (parser.Current)
-            {
-                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
-                    if (++depth > MaxDepth)
-                    {
-                        var at = parser.Current.Start;
-                        throw new DockerIRException(FailureKind.Usage, $"{file}:{at.Line}:{at.Column}: nested more than {MaxDepth} levels deep; a playbook needs a few");
-                    }
-
-                    break;
-                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
-                    depth--;
-                    break;
-            }
-        }
-    }
-
     /// <summary>Stands in for a variable without a value in a lint: never in a real value (a NUL), so what holds it is known to depend on one.</summary>
     private const char Unresolved = '\0';
 
-    private static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides, bool lint)
+    private static ResolvedPlaybook Load(string file, IReadOnlyDictionary<string, string> overrides, bool lint, string? targetsFromOverride)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         var errors = new List<string>();
-        YamlMappingNode root;
-        try
-        {
-            var text = ReadBounded(file);
-            CheckNesting(file, text);
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
-            root = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode m
-                ? m : throw new DockerIRException(FailureKind.Usage, $"{file}:1:1: a playbook is one YAML mapping (name, vars, targets, steps)");
-        }
-        catch (YamlException e)
-        {
-            throw new DockerIRException(FailureKind.Usage, $"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}", e);
-        }
-        catch (IOException e)
-        {
-            throw new DockerIRException(FailureKind.NotFound, $"cannot read playbook {file}: {e.Message}", e);
-        }
+        var root = Formats.BoundedYaml.LoadMapping(file, "playbook", MaxFileBytes, MaxDepth, "name, vars, targets, steps");
 
         string At(YamlNode node) => $"{file}:{node.Start.Line}:{node.Start.Column}";
 
@@ -177,15 +114,29 @@ public static partial class PlaybookLoader
 
         var containers = new List<string>();
         string? selector = null;
-        if (Get(root, "targets") is not YamlMappingNode targets)
+        string? targetsFrom = targetsFromOverride;
+        if (targetsFromOverride is not null)
         {
-            errors.Add($"{file}:{root.Start.Line}:{root.Start.Column}: 'targets' is missing: give 'containers: [...]' or 'selector: key=value'");
+            // --targets-from: the hunt's list replaces the playbook's targets, which are not read.
+        }
+        else if (Get(root, "targets") is not YamlMappingNode targets)
+        {
+            errors.Add($"{file}:{root.Start.Line}:{root.Start.Column}: 'targets' is missing: give 'containers: [...]', 'selector: key=value' or 'from: HUNT.json'");
         }
         else
         {
-            foreach (var key in targets.Children.Keys.Where(k => Scalar(k) is not ("containers" or "selector")))
+            foreach (var key in targets.Children.Keys.Where(k => Scalar(k) is not ("containers" or "selector" or "from")))
             {
-                errors.Add($"{At(key)}: unknown key '{Scalar(key)}' in targets{Suggest(Scalar(key), ["containers", "selector"])}");
+                errors.Add($"{At(key)}: unknown key '{Scalar(key)}' in targets{Suggest(Scalar(key), ["containers", "selector", "from"])}");
+            }
+
+            if (Get(targets, "from") is { } fromNode)
+            {
+                targetsFrom = Subst(fromNode, ScalarOf(fromNode, "from (a hunt report)", At, errors));
+                if (targetsFrom.Length == 0)
+                {
+                    errors.Add($"{At(fromNode)}: from names a hunt report ('dockerir hunt -o FILE')");
+                }
             }
 
             if (Get(targets, "containers") is { } list)
@@ -209,9 +160,9 @@ public static partial class PlaybookLoader
                 }
             }
 
-            if ((containers.Count > 0) == (selector is not null))
+            if ((containers.Count > 0 ? 1 : 0) + (selector is null ? 0 : 1) + (targetsFrom is null ? 0 : 1) != 1)
             {
-                errors.Add($"{At(targets)}: targets needs exactly one of 'containers' or 'selector'");
+                errors.Add($"{At(targets)}: targets needs exactly one of 'containers', 'selector' or 'from'");
             }
         }
 
@@ -252,10 +203,11 @@ public static partial class PlaybookLoader
         {
             containers = [.. containers.Select(Shown)];
             selector = selector is null ? null : Shown(selector);
+            targetsFrom = targetsFrom is null ? null : Shown(targetsFrom);
             steps = [.. steps.Select(st => st with { With = st.With.ToDictionary(w => w.Key, w => Shown(w.Value)) })];
         }
 
-        return new ResolvedPlaybook(name, Path.GetFullPath(file), containers, selector, parallel, steps, values) { Required = required, Unset = unset };
+        return new ResolvedPlaybook(name, Path.GetFullPath(file), containers, selector, parallel, steps, values) { Required = required, Unset = unset, TargetsFrom = targetsFrom };
     }
 
     /// <summary>The comment on the line of a node (after '#'), as the file has it; null when there is none.</summary>

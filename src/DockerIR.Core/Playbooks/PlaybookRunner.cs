@@ -27,12 +27,15 @@ public sealed class PlaybookRunner(IContainerEngine engine, Actor actor, TimePro
     public async Task<IReadOnlyList<ContainerInspection>> TargetsAsync(ResolvedPlaybook playbook, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(playbook);
-        var refs = playbook.Selector is { } selector
+        var refs = playbook.TargetsFrom is { } hunt ? [.. Hunt.HuntReport.ReadTargets(hunt)]
+            : playbook.Selector is { } selector
             ? (await engine.ListContainersAsync(new ContainerListFilter(All: false, Labels: [selector]), cancellationToken)).Select(c => c.Id).ToList()
             : playbook.Containers.ToList();
         if (refs.Count == 0)
         {
-            throw new DockerIRException(FailureKind.NotFound, $"playbook {playbook.Name}: no running container matches the selector '{playbook.Selector}'");
+            throw new DockerIRException(FailureKind.NotFound, playbook.TargetsFrom is { } from
+                ? $"playbook {playbook.Name}: the hunt report {from} names no container to respond to"
+                : $"playbook {playbook.Name}: no running container matches the selector '{playbook.Selector}'");
         }
 
         var targets = new List<ContainerInspection>();
