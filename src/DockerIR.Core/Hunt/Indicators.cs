@@ -35,6 +35,9 @@ public sealed record NameIndicator(string Pattern, bool IsGlob, string Origin, s
     }));
 }
 
+/// <summary>A remote end the case's flagged connections went to (a reverse shell's listener, a public address).</summary>
+public sealed record PeerIndicator(string Address, int Port, string Origin, string Note);
+
 /// <summary>A content pattern of an IOC file: a rule id and a regular expression over a file's first bytes.</summary>
 public sealed record PatternIndicator(string Id, Regex Regex, Severity Severity, string Origin);
 
@@ -56,6 +59,8 @@ public sealed class Indicators
 
     public List<PatternIndicator> Patterns { get; } = [];
 
+    public List<PeerIndicator> Peers { get; } = [];
+
     /// <summary>The rules each case hit, by case id (a match by rule says whether the case hit the same one).</summary>
     public Dictionary<string, HashSet<string>> CaseRules { get; } = new(StringComparer.Ordinal);
 
@@ -70,13 +75,14 @@ public sealed class Indicators
     /// <summary>True when some hash has no known size (from an IOC file): then every file must be hashed.</summary>
     public bool HashWithoutSize => Hashes.Any(h => h.Size is null);
 
-    public bool IsEmpty => Hashes.Count == 0 && Names.Count == 0 && Patterns.Count == 0 && CaseRules.Count == 0;
+    public bool IsEmpty => Hashes.Count == 0 && Names.Count == 0 && Patterns.Count == 0 && Peers.Count == 0 && CaseRules.Count == 0;
 
     /// <summary>Adds a case's indicators (a case directory or a bundle, checked against its hashes first).</summary>
     public async Task AddCaseAsync(string path, CancellationToken cancellationToken)
     {
         var content = CaseContent.OpenVerified(path);
-        var records = await CaseRecords.ReadAsync(content, [.. CaseRecords.Files.Except([CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName])], cancellationToken);
+        var records = await CaseRecords.ReadAsync(content,
+            [.. CaseRecords.Files.Except([CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, ProcessesRecord.FileName, ProcessesRecord.SocketsFile])], cancellationToken);
         var manifest = records.Manifest
             ?? throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {Manifest.FileName}: extract the case first ('dockerir extract')");
         var caseId = manifest.CaseId;
@@ -103,6 +109,22 @@ public sealed class Indicators
             {
                 Names.Add(new NameIndicator(e.Path, false, caseId, $"a directory added in case {caseId}"));
             }
+        }
+
+        // The programs of the processes a rule flagged (a deleted or temporary program), by the hash the host read.
+        var programSizes = (records.Processes?.Programs ?? []).GroupBy(p => p.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Size, StringComparer.Ordinal);
+        foreach (var p in records.Processes?.Processes ?? [])
+        {
+            if (p is { Exe: { } exe, ProgramSha256: { } programSha } && flagged.GetValueOrDefault(exe) is { } rules && rules.Any(r => r.StartsWith(Triage.Rules.ProcessFamily.Family + ".", StringComparison.Ordinal))
+                && programSizes.GetValueOrDefault(programSha) is > 0 and var size && Hashes.All(h => h.Sha256 != programSha))
+            {
+                Hashes.Add(new HashIndicator(programSha, size, caseId, exe, $"the program pid {p.HostPid} ran ({string.Join(", ", rules)}) in case {caseId}"));
+            }
+        }
+
+        foreach (var (address, port, rule) in Triage.Rules.ProcessFamily.Peers(records.Processes, records.Sockets).Distinct())
+        {
+            Peers.Add(new PeerIndicator(address, port, caseId, $"the peer of a {rule} connection in case {caseId}"));
         }
 
         Cases.Add((caseId, content));

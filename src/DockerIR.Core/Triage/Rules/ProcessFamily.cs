@@ -102,6 +102,37 @@ public static class ProcessFamily
         }
     }
 
+    /// <summary>
+    /// The remote ends of the connections triage flags (a shell's standard input or output, an outbound connection to a
+    /// public address): where the attacker was, for a hunt to look for in other containers.
+    /// </summary>
+    public static IEnumerable<(string Address, int Port, string Rule)> Peers(ProcessesRecord? processes, SocketsRecord? sockets)
+    {
+        if (sockets is null)
+        {
+            yield break;
+        }
+
+        var shellSockets = (processes?.Processes ?? []).Where(IsShell).SelectMany(p => p.Fds.Where(f => f.Fd is 0 or 1)).Select(f => f.SocketInode).OfType<ulong>().ToHashSet();
+        var listening = sockets.Sockets.Where(s => s.State == "LISTEN" && s.LocalPort is not null).Select(s => s.LocalPort!.Value).ToHashSet();
+        foreach (var s in sockets.Sockets.Where(s => s.State == "ESTABLISHED" && s.Protocol.StartsWith("tcp", StringComparison.Ordinal)))
+        {
+            if (s.RemoteAddress is not { } remote || s.RemotePort is not { } port || !IPAddress.TryParse(remote, out var address))
+            {
+                continue;
+            }
+
+            if (shellSockets.Contains(s.Inode))
+            {
+                yield return (remote, port, ReverseShell.Id);
+            }
+            else if (s.LocalPort is { } lp && !listening.Contains(lp) && IsPublic(address))
+            {
+                yield return (remote, port, OutboundPublic.Id);
+            }
+        }
+    }
+
     private static string Who(ProcessRecord p) =>
         $"pid {p.HostPid}{(p.ContainerPid is { } c ? $" ({c} in the container)" : "")} uid {(p.Uids.Count > 0 ? p.Uids[0] : -1)}: {string.Join(' ', p.Cmdline)}";
 
