@@ -212,6 +212,41 @@ public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fi
     }
 
     [Fact]
+    public async Task ManifestWithANullItem_OrStoringInAMemberThatIsNoEvidenceTar_ResealedByHand_FailsVerificationInEveryReader()
+    {
+        var nullItem = await ForgeAsync("null-item", "manifest.json", text =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+            node["entries"]!.AsArray().Add(null);
+            return node.ToJsonString();
+        });
+        var nonTar = await ForgeAsync("non-tar", "manifest.json", text =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+            var entry = node["entries"]!.AsArray().First(e => e!["path"]!.GetValue<string>() == "/dropped")!;
+            entry["after"]!["tar"] = "SHA256SUMS";
+            entry["after"]!["member"] = "SHA256SUMS";
+            return node.ToJsonString();
+        });
+
+        foreach (var (bundle, readers) in new[]
+        {
+            (nullItem, new[] { "verify", "findings", "report", "timeline", "show" }),
+            (nonTar, ["verify", "show"]),
+        })
+        {
+            foreach (var verb in readers)
+            {
+                var result = await ProcessRunner.DockerIRAsync(verb == "show" ? [verb, bundle, "/dropped"] : [verb, bundle]);
+                Assert.True(result.ExitCode == (int)ExitCode.VerificationFailed, $"{verb} {Path.GetFileName(bundle)}: exit {result.ExitCode}: {result.StdErr}");
+                Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.DoesNotContain("internal error", result.StdErr, StringComparison.Ordinal);
+                Assert.Equal("", verb == "show" ? result.StdOut : "");
+            }
+        }
+    }
+
+    [Fact]
     public async Task BundleAndVerify_ShowProgressOnAStderrTerminal_AndNeverOnStdout()
     {
         var caseDir = Path.Combine(workDir, "progress");

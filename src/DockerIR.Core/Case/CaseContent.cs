@@ -231,6 +231,12 @@ public abstract class CaseContent
                     continue;
                 }
 
+                if (name == top)
+                {
+                    // A case's files are all below its one directory: a top-level file is no bundle of ours.
+                    throw new DockerIRException(FailureKind.VerificationFailed, $"the bundle's member '{SafeText.Escape(item.Name)}' is not inside the case's directory");
+                }
+
                 if (item.Type != TarItemType.File || !seen.Add(name))
                 {
                     throw new DockerIRException(FailureKind.VerificationFailed, $"the bundle holds '{SafeText.Escape(item.Name)}' twice or as a non-file");

@@ -74,6 +74,12 @@ public static class ShowWorkflow
             throw new DockerIRException(FailureKind.NotFound, $"its content is not stored: {record.NotStored}");
         }
 
+        if (record.Tar is not (Manifest.AfterTar or Manifest.BeforeTar))
+        {
+            throw new DockerIRException(FailureKind.VerificationFailed,
+                $"the manifest stores this entry in '{SafeText.Escape(record.Tar)}', which is not one of the case's evidence tars ({Manifest.AfterTar}, {Manifest.BeforeTar}); 'dockerir verify' names what else is wrong");
+        }
+
         // A hard link's data lives in the member it links to.
         var member = record.Type == "hardLink" && record.LinkTarget is { } target ? target.TrimStart('/') : record.Member;
         var content = CaseContent.Open(caseOrBundle);
@@ -84,32 +90,40 @@ public static class ShowWorkflow
                 continue;
             }
 
-            using var reader = new TarStreamReader(file.Content);
-            while (await reader.NextAsync(cancellationToken) is { } item)
+            try
             {
-                if (item.Name != member || item.Type != TarItemType.File)
+                using var reader = new TarStreamReader(file.Content);
+                while (await reader.NextAsync(cancellationToken) is { } item)
                 {
-                    continue;
-                }
+                    if (item.Name != member || item.Type != TarItemType.File)
+                    {
+                        continue;
+                    }
 
-                await using var hashing = new HashingStream(item.Data);
-                if (item.Size <= CheckedBeforeShownBytes)
-                {
-                    // Checked before a byte is shown: altered content never reaches the reader's screen or pipe.
-                    using var held = new MemoryStream((int)item.Size);
-                    await hashing.CopyToAsync(held, 1 << 16, cancellationToken);
-                    Mismatch(hashing, record);
-                    held.Position = 0;
-                    await held.CopyToAsync(destination, 1 << 16, cancellationToken);
+                    await using var hashing = new HashingStream(item.Data);
+                    if (item.Size <= CheckedBeforeShownBytes)
+                    {
+                        // Checked before a byte is shown: altered content never reaches the reader's screen or pipe.
+                        using var held = new MemoryStream((int)item.Size);
+                        await hashing.CopyToAsync(held, 1 << 16, cancellationToken);
+                        Mismatch(hashing, record);
+                        held.Position = 0;
+                        await held.CopyToAsync(destination, 1 << 16, cancellationToken);
+                        await destination.FlushAsync(cancellationToken);
+                        return hashing.BytesRead;
+                    }
+
+                    // Too large to hold: streamed, and a mismatch found at the end fails the command (exit 7) after the fact.
+                    await hashing.CopyToAsync(destination, 1 << 16, cancellationToken);
                     await destination.FlushAsync(cancellationToken);
+                    Mismatch(hashing, record, shown: true);
                     return hashing.BytesRead;
                 }
-
-                // Too large to hold: streamed, and a mismatch found at the end fails the command (exit 7) after the fact.
-                await hashing.CopyToAsync(destination, 1 << 16, cancellationToken);
-                await destination.FlushAsync(cancellationToken);
-                Mismatch(hashing, record, shown: true);
-                return hashing.BytesRead;
+            }
+            catch (InvalidDataException e)
+            {
+                // A damaged evidence tar (a bad header, a member cut short) is damaged evidence, not a fault of ours.
+                throw new DockerIRException(FailureKind.VerificationFailed, $"{record.Tar} is corrupted: {e.Message}; 'dockerir verify' names what else is wrong", e);
             }
 
             break;
