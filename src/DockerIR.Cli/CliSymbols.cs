@@ -53,7 +53,7 @@ internal static class CliSymbols
     /// <summary>--sign KEY, as bundle and respond take it.</summary>
     public static Option<string?> Sign() => new("--sign")
     {
-        Description = $"Sign the bundle with this OpenSSH private key file (ECDSA or RSA, no passphrase): writes BUNDLE.sig, checked by 'ssh-keygen -Y verify -n {Core.Evidence.SshSignature.BundleNamespace}' or 'dockerir verify --signer'; default ${Core.Evidence.BundleWorkflow.SigningKeyVariable}",
+        Description = $"Sign the bundle with this OpenSSH private key file (ECDSA or RSA, no passphrase), or a public key file whose key ssh-agent holds: writes BUNDLE.sig, checked by 'ssh-keygen -Y verify -n {Core.Evidence.SshSignature.BundleNamespace}' or 'dockerir verify --signer'; default ${Core.Evidence.BundleWorkflow.SigningKeyVariable}",
         HelpName = "KEY",
     };
 

@@ -363,6 +363,62 @@ public sealed class CustodyChainCommandTests(CustodyChainCommandTests.Fixture fi
         Assert.Contains("\"signature\"", altered.StdOut, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SignedThroughSshAgent_ByItsPublicKeyFile_EcdsaAndEd25519_SshKeygenAcceptsBoth()
+    {
+        var socket = Path.Combine(workDir, "agent.sock");
+        var agent = await ProcessRunner.RunAsync("ssh-agent", ["-a", socket, "-s"]);
+        Assert.True(agent.ExitCode == 0, agent.StdErr);
+        var agentPid = System.Text.RegularExpressions.Regex.Match(agent.StdOut, @"SSH_AGENT_PID=(\d+)").Groups[1].Value;
+        var env = new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = socket };
+        try
+        {
+            foreach (var type in new[] { "ecdsa", "ed25519" })
+            {
+                var key = Path.Combine(workDir, "agent-" + type);
+                CliAssert.Success(await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "agent@example", "-f", key]));
+                var caseDir = Path.Combine(workDir, "agent-case-" + type);
+                CliAssert.Success(await ProcessRunner.RunAsync("cp", ["-a", fixture.CaseDir, caseDir]));
+                var bundle = caseDir + ".tar.gz";
+
+                // Not yet in the agent: one usage line saying so; nothing sealed under that name.
+                var missing = await ProcessRunner.DockerIRAsync(["bundle", caseDir, "--sign", key + ".pub"], env);
+                Assert.Contains("does not hold the key", CliAssert.OneLineError(missing, ExitCode.Usage), StringComparison.Ordinal);
+                Assert.False(File.Exists(bundle));
+
+                CliAssert.Success(await ProcessRunner.RunAsync("ssh-add", [key], env));
+                CliAssert.Success(await ProcessRunner.DockerIRAsync(["bundle", caseDir, "--sign", key + ".pub"], env));
+                var allowed = Path.Combine(workDir, "agent_signers_" + type);
+                await File.WriteAllTextAsync(allowed, $"agent@example {(await File.ReadAllTextAsync(key + ".pub")).Trim()}\n");
+                var sshKeygen = await ProcessRunner.RunAsync("bash", ["-c", "ssh-keygen -Y verify -f \"$0\" -I agent@example -n dockerir-bundle -s \"$1.sig\" < \"$1\"", allowed, bundle]);
+                Assert.True(sshKeygen.ExitCode == 0, sshKeygen.StdOut + sshKeygen.StdErr);
+                Assert.Contains(CustodyLog.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, CaseDirectory.CustodyAfterSealFile)), "after"),
+                    r => r.Action == "bundle.signed" && r.Detail!.Contains("through ssh-agent", StringComparison.Ordinal));
+
+                var ours = await ProcessRunner.DockerIRAsync(["verify", bundle, "--signer", allowed, "--identity", "agent@example", "--json"]);
+                if (type == "ecdsa")
+                {
+                    CliAssert.Success(ours);
+                }
+                else
+                {
+                    // Ed25519: signed by the agent and checked by ssh-keygen; dockerir says it cannot check it.
+                    Assert.Equal((int)ExitCode.VerificationFailed, ours.ExitCode);
+                    Assert.Contains("check it with ssh-keygen -Y verify", ours.StdOut, StringComparison.Ordinal);
+                }
+            }
+
+            // No agent at all: the public key file cannot sign, and says why.
+            var noAgent = await ProcessRunner.DockerIRAsync(["bundle", Path.Combine(workDir, "agent-case-ecdsa"), "-o", Path.Combine(workDir, "x.tar.gz"), "--sign", Path.Combine(workDir, "agent-ecdsa.pub")],
+                new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = "" });
+            Assert.Contains("SSH_AUTH_SOCK is not set", CliAssert.OneLineError(noAgent, ExitCode.Usage), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("kill", [agentPid]);
+        }
+    }
+
     public void Dispose() => Directory.Delete(workDir, recursive: true);
 
     /// <summary>One busybox container with a dropped file, snapshotted, extracted and bundled once for the class.</summary>

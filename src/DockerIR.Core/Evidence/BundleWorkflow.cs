@@ -97,7 +97,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
             await File.WriteAllTextAsync(sigTemp, key.SignSha256(Convert.FromHexString(sha), SshSignature.BundleNamespace), cancellationToken);
             File.Move(sigTemp, signature, overwrite: true);
             await custody.AppendAsync("bundle.signed", signature, CustodyOutcome.Succeeded,
-                $"SSH signature (namespace {SshSignature.BundleNamespace}) over sha256 {sha} by {key.KeyType} key {key.Fingerprint}", cancellationToken);
+                $"SSH signature (namespace {SshSignature.BundleNamespace}) over sha256 {sha} by {key.KeyType} key {key.Fingerprint}{(key.Agent is null ? "" : " through ssh-agent")}", cancellationToken);
             log.Information("Signed {Bundle} with {KeyType} key {Fingerprint}", bundlePath, key.KeyType, key.Fingerprint);
             return new BundleResult(bundlePath, sha, bytes, files.Count + 1, incomplete is null, incomplete, watch.Elapsed.TotalSeconds, signature, key.Fingerprint);
         }

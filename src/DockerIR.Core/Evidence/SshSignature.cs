@@ -23,21 +23,31 @@ public static class SshSignature
     /// <summary>A key file read for signing, larger than any OpenSSH key.</summary>
     private const int MaxKeyFileBytes = 64 << 10;
 
-    /// <summary>A private key loaded for signing: its public blob (what allowed_signers lists) and fingerprint.</summary>
+    /// <summary>
+    /// A key ready to sign: a private key file loaded here, or a key held by ssh-agent (given by its public key file,
+    /// as <c>ssh-keygen -Y sign -f KEY.pub</c> takes it). Its public blob is what allowed_signers lists.
+    /// </summary>
     public sealed class SigningKey : IDisposable
     {
-        private readonly AsymmetricAlgorithm key;
+        private readonly Func<byte[], byte[]> sign;
+        private readonly IDisposable? owned;
 
-        internal SigningKey(AsymmetricAlgorithm key, byte[] publicBlob, string keyType)
+        /// <param name="sign">Signs the SSHSIG signed data, giving the SSH signature blob (string algorithm, string signature).</param>
+        internal SigningKey(Func<byte[], byte[]> sign, byte[] publicBlob, string keyType, IDisposable? owned, string? agent = null)
         {
-            this.key = key;
+            this.sign = sign;
+            this.owned = owned;
             PublicBlob = publicBlob;
             KeyType = keyType;
+            Agent = agent;
         }
 
         public byte[] PublicBlob { get; }
 
         public string KeyType { get; }
+
+        /// <summary>The agent's socket when the agent signs, else null.</summary>
+        public string? Agent { get; }
 
         /// <summary>As ssh-keygen -l prints it: SHA256:base64 of the public blob, unpadded.</summary>
         public string Fingerprint => Fingerprint_(PublicBlob);
@@ -48,24 +58,7 @@ public static class SshSignature
         /// <summary>The armored SSHSIG of a message given by its SHA-256 digest (e.g. a bundle's hash, already computed).</summary>
         public string SignSha256(ReadOnlySpan<byte> messageSha256, string ns)
         {
-            var signed = SignedData(ns, "sha256", messageSha256);
-            byte[] signature;
-            switch (key)
-            {
-                case ECDsa ec:
-                    var (curve, hash) = CurveOf(ec.KeySize);
-                    var p1363 = ec.SignData(signed, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-                    var half = p1363.Length / 2;
-                    var rs = new SshWriter().MPInt(p1363.AsSpan(0, half)).MPInt(p1363.AsSpan(half)).ToArray();
-                    signature = new SshWriter().String("ecdsa-sha2-" + curve).String(rs).ToArray();
-                    break;
-                case RSA rsa:
-                    signature = new SshWriter().String("rsa-sha2-512").String(rsa.SignData(signed, HashAlgorithmName.SHA512, RSASignaturePadding.Pkcs1)).ToArray();
-                    break;
-                default:
-                    throw new InvalidOperationException("unsupported key");
-            }
-
+            var signature = sign(SignedData(ns, "sha256", messageSha256));
             var blob = new SshWriter().Raw(Magic).UInt32(1).String(PublicBlob).String(ns).String("").String("sha256").String(signature).ToArray();
             var base64 = Convert.ToBase64String(blob);
             var armored = new StringBuilder($"-----BEGIN {Armor}-----\n");
@@ -77,7 +70,25 @@ public static class SshSignature
             return armored.Append($"-----END {Armor}-----\n").ToString();
         }
 
-        public void Dispose() => key.Dispose();
+        public void Dispose() => owned?.Dispose();
+    }
+
+    /// <summary>The SSH signature blob of <paramref name="signed"/> by a private key held here (ECDSA or RSA).</summary>
+    private static byte[] SignWith(AsymmetricAlgorithm key, byte[] signed)
+    {
+        switch (key)
+        {
+            case ECDsa ec:
+                var (curve, hash) = CurveOf(ec.KeySize);
+                var p1363 = ec.SignData(signed, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+                var half = p1363.Length / 2;
+                var rs = new SshWriter().MPInt(p1363.AsSpan(0, half)).MPInt(p1363.AsSpan(half)).ToArray();
+                return new SshWriter().String("ecdsa-sha2-" + curve).String(rs).ToArray();
+            case RSA rsa:
+                return new SshWriter().String("rsa-sha2-512").String(rsa.SignData(signed, HashAlgorithmName.SHA512, RSASignaturePadding.Pkcs1)).ToArray();
+            default:
+                throw new InvalidOperationException("unsupported key");
+        }
     }
 
     private static string Fingerprint_(byte[] blob) => "SHA256:" + Convert.ToBase64String(SHA256.HashData(blob)).TrimEnd('=');
@@ -111,7 +122,13 @@ public static class SshSignature
             throw Bad(path, "is not a regular file");
         }
 
-        var body = Dearmor(text, "OPENSSH PRIVATE KEY") ?? throw Bad(path, "is not an OpenSSH private key file (-----BEGIN OPENSSH PRIVATE KEY-----, as ssh-keygen writes it)");
+        // A public key file (KEY.pub): the agent holds the private key and signs, as ssh-keygen -Y sign -f KEY.pub does.
+        if (PublicKeyLine(text) is { } publicKey)
+        {
+            return SshAgent.KeyFor(path, publicKey.Blob, publicKey.Type);
+        }
+
+        var body = Dearmor(text, "OPENSSH PRIVATE KEY") ?? throw Bad(path, "is not an OpenSSH private key file (-----BEGIN OPENSSH PRIVATE KEY-----, as ssh-keygen writes it) or public key file (KEY.pub, signed with by ssh-agent)");
         try
         {
             var r = new SshReader(body);
@@ -156,7 +173,7 @@ public static class SshSignature
                         Q = new ECPoint { X = q[1..(1 + size)], Y = q[(1 + size)..] },
                         D = Unsigned(d, size),
                     });
-                    return new SigningKey(ec, new SshWriter().String(type).String(curveName).String(q).ToArray(), type);
+                    return new SigningKey(data => SignWith(ec, data), new SshWriter().String(type).String(curveName).String(q).ToArray(), type, ec);
                 }
 
                 case "ssh-rsa":
@@ -183,11 +200,11 @@ public static class SshSignature
                         DQ = Unsigned((dInt % (qInt - 1)).ToByteArray(isUnsigned: true, isBigEndian: true), half),
                         InverseQ = Unsigned(iqmp, half),
                     });
-                    return new SigningKey(rsa, new SshWriter().String("ssh-rsa").MPInt(Unsigned(e, 0)).MPInt(modulus).ToArray(), "ssh-rsa");
+                    return new SigningKey(data => SignWith(rsa, data), new SshWriter().String("ssh-rsa").MPInt(Unsigned(e, 0)).MPInt(modulus).ToArray(), "ssh-rsa", rsa);
                 }
 
                 case "ssh-ed25519":
-                    throw Bad(path, "is an Ed25519 key, which .NET's cryptography cannot sign with; make an ECDSA key (ssh-keygen -t ecdsa) or an RSA key");
+                    throw Bad(path, "is an Ed25519 key, which .NET's cryptography cannot sign with; load it into ssh-agent (ssh-add) and give its public key file (KEY.pub), or make an ECDSA key (ssh-keygen -t ecdsa)");
                 default:
                     throw Bad(path, $"is a {type} key; dockerir signs with ECDSA or RSA keys");
             }
@@ -195,6 +212,26 @@ public static class SshSignature
         catch (Exception e) when (e is EndOfStreamException or CryptographicException or ArgumentException)
         {
             throw Bad(path, $"is damaged: {e.Message}");
+        }
+    }
+
+    /// <summary>The key of a one-line public key file ("TYPE BASE64 [comment]") whose blob names the same type, or null.</summary>
+    private static (string Type, byte[] Blob)? PublicKeyLine(string text)
+    {
+        var fields = text.Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 2 || text.Trim().Contains('\n', StringComparison.Ordinal) || !fields[0].StartsWith("ssh-", StringComparison.Ordinal) && !fields[0].StartsWith("ecdsa-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            var blob = Convert.FromBase64String(fields[1]);
+            return new SshReader(blob).Text() == fields[0] ? (fields[0], blob) : null;
+        }
+        catch (Exception e) when (e is FormatException or EndOfStreamException or ArgumentException)
+        {
+            return null;
         }
     }
 
@@ -239,6 +276,11 @@ public static class SshSignature
             if (hashAlgorithm is not ("sha256" or "sha512"))
             {
                 return new(false, $"hash algorithm '{SafeText.Escape(hashAlgorithm)}' is not sha256 or sha512", fingerprint);
+            }
+
+            if (new SshReader(publicBlob).Text() == "ssh-ed25519")
+            {
+                return new(false, $"the signature is by the Ed25519 key {fingerprint}, which dockerir cannot check (.NET has no Ed25519): check it with ssh-keygen -Y verify", fingerprint);
             }
 
             if (!VerifyWithKey(publicBlob, SignedData(signedNs, hashAlgorithm, digest(hashAlgorithm)), signature))
@@ -474,7 +516,7 @@ public static class SshSignature
     }
 
     /// <summary>SSH wire encoding (RFC 4251): uint32 big-endian, strings with a uint32 length, mpints two's complement.</summary>
-    private sealed class SshWriter
+    internal sealed class SshWriter
     {
         private readonly ArrayBufferWriter<byte> buffer = new();
 
@@ -511,7 +553,7 @@ public static class SshSignature
     }
 
     /// <summary>Reads SSH wire encoding, bounds-checked: a short or lying length is an EndOfStreamException.</summary>
-    private sealed class SshReader(byte[] data)
+    internal sealed class SshReader(byte[] data)
     {
         private int at;
 
