@@ -84,9 +84,14 @@ public sealed class MalformedBundleTests : IDisposable
         string[][] readers = [["verify", bundle], ["findings", bundle], ["report", bundle], ["timeline", bundle], ["show", bundle, "/etc/passwd"], ["hunt", "--case", bundle, "--images"]];
         foreach (var args in readers)
         {
-            var result = await ProcessRunner.DockerIRAsync(args);
+            // Peak memory measured as the reader runs: a malformed header must not make it allocate what the header claims.
+            var result = await ProcessRunner.RunAsync("/usr/bin/time", ["-f", "peak-rss-kb %M", "dotnet", Path.Combine(AppContext.BaseDirectory, "dockerir.dll"), .. args],
+                new Dictionary<string, string?> { ["DOCKERIR_CACHE_DIR"] = "off" });
             Assert.True(result.ExitCode == (int)ExitCode.VerificationFailed, $"{args[0]} of {malformation}: exit {result.ExitCode}: {result.StdErr}");
-            var line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            var lines = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var rss = lines.Single(l => l.StartsWith("peak-rss-kb ", StringComparison.Ordinal));
+            Assert.True(long.Parse(rss["peak-rss-kb ".Length..], System.Globalization.CultureInfo.InvariantCulture) < 300 << 10, $"{args[0]} of {malformation}: {rss}");
+            var line = Assert.Single(lines, l => l != rss && !l.StartsWith("Command exited with non-zero status", StringComparison.Ordinal));
             Assert.StartsWith("dockerir: ", line, StringComparison.Ordinal);
             Assert.DoesNotContain("internal error", line, StringComparison.Ordinal);
             Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
