@@ -100,7 +100,7 @@ public sealed class SharedOptionTests
         {
             "source" => parse.GetValue<Core.Extraction.SourceChoice>(flag),
             "profile" => parse.GetValue<Core.Redeploy.HardeningProfile>(flag),
-            "max_file_size" or "max_total_size" => parse.GetValue<long>(flag),
+            "max_file_size" or "max_total_size" => (long)parse.GetValue<ByteSize>(flag),
             "probe_timeout" => (double)parse.GetValue<int>(flag),
             _ => parse.GetValue<int>(flag),
         };

@@ -214,6 +214,17 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         Assert.Contains("<tr class=\"high\"><td>High</td><td>webshell.eval-input</td><td>/var/www/html/shell.php</td>", dom.StdOut, StringComparison.Ordinal);
         Assert.Contains("<td>defacement.index-changed</td><td>/var/www/html/index.html</td><td>HACKED BY DockerIR-demo crew</td>", dom.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", dom.StdOut, StringComparison.OrdinalIgnoreCase);
+
+        // --pdf prints the page with that Chromium; without one, one line says what to install.
+        var pdf = Path.Combine(workDir, "report.pdf");
+        var printed = await ProcessRunner.DockerIRAsync(["report", bundle, "--pdf", pdf], new Dictionary<string, string?> { ["DOCKERIR_CHROMIUM"] = chromium });
+        CliAssert.Success(printed);
+        Assert.Equal("", printed.StdOut);
+        var bytes = await File.ReadAllBytesAsync(pdf);
+        Assert.True(bytes.Length > 1000 && System.Text.Encoding.ASCII.GetString(bytes, 0, 5) == "%PDF-", $"not a PDF: {bytes.Length} bytes");
+        var none = await ProcessRunner.DockerIRAsync(["report", bundle, "--pdf", Path.Combine(workDir, "none.pdf")], new Dictionary<string, string?> { ["DOCKERIR_CHROMIUM"] = "/nonexistent/chromium" });
+        Assert.Contains("needs headless Chromium", CliAssert.OneLineError(none, ExitCode.NotFound), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(workDir, "none.pdf")));
     }
 
     public void Dispose() => Directory.Delete(workDir, recursive: true);

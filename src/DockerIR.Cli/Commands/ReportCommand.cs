@@ -16,10 +16,15 @@ internal static class ReportCommand
         format.AcceptOnlyFromAmong("md", "html");
         var html = new Option<bool>("--html") { Description = "Old spelling of --format html", Hidden = true };
         var output = new Option<string?>("--output", "-o") { HelpName = "FILE", Description = "Write to this file (atomically) instead of stdout" };
+        var pdf = new Option<string?>("--pdf")
+        {
+            HelpName = "FILE",
+            Description = $"Also print the HTML page to this PDF file with headless Chromium (on PATH, or ${ReportPdf.ChromiumVariable}); nothing on stdout then unless -o is given too",
+        };
         var unverified = CliSymbols.Unverified();
         var command = new Command("report", "Print a case's report from its records (checked against its hashes first): container, timeline, findings, audit, evidence hashes, containment and redeploy")
         {
-            target, format, html, output, unverified,
+            target, format, html, output, pdf, unverified,
         };
         command.Validators.Add(r =>
         {
@@ -35,6 +40,16 @@ internal static class ReportCommand
             {
                 title = $"{CaseContent.UnverifiedMark} (not checked against the case's hashes): " + title;
                 document.Mark = CaseContent.UnverifiedMark;
+            }
+
+            if (parse.GetValue(pdf) is { } pdfPath)
+            {
+                await ReportPdf.PrintAsync(document.ToHtml(title), pdfPath, ct);
+                ctx.Log.Information("Printed the report of {Case} to {Pdf}", parse.GetRequiredValue(target), pdfPath);
+                if (parse.GetValue(output) is null)
+                {
+                    return Verdict.Success;
+                }
             }
 
             var text = parse.GetValue(html) || parse.GetValue(format) == "html" ? document.ToHtml(title) : document.ToMarkdown();
