@@ -20,7 +20,7 @@ internal static class HelpExamples
         ["verify"] = ["dockerir verify cases/web-1.tar.gz", "dockerir verify cases/web-1.tar.gz --signer allowed_signers --identity alice@example.org"],
         ["show"] = ["dockerir show cases/web-1.tar.gz /var/www/html/shell.php", "dockerir show cases/web-1 /var/www/html/index.html --before", "dockerir show cases/web-1 --process 4242"],
         ["findings"] = ["dockerir findings cases/web-1.tar.gz", "dockerir findings cases/web-1 --format sarif > findings.sarif", "dockerir findings cases/web-1 --fail-on high --format jsonl"],
-        ["timeline"] = ["dockerir timeline cases/web-1 | mactime -b - -d", "dockerir timeline cases/web-1.tar.gz --format csv"],
+        ["timeline"] = ["dockerir timeline cases/web-1 | mactime -b - -d", "dockerir timeline cases/web-1.tar.gz --format csv", "dockerir timeline cases/web-1.tar.gz --format timesketch > web-1.timesketch.csv"],
         ["report"] = ["dockerir report cases/web-1", "dockerir report cases/web-1.tar.gz --format html -o web-1.html", "dockerir report cases/web-1.tar.gz --pdf web-1.pdf"],
         ["audit"] = ["dockerir audit web", "dockerir audit --all --sarif audit.sarif --fail-on high"],
         ["hunt"] = ["dockerir hunt --case cases/web-1.tar.gz --all", "dockerir hunt --case cases/web-1 --ioc iocs.yaml --all --images -o hunt.json --fail-on high"],

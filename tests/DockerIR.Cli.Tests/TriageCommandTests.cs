@@ -172,6 +172,15 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         var csv = await ProcessRunner.DockerIRAsync(["timeline", caseDir, "--format", "csv"]);
         CliAssert.Success(csv);
         Assert.StartsWith("time_utc,unix,source,kind,name,", csv.StdOut, StringComparison.Ordinal);
+        // Timesketch's CSV keeps the attacker's sub-second order: the shell was written before the defacement.
+        var sketch = await ProcessRunner.DockerIRAsync(["timeline", bundle, "--format", "timesketch"]);
+        CliAssert.Success(sketch);
+        var rows = sketch.StdOut.Split('\n');
+        Assert.Equal("message,datetime,timestamp,timestamp_desc,source,kind,name,sha256,detail", rows[0]);
+        var shellRow = Array.FindIndex(rows, r => r.Contains($",{DemoAttacker.ShellPath},", StringComparison.Ordinal));
+        var indexRow = Array.FindIndex(rows, r => r.Contains($",{DemoAttacker.IndexPath},", StringComparison.Ordinal));
+        Assert.True(shellRow > 0 && indexRow > shellRow, $"shell at row {shellRow}, defacement at row {indexRow}");
+        Assert.Matches(@",\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00,\d+,Modification Time,", rows[shellRow]);
         var jsonl = await ProcessRunner.DockerIRAsync(["timeline", caseDir, "--format", "jsonl"]);
         CliAssert.Success(jsonl);
         Assert.Contains(jsonl.StdOut.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement),

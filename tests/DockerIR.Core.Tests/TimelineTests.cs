@@ -44,6 +44,40 @@ public sealed class TimelineTests
     }
 
     [Fact]
+    public void SubSecondOrder_IsKeptInEveryFormat_WithNanosecondsInCsvJsonlAndMicrosecondsForTimesketch()
+    {
+        // The shell written 8 ms before the defacement, both in the same second: their order and their instants survive.
+        var manifest = new Manifest
+        {
+            CaseId = "c", CreatedUtc = DateTimeOffset.UnixEpoch, ToolVersion = "0", ContainerId = "id", ContainerName = "web", OriginalImage = "i",
+            OriginalImageId = "i", EvidenceImageId = "e", AfterSource = "layer", AfterSourceDetail = "", BeforeSource = "layer", BeforeSourceDetail = "",
+            Limits = ExtractionLimits.Default, Complete = true,
+            Entries =
+            [
+                new ManifestEntry { Path = "/w/index.html", Kind = ChangeKind.Changed, Classification = Classification.Suspicious,
+                    After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.250000123Z", Source = "after", Sha256 = "ab" } },
+                new ManifestEntry { Path = "/w/shell.php", Kind = ChangeKind.Added, Classification = Classification.Suspicious,
+                    After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.242000987Z", Source = "after", Sha256 = "cd" } },
+            ],
+        };
+        var custody = new List<CustodyRecord> { new(DateTimeOffset.FromUnixTimeMilliseconds(1_000_500), "op", "h", "0", "c", "container.commit", "web (id)", CustodyOutcome.Succeeded, null) };
+
+        var events = Timeline.Build(manifest, null, custody);
+
+        Assert.Equal(["/w/shell.php", "/w/index.html", "[container.commit] web (id)"], events.Select(e => e.Name));
+        Assert.Equal([242000987, 250000123, 500000000], events.Select(e => e.Nanos));
+        var csv = Timeline.ToCsv(events).Split('\n');
+        Assert.EndsWith(",nanos", csv[0], StringComparison.Ordinal);
+        Assert.EndsWith(",242000987", csv[1], StringComparison.Ordinal);
+        Assert.Contains("\"nanos\":250000123", Timeline.ToJsonLines(events), StringComparison.Ordinal);
+        var sketch = Timeline.ToTimesketchCsv(events).Split('\n');
+        Assert.Equal("message,datetime,timestamp,timestamp_desc,source,kind,name,sha256,detail", sketch[0]);
+        Assert.StartsWith("A /w/shell.php sha256 cd,1970-01-01T00:16:40.242000+00:00,1000242000,Modification Time,", sketch[1], StringComparison.Ordinal);
+        Assert.StartsWith("C /w/index.html sha256 ab,1970-01-01T00:16:40.250000+00:00,1000250000,Modification Time,", sketch[2], StringComparison.Ordinal);
+        Assert.StartsWith("[container.commit] web (id),1970-01-01T00:16:40.500000+00:00,1000500000,Response Action,", sketch[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Format_HostileTimes_AreClampedNotThrown()
     {
         Assert.Equal("9999-12-31T23:59:59Z", Timeline.Format(long.MaxValue));
@@ -65,6 +99,6 @@ public sealed class TimelineTests
 
         var row = Timeline.ToCsv(events).Split('\n')[1];
 
-        Assert.Equal("1970-01-01T00:00:01Z,1,file,A,'=cmd|'/c calc'!A1,-rw-r--r--,0,0,3,'=1+1,'@x", row);
+        Assert.Equal("1970-01-01T00:00:01Z,1,file,A,'=cmd|'/c calc'!A1,-rw-r--r--,0,0,3,'=1+1,'@x,0", row);
     }
 }

@@ -12,8 +12,12 @@ internal static class TimelineCommand
     public static Command Create(Func<IContainerEngine>? engineFactory)
     {
         var target = new Argument<string>("CASE_DIR_OR_BUNDLE") { Description = "A case directory or a bundle" };
-        var format = new Option<string>("--format") { Description = "body (Sleuth Kit bodyfile, for mactime), csv or jsonl", DefaultValueFactory = _ => "body" };
-        format.AcceptOnlyFromAmong("body", "csv", "jsonl");
+        var format = new Option<string>("--format")
+        {
+            Description = "body (Sleuth Kit bodyfile, for mactime), csv or jsonl (with nanoseconds), timesketch (CSV for Timesketch: message, datetime, timestamp_desc)",
+            DefaultValueFactory = _ => "body",
+        };
+        format.AcceptOnlyFromAmong("body", "csv", "jsonl", "timesketch");
         var unverified = CliSymbols.Unverified();
         var command = new Command("timeline", "Print a case's timeline (checked against its hashes first): change-set entries by modification time merged with the container's lifecycle and the response's actions")
         {
@@ -27,6 +31,7 @@ internal static class TimelineCommand
             {
                 "csv" => Timeline.ToCsv(events, marked),
                 "jsonl" => Timeline.ToJsonLines(events, marked),
+                "timesketch" => Timeline.ToTimesketchCsv(events, marked),
                 _ => Timeline.ToBody(events, marked),
             });
             await ctx.Out.FlushAsync(ct);

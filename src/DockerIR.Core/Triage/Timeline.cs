@@ -29,6 +29,9 @@ public sealed record TimelineEvent(
     [System.Text.Json.Serialization.JsonIgnore]
     public long Ticks { get; init; }
 
+    /// <summary>The nanoseconds within <see cref="TimeUnix"/>'s second, as precise as the source has them (a layer's mtime to the nanosecond, custody to 100 ns).</summary>
+    public int Nanos { get; init; }
+
     /// <summary>True on an event shown without checking the case's hashes (--unverified); absent otherwise.</summary>
     public bool? Unverified { get; init; }
 }
@@ -60,13 +63,13 @@ public static class Timeline
             // Sleuth Kit's convention for a file that is gone: its last known metadata under its name plus " (deleted)".
             var name = entry.Kind == ChangeKind.Deleted ? entry.Path + " (deleted)" : entry.Path;
             events.Add(new TimelineEvent(record.MtimeUnix ?? 0, "file", name, KindLetter(entry.Kind), ModeString(record.Type, record.Mode),
-                record.Uid ?? 0, record.Gid ?? 0, record.Size ?? 0, record.Sha256, entry.ContentChange) { Ticks = TicksOf(record) });
+                record.Uid ?? 0, record.Gid ?? 0, record.Size ?? 0, record.Sha256, entry.ContentChange) { Ticks = TicksOf(record), Nanos = NanosOf(record) });
         }
 
         foreach (var deleted in manifest?.DeletedContents ?? [])
         {
             events.Add(new TimelineEvent(deleted.Before.MtimeUnix ?? 0, "file", deleted.Path + " (deleted)", "D", ModeString(deleted.Before.Type, deleted.Before.Mode),
-                deleted.Before.Uid ?? 0, deleted.Before.Gid ?? 0, deleted.Before.Size ?? 0, deleted.Before.Sha256, $"under deleted {deleted.UnderDeleted}") { Ticks = TicksOf(deleted.Before) });
+                deleted.Before.Uid ?? 0, deleted.Before.Gid ?? 0, deleted.Before.Size ?? 0, deleted.Before.Sha256, $"under deleted {deleted.UnderDeleted}") { Ticks = TicksOf(deleted.Before), Nanos = NanosOf(deleted.Before) });
         }
 
         if (inspect is { ValueKind: JsonValueKind.Object } c)
@@ -87,14 +90,14 @@ public static class Timeline
                 var uid = p.Uids.Count > 0 ? p.Uids[0] : 0;
                 var gid = p.Gids.Count > 0 ? p.Gids[0] : 0;
                 events.Add(new TimelineEvent(started.ToUnixTimeSeconds(), "process", $"[pid {p.HostPid}] {string.Join(' ', p.Cmdline)}", "started", "----------",
-                    uid, gid, 0, p.ProgramSha256, $"{p.Exe}{(p.ExeDeleted ? " (deleted)" : "")}") { Ticks = started.UtcTicks });
+                    uid, gid, 0, p.ProgramSha256, $"{p.Exe}{(p.ExeDeleted ? " (deleted)" : "")}") { Ticks = started.UtcTicks, Nanos = SubSecond(started) });
             }
         }
 
         foreach (var r in custody.Where(r => LifecycleActions.Any(a => r.Action.StartsWith(a, StringComparison.Ordinal))))
         {
             events.Add(new TimelineEvent(r.TimeUtc.ToUnixTimeSeconds(), "custody", $"[{r.Action}] {r.Target}", r.Outcome.ToString().ToLowerInvariant(),
-                "----------", 0, 0, 0, null, r.Detail) { Ticks = r.TimeUtc.UtcTicks });
+                "----------", 0, 0, 0, null, r.Detail) { Ticks = r.TimeUtc.UtcTicks, Nanos = SubSecond(r.TimeUtc) });
         }
 
         // Stable: events of the same instant keep the order they were recorded in.
@@ -124,6 +127,29 @@ public static class Timeline
 
         return ticks;
     }
+
+    /// <summary>A record's nanoseconds within its second, from its mtime text (up to nine digits), else 0.</summary>
+    private static int NanosOf(FileRecord record)
+    {
+        if (record.Mtime is { } text && text.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 && text.EndsWith('Z'))
+        {
+            var fraction = text.AsSpan(dot + 1, text.Length - dot - 2);
+            if (fraction.Length > 0 && !fraction.ContainsAnyExceptInRange('0', '9'))
+            {
+                var nanos = 0;
+                for (var i = 0; i < 9; i++)
+                {
+                    nanos = (nanos * 10) + (i < fraction.Length ? fraction[i] - '0' : 0);
+                }
+
+                return nanos;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int SubSecond(DateTimeOffset time) => (int)(time.UtcTicks % TimeSpan.TicksPerSecond * 100);
 
     /// <summary>Builds the timeline from a case directory or bundle.</summary>
     public static async Task<List<TimelineEvent>> OfAsync(CaseContent content, CancellationToken cancellationToken)
@@ -171,10 +197,39 @@ public static class Timeline
     {
         ArgumentNullException.ThrowIfNull(events);
         var mark = unverified ? ",true" : "";
-        var sb = new StringBuilder("time_utc,unix,source,kind,name,mode,uid,gid,size,sha256,detail" + (unverified ? ",unverified" : "") + "\n");
+        var sb = new StringBuilder("time_utc,unix,source,kind,name,mode,uid,gid,size,sha256,detail,nanos" + (unverified ? ",unverified" : "") + "\n");
         foreach (var e in events)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{e.TimeUtc},{e.TimeUnix},{Csv(e.Source)},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{e.Mode},{e.Uid},{e.Gid},{e.Size},{Csv(e.Sha256)},{Csv(SafeText.Escape(e.Detail))}{mark}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{e.TimeUtc},{e.TimeUnix},{Csv(e.Source)},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{e.Mode},{e.Uid},{e.Gid},{e.Size},{Csv(e.Sha256)},{Csv(SafeText.Escape(e.Detail))},{e.Nanos}{mark}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// CSV as Timesketch imports it: <c>message</c>, <c>datetime</c> (ISO 8601 with microseconds), <c>timestamp</c>
+    /// (microseconds since the epoch), <c>timestamp_desc</c> (what the time is), then the event's own fields. The
+    /// events keep their sub-second order.
+    /// </summary>
+    public static string ToTimesketchCsv(IEnumerable<TimelineEvent> events, bool unverified = false)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var sb = new StringBuilder("message,datetime,timestamp,timestamp_desc,source,kind,name,sha256,detail" + (unverified ? ",unverified" : "") + "\n");
+        foreach (var e in events)
+        {
+            var seconds = Math.Clamp(e.TimeUnix, -62_135_596_800L, 253_402_300_799L);
+            var micros = (seconds * 1_000_000) + (e.Nanos / 1000);
+            var datetime = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(e.Nanos / 100).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
+            var desc = e.Source switch
+            {
+                "file" => e.Kind == "D" ? "Last Modification Time (deleted)" : "Modification Time",
+                "process" => "Process Start Time",
+                "container" => $"Container {e.Kind}",
+                _ => "Response Action",
+            };
+            var message = e.Source == "file" ? $"{e.Kind} {e.Name}{(e.Sha256 is null ? "" : $" sha256 {e.Sha256}")}" : e.Name;
+            sb.Append(CultureInfo.InvariantCulture,
+                $"{Csv(SafeText.Escape(message))},{datetime},{micros},{Csv(desc)},{Csv(e.Source)},{Csv(e.Kind)},{Csv(SafeText.Escape(e.Name))},{Csv(e.Sha256)},{Csv(SafeText.Escape(e.Detail))}{(unverified ? ",true" : "")}\n");
         }
 
         return sb.ToString();
@@ -279,7 +334,7 @@ public static class Timeline
         if (obj.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
             && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) && time.Year > 1)
         {
-            events.Add(new TimelineEvent(time.ToUnixTimeSeconds(), "container", $"[container {what}] {who}", what, "----------", 0, 0, 0, null, null) { Ticks = time.UtcTicks });
+            events.Add(new TimelineEvent(time.ToUnixTimeSeconds(), "container", $"[container {what}] {who}", what, "----------", 0, 0, 0, null, null) { Ticks = time.UtcTicks, Nanos = SubSecond(time) });
         }
     }
 }
