@@ -17,20 +17,19 @@ public sealed class TimelineTests
     [InlineData("file", "9x", "----------")]
     public void ModeString_IsLsStyle(string type, string mode, string expected) => Assert.Equal(expected, Timeline.ModeString(type, mode));
 
+    private static Manifest ManifestOf(params ManifestEntry[] entries) => new()
+    {
+        CaseId = "c", CreatedUtc = DateTimeOffset.UnixEpoch, ToolVersion = "0", ContainerId = "id", ContainerName = "web", OriginalImage = "i",
+        OriginalImageId = "i", EvidenceImageId = "e", AfterSource = "layer", AfterSourceDetail = "", BeforeSource = "layer", BeforeSourceDetail = "",
+        Limits = ExtractionLimits.Default, Complete = true, Entries = entries,
+    };
+
     [Fact]
     public void ToBody_ElevenFieldsPerLine_HostileNamesCannotSplitALine()
     {
-        var manifest = new Manifest
-        {
-            CaseId = "c", CreatedUtc = DateTimeOffset.UnixEpoch, ToolVersion = "0", ContainerId = "id", ContainerName = "web", OriginalImage = "i",
-            OriginalImageId = "i", EvidenceImageId = "e", AfterSource = "layer", AfterSourceDetail = "", BeforeSource = "layer", BeforeSourceDetail = "",
-            Limits = ExtractionLimits.Default, Complete = true,
-            Entries =
-            [
-                new ManifestEntry { Path = "/tmp/a|b\nc", Kind = ChangeKind.Added, Classification = Classification.Suspicious, After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 200, Source = "after", Sha256 = "ab" } },
-                new ManifestEntry { Path = "/var/log/auth.log", Kind = ChangeKind.Deleted, Classification = Classification.Suspicious, Before = new FileRecord { Type = "file", Mode = "0640", Size = 9, MtimeUnix = 100, Source = "before", Sha256 = "cd" } },
-            ],
-        };
+        var manifest = ManifestOf(
+            new ManifestEntry { Path = "/tmp/a|b\nc", Kind = ChangeKind.Added, Classification = Classification.Suspicious, After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 200, Source = "after", Sha256 = "ab" } },
+            new ManifestEntry { Path = "/var/log/auth.log", Kind = ChangeKind.Deleted, Classification = Classification.Suspicious, Before = new FileRecord { Type = "file", Mode = "0640", Size = 9, MtimeUnix = 100, Source = "before", Sha256 = "cd" } });
         var custody = new List<CustodyRecord> { new(DateTimeOffset.FromUnixTimeSeconds(300), "op", "h", "0", "c", "container.kill", "web (id)", CustodyOutcome.Succeeded, null) };
 
         var events = Timeline.Build(manifest, null, custody);
@@ -47,19 +46,11 @@ public sealed class TimelineTests
     public void SubSecondOrder_IsKeptInEveryFormat_WithNanosecondsInCsvJsonlAndMicrosecondsForTimesketch()
     {
         // The shell written 8 ms before the defacement, both in the same second: their order and their instants survive.
-        var manifest = new Manifest
-        {
-            CaseId = "c", CreatedUtc = DateTimeOffset.UnixEpoch, ToolVersion = "0", ContainerId = "id", ContainerName = "web", OriginalImage = "i",
-            OriginalImageId = "i", EvidenceImageId = "e", AfterSource = "layer", AfterSourceDetail = "", BeforeSource = "layer", BeforeSourceDetail = "",
-            Limits = ExtractionLimits.Default, Complete = true,
-            Entries =
-            [
-                new ManifestEntry { Path = "/w/index.html", Kind = ChangeKind.Changed, Classification = Classification.Suspicious,
-                    After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.250000123Z", Source = "after", Sha256 = "ab" } },
-                new ManifestEntry { Path = "/w/shell.php", Kind = ChangeKind.Added, Classification = Classification.Suspicious,
-                    After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.242000987Z", Source = "after", Sha256 = "cd" } },
-            ],
-        };
+        var manifest = ManifestOf(
+            new ManifestEntry { Path = "/w/index.html", Kind = ChangeKind.Changed, Classification = Classification.Suspicious,
+                After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.250000123Z", Source = "after", Sha256 = "ab" } },
+            new ManifestEntry { Path = "/w/shell.php", Kind = ChangeKind.Added, Classification = Classification.Suspicious,
+                After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.242000987Z", Source = "after", Sha256 = "cd" } });
         var custody = new List<CustodyRecord> { new(DateTimeOffset.FromUnixTimeMilliseconds(1_000_500), "op", "h", "0", "c", "container.commit", "web (id)", CustodyOutcome.Succeeded, null) };
 
         var events = Timeline.Build(manifest, null, custody);

@@ -104,28 +104,11 @@ public static class Timeline
         return [.. events.OrderBy(e => e.Ticks)];
     }
 
-    /// <summary>A record's mtime in ticks: from its nanosecond text when it parses, else its whole seconds.</summary>
+    /// <summary>A record's mtime in ticks: its whole seconds plus the sub-second its nanosecond text gives.</summary>
     private static long TicksOf(FileRecord record)
     {
         var seconds = Math.Clamp(record.MtimeUnix ?? 0, -62_135_596_800L, 253_402_300_799L);
-        var ticks = (seconds + 62_135_596_800L) * TimeSpan.TicksPerSecond;
-        if (record.Mtime is { } text && text.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 && text.EndsWith('Z'))
-        {
-            var fraction = text.AsSpan(dot + 1, text.Length - dot - 2);
-            if (fraction.Length > 0 && !fraction.ContainsAnyExceptInRange('0', '9'))
-            {
-                // The first seven digits are the ticks (100 ns); fewer are padded with zeros.
-                long sub = 0;
-                for (var i = 0; i < 7; i++)
-                {
-                    sub = (sub * 10) + (i < fraction.Length ? fraction[i] - '0' : 0);
-                }
-
-                ticks += sub;
-            }
-        }
-
-        return ticks;
+        return ((seconds + 62_135_596_800L) * TimeSpan.TicksPerSecond) + (NanosOf(record) / 100);
     }
 
     /// <summary>A record's nanoseconds within its second, from its mtime text (up to nine digits), else 0.</summary>
