@@ -31,6 +31,7 @@ public sealed class SourceParityTests(SourceParityTests.Fixture fixture) : IClas
         echo d > "/data/..." && echo d2 > "/data/..a" && echo d3 > "/data/.. "
         echo u > "/data/ünïcödé-日本"
         echo o > /data/owned && chown 1234:5678 /data/owned
+        echo t > /data/backdated && touch -d '2001-02-03 04:05:06' /data/backdated
         touch /ready
         exec sleep 3600
         """;
@@ -122,6 +123,18 @@ public sealed class SourceParityTests(SourceParityTests.Fixture fixture) : IClas
 
         Assert.True(olddir.GetProperty("opaque").GetBoolean());
         Assert.Matches(@"\.\d{9}Z$", olddir.GetProperty("mtime").GetString()!);
+    }
+
+    [Fact]
+    public void LayerSource_RecordsAtimeAndCtime_SoABackdatedMtimeShows_TheArchiveHasNeither()
+    {
+        var layer = Entry(fixture.Layer, "/data/backdated").GetProperty("after");
+        Assert.Equal(new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero).ToUnixTimeSeconds(), layer.GetProperty("mtimeUnix").GetInt64());
+        // The ctime is when the file was changed (this run), whatever touch -d said the mtime is.
+        Assert.True(layer.GetProperty("ctimeUnix").GetInt64() > DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds());
+        Assert.Matches(@"\.\d{9}Z$", layer.GetProperty("ctime").GetString()!);
+        Assert.True(layer.TryGetProperty("atimeUnix", out _));
+        Assert.False(Entry(fixture.Archive, "/data/backdated").GetProperty("after").TryGetProperty("ctimeUnix", out _));
     }
 
     private static JsonElement Entry(JsonElement manifest, string path) =>

@@ -151,10 +151,14 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         var fromFile = await ProcessRunner.RunAsync(mactime, ["-b", Path.Combine(caseDir, "timeline.body"), "-d"]);
         Assert.True(fromFile.ExitCode == 0, fromFile.StdErr);
         Assert.Equal("", fromFile.StdErr.Trim());
-        // Only the modification time is known: mactime lists the entry once under it ("m..."); the unknown times are 0.
-        var shellLine = Assert.Single(fromFile.StdOut.Split('\n'), l => l.EndsWith($",\"{DemoAttacker.ShellPath}\"", StringComparison.Ordinal) && l.Contains(",m...,", StringComparison.Ordinal));
-        Assert.Contains($",{DemoAttacker.ShellContent.Length},m...,-rw-r--r--,", shellLine, StringComparison.Ordinal);
+        // The layer gave mtime, atime and ctime: mactime lists the shell under its mtime ("m" first; "a" and "c" beside
+        // it when they fall in the same second), at a real date; only the creation time is unknown (0).
+        var shellLine = Assert.Single(fromFile.StdOut.Split('\n'), l => l.EndsWith($",\"{DemoAttacker.ShellPath}\"", StringComparison.Ordinal)
+            && System.Text.RegularExpressions.Regex.IsMatch(l, @",m[.a][.c]\.,"));
+        Assert.Matches($@",{DemoAttacker.ShellContent.Length},m[.a][.c]\.,-rw-r--r--,", shellLine);
         Assert.DoesNotContain("Xxx", shellLine, StringComparison.Ordinal);
+        Assert.Contains(fromFile.StdOut.Split('\n'), l => l.EndsWith($",\"{DemoAttacker.ShellPath}\"", StringComparison.Ordinal)
+            && System.Text.RegularExpressions.Regex.IsMatch(l, @",[.m][.a]c\.,") && !l.Contains("Xxx", StringComparison.Ordinal));
 
         // The command prints the same events sorted, from the case or the bundle, in each format.
         var body = await ProcessRunner.DockerIRAsync(["timeline", bundle]);

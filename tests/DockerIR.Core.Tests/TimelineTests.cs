@@ -50,13 +50,17 @@ public sealed class TimelineTests
             new ManifestEntry { Path = "/w/index.html", Kind = ChangeKind.Changed, Classification = Classification.Suspicious,
                 After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.250000123Z", Source = "after", Sha256 = "ab" } },
             new ManifestEntry { Path = "/w/shell.php", Kind = ChangeKind.Added, Classification = Classification.Suspicious,
-                After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.242000987Z", Source = "after", Sha256 = "cd" } });
+                After = new FileRecord { Type = "file", Mode = "0644", Size = 3, MtimeUnix = 1000, Mtime = "1970-01-01T00:16:40.242000987Z", Source = "after", Sha256 = "cd", AtimeUnix = 900, CtimeUnix = 1100 } });
         var custody = new List<CustodyRecord> { new(DateTimeOffset.FromUnixTimeMilliseconds(1_000_500), "op", "h", "0", "c", "container.commit", "web (id)", CustodyOutcome.Succeeded, null) };
 
         var events = Timeline.Build(manifest, null, custody);
 
         Assert.Equal(["/w/shell.php", "/w/index.html", "[container.commit] web (id)"], events.Select(e => e.Name));
         Assert.Equal([242000987, 250000123, 500000000], events.Select(e => e.Nanos));
+        // The layer's atime and ctime fill the bodyfile's fields (a faked mtime shows against its ctime); 0 where unknown.
+        var body = Timeline.ToBody(events).Split('\n');
+        Assert.EndsWith("|0|3|900|1000|1100|0", body[0], StringComparison.Ordinal);
+        Assert.EndsWith("|0|3|0|1000|0|0", body[1], StringComparison.Ordinal);
         var csv = Timeline.ToCsv(events).Split('\n');
         Assert.EndsWith(",nanos", csv[0], StringComparison.Ordinal);
         Assert.EndsWith(",242000987", csv[1], StringComparison.Ordinal);

@@ -19,6 +19,12 @@ public sealed record FileRecord
     /// <summary>UTC, with nanoseconds when the source has them.</summary>
     public string? Mtime { get; init; }
     public long? MtimeUnix { get; init; }
+    /// <summary>The access time (UTC, nanoseconds), where the source has it: the layer on disk, read without changing it.</summary>
+    public string? Atime { get; init; }
+    public long? AtimeUnix { get; init; }
+    /// <summary>The status-change time (UTC, nanoseconds), where the source has it: a faked mtime (touch -d) does not move it.</summary>
+    public string? Ctime { get; init; }
+    public long? CtimeUnix { get; init; }
     public string? LinkTarget { get; init; }
     public string? Device { get; init; }
     /// <summary>Extended attributes, values in base64.</summary>

@@ -340,6 +340,8 @@ public sealed class LayerSource : IEntrySource
             MtimeSeconds = stat.MtimeSeconds,
             MtimeNanos = stat.MtimeNanos,
             HasNanos = true,
+            Atime = (stat.AtimeSeconds, stat.AtimeNanos),
+            Ctime = (stat.CtimeSeconds, stat.CtimeNanos),
             LinkTarget = link,
             DevMajor = type is EntryType.CharDevice or EntryType.BlockDevice ? stat.RdevMajor : 0,
             DevMinor = type is EntryType.CharDevice or EntryType.BlockDevice ? stat.RdevMinor : 0,

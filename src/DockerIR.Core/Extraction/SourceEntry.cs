@@ -35,6 +35,9 @@ public sealed record SourceEntry
     public long MtimeSeconds { get; init; }
     public int MtimeNanos { get; init; }
     public bool HasNanos { get; init; }
+    /// <summary>Access and status-change times, where the source has them (the layer on disk; the archive endpoint has neither).</summary>
+    public (long Seconds, int Nanos)? Atime { get; init; }
+    public (long Seconds, int Nanos)? Ctime { get; init; }
     /// <summary>Symlink target as stored (never followed), or the path a hard link points to.</summary>
     public string? LinkTarget { get; init; }
     public int DevMajor { get; init; }

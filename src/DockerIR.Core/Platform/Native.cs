@@ -23,7 +23,11 @@ internal readonly record struct HostStat(
     ulong Ino,
     ulong Dev,
     int RdevMajor,
-    int RdevMinor)
+    int RdevMinor,
+    long AtimeSeconds = 0,
+    int AtimeNanos = 0,
+    long CtimeSeconds = 0,
+    int CtimeNanos = 0)
 {
     public const uint TypeMask = 0xF000;
     public const uint Fifo = 0x1000;
@@ -171,7 +175,11 @@ internal static partial class Native
             Ino: BinaryPrimitives.ReadUInt64LittleEndian(b[32..]),
             Dev: ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(b[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(b[140..]),
             RdevMajor: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[128..]),
-            RdevMinor: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[132..]));
+            RdevMinor: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[132..]),
+            AtimeSeconds: BinaryPrimitives.ReadInt64LittleEndian(b[64..]),
+            AtimeNanos: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[72..]),
+            CtimeSeconds: BinaryPrimitives.ReadInt64LittleEndian(b[96..]),
+            CtimeNanos: (int)BinaryPrimitives.ReadUInt32LittleEndian(b[104..]));
     }
 
     /// <summary>

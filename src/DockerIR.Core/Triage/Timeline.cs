@@ -29,6 +29,11 @@ public sealed record TimelineEvent(
     [System.Text.Json.Serialization.JsonIgnore]
     public long Ticks { get; init; }
 
+    /// <summary>The access and status-change times (Unix seconds) where the source had them (the layer), else 0: the bodyfile's atime and ctime.</summary>
+    public long AtimeUnix { get; init; }
+
+    public long CtimeUnix { get; init; }
+
     /// <summary>The nanoseconds within <see cref="TimeUnix"/>'s second, as precise as the source has them (a layer's mtime to the nanosecond, custody to 100 ns).</summary>
     public int Nanos { get; init; }
 
@@ -63,13 +68,19 @@ public static class Timeline
             // Sleuth Kit's convention for a file that is gone: its last known metadata under its name plus " (deleted)".
             var name = entry.Kind == ChangeKind.Deleted ? entry.Path + " (deleted)" : entry.Path;
             events.Add(new TimelineEvent(record.MtimeUnix ?? 0, "file", name, KindLetter(entry.Kind), ModeString(record.Type, record.Mode),
-                record.Uid ?? 0, record.Gid ?? 0, record.Size ?? 0, record.Sha256, entry.ContentChange) { Ticks = TicksOf(record), Nanos = NanosOf(record) });
+                record.Uid ?? 0, record.Gid ?? 0, record.Size ?? 0, record.Sha256, entry.ContentChange)
+            {
+                Ticks = TicksOf(record), Nanos = NanosOf(record), AtimeUnix = record.AtimeUnix ?? 0, CtimeUnix = record.CtimeUnix ?? 0,
+            });
         }
 
         foreach (var deleted in manifest?.DeletedContents ?? [])
         {
             events.Add(new TimelineEvent(deleted.Before.MtimeUnix ?? 0, "file", deleted.Path + " (deleted)", "D", ModeString(deleted.Before.Type, deleted.Before.Mode),
-                deleted.Before.Uid ?? 0, deleted.Before.Gid ?? 0, deleted.Before.Size ?? 0, deleted.Before.Sha256, $"under deleted {deleted.UnderDeleted}") { Ticks = TicksOf(deleted.Before), Nanos = NanosOf(deleted.Before) });
+                deleted.Before.Uid ?? 0, deleted.Before.Gid ?? 0, deleted.Before.Size ?? 0, deleted.Before.Sha256, $"under deleted {deleted.UnderDeleted}")
+            {
+                Ticks = TicksOf(deleted.Before), Nanos = NanosOf(deleted.Before), AtimeUnix = deleted.Before.AtimeUnix ?? 0, CtimeUnix = deleted.Before.CtimeUnix ?? 0,
+            });
         }
 
         if (inspect is { ValueKind: JsonValueKind.Object } c)
@@ -160,17 +171,17 @@ public static class Timeline
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(events);
-        Span<char> line = stackalloc char[128];
+        Span<char> line = stackalloc char[256];
         foreach (var e in events)
         {
-            // Only the modification time is known; the other three are 0, which mactime leaves out.
+            // atime and ctime where the layer gave them (0 otherwise, which mactime leaves out); crtime is never known.
             output.Write(e.Sha256 ?? "0");
             output.Write('|');
             output.Write(BodyName(e));
             output.Write("|0|");
             output.Write(e.Mode);
-            var done = line.TryWrite(CultureInfo.InvariantCulture, $"|{e.Uid}|{e.Gid}|{e.Size}|0|{e.TimeUnix}|0|0\n", out var n);
-            System.Diagnostics.Debug.Assert(done, "five numbers fit in 128 characters");
+            var done = line.TryWrite(CultureInfo.InvariantCulture, $"|{e.Uid}|{e.Gid}|{e.Size}|{e.AtimeUnix}|{e.TimeUnix}|{e.CtimeUnix}|0\n", out var n);
+            System.Diagnostics.Debug.Assert(done, "seven numbers fit in 256 characters");
             output.Write(line[..n]);
         }
     }
