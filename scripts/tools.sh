@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The outside tools the tests check DockerIR's output with: mactime (Debian's sleuthkit) reads the timeline
-# bodyfile, headless Chromium renders the HTML report, the SARIF Multitool validates our SARIF. Installed from the
+# bodyfile, headless Chromium renders the HTML report (and prints it to PDF, which poppler's pdftoppm opens), the SARIF Multitool validates our SARIF. Installed from the
 # distribution's packages (and npm) when missing (root on Debian/Ubuntu); otherwise the tests that need them fail
 # under CI=true and say what to install. Source this file, then call ensure_tools and ensure_sarif_multitool.
 
@@ -8,6 +8,7 @@ ensure_tools() {
   local missing=()
   command -v mactime >/dev/null 2>&1 || missing+=(sleuthkit)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "tools: ${missing[*]} missing and I cannot install them here; e.g. 'sudo apt-get install ${missing[*]}'" >&2

@@ -52,6 +52,20 @@ public static class SafeText
         return sb.ToString();
     }
 
+    /// <summary>
+    /// One line of a file's content shown as code (a report's diff or preview): as <see cref="Escape"/>, but a
+    /// backslash stays itself and a tab becomes spaces, so the code reads as it was written.
+    /// </summary>
+    public static string EscapeCodeLine(string? line)
+    {
+        if (string.IsNullOrEmpty(line))
+        {
+            return line ?? "";
+        }
+
+        return string.Join('\\', line.Split('\\').Select(part => Escape(part.Replace("\t", "    ", StringComparison.Ordinal))));
+    }
+
     private static bool NeedsEscape(string text)
     {
         foreach (var c in text)

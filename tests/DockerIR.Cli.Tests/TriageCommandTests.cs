@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using DockerIR.Core.Demo;
 using DockerIR.Testing;
 using Xunit.Abstractions;
@@ -207,7 +208,8 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         Assert.Contains("  report.html\n", sums, StringComparison.Ordinal);
         var fromBundle = await ProcessRunner.DockerIRAsync(["report", bundle]);
         CliAssert.Success(fromBundle);
-        Assert.Contains("| High | webshell.eval-input | /var/www/html/shell.php |", fromBundle.StdOut, StringComparison.Ordinal);
+        Assert.Matches(@"\| <a id=""finding-\d+""></a>High \| webshell\.eval-input \| \[/var/www/html/shell\.php\]\(#file-\d+\) \|", fromBundle.StdOut);
+        Assert.Contains("> **Compromised: ", fromBundle.StdOut, StringComparison.Ordinal);
 
         var artifacts = Environment.GetEnvironmentVariable("DOCKERIR_TEST_ARTIFACTS") ?? Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);
@@ -221,12 +223,63 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         Assert.True(png.Length > 10_000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G', $"not a rendered page: {png.Length} bytes");
         output.WriteLine($"screenshot of the report: {screenshot}");
 
-        // What the browser built from the page: the findings are rows of a table, not escaped text or a blank page.
-        var dom = await ProcessRunner.RunAsync(chromium, [.. headless, "--dump-dom", "file://" + html], timeout: TimeSpan.FromSeconds(90));
-        Assert.True(dom.ExitCode == 0, dom.StdErr);
-        Assert.Contains("<tr class=\"high\"><td>High</td><td>webshell.eval-input</td><td>/var/www/html/shell.php</td>", dom.StdOut, StringComparison.Ordinal);
-        Assert.Contains("<td>defacement.index-changed</td><td>/var/www/html/index.html</td><td>HACKED BY DockerIR-demo crew</td>", dom.StdOut, StringComparison.Ordinal);
-        Assert.DoesNotContain("<script", dom.StdOut, StringComparison.OrdinalIgnoreCase);
+        // What the browser built from the page (its DOM, serialized after parsing).
+        var dumped = await ProcessRunner.RunAsync(chromium, [.. headless, "--dump-dom", "file://" + html], timeout: TimeSpan.FromSeconds(90));
+        Assert.True(dumped.ExitCode == 0, dumped.StdErr);
+        var dom = dumped.StdOut;
+
+        // The verdict comes first and names the shell and the defacement.
+        var verdict = Regex.Match(dom, "<section class=\"glance compromised\" id=\"verdict\">(.*?)</section>", RegexOptions.Singleline);
+        Assert.True(verdict.Success, "no verdict box");
+        Assert.Contains("Compromised: ", verdict.Value, StringComparison.Ordinal);
+        Assert.Contains(DemoAttacker.ShellPath, verdict.Value, StringComparison.Ordinal);
+        Assert.Contains(DemoAttacker.IndexPath, verdict.Value, StringComparison.Ordinal);
+        Assert.True(verdict.Index < dom.IndexOf("<table", StringComparison.Ordinal), "the verdict is not before the tables");
+
+        // The picture: one attacker mark per suspicious change of the manifest (not the parents of suspicious ones), one
+        // response mark per action of the custody log (not the reads between them, not a step's start).
+        var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, "manifest.json"))).RootElement;
+        var suspicious = manifest.GetProperty("entries").EnumerateArray()
+            .Where(e => e.GetProperty("classification").GetString() == "suspicious" && !e.GetProperty("reasons").EnumerateArray().Any(r => r.GetString()!.StartsWith("parent-of", StringComparison.Ordinal)))
+            .Select(e => e.GetProperty("path").GetString()!).ToList();
+        Assert.Equal([DemoAttacker.IndexPath, DemoAttacker.ShellPath], suspicious.Order());
+        string[] acts = ["container.pause", "container.unpause", "container.commit", "container.kill", "container.stop", "container.rename", "replacement.preflight",
+            "replacement.start", "replacement.probe", "extract.manifest", "bundle.seal", "bundle.written", "bundle.signed"];
+        // The case's report.html was written by the bundle step just before the seal: it shows the actions up to then.
+        var log = (await File.ReadAllLinesAsync(Path.Combine(caseDir, "custody.jsonl"))).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var custody = log.Take(log.FindLastIndex(r => r.GetProperty("action").GetString() == "case.views"))
+            .Where(r => acts.Contains(r.GetProperty("action").GetString()) && r.GetProperty("outcome").GetString() is "succeeded" or "failed")
+            .Select(r => r.GetProperty("action").GetString()!).ToList();
+        Assert.Contains("container.pause", custody);
+        Assert.Contains("extract.manifest", custody);
+        Assert.Contains("Sealing into report.tar.gz began at", verdict.Value, StringComparison.Ordinal);
+        var marks = Regex.Matches(dom, "<g class=\"ev (\\w+)\" data-lane=\"\\w+\" data-name=\"([^\"]*)\"").Select(m => (Lane: m.Groups[1].Value, Name: m.Groups[2].Value)).ToList();
+        Assert.Equal(["shell.php", "index.html"], marks.Where(m => m.Lane == "attacker").Select(m => m.Name));
+        Assert.Equal(custody.Count, marks.Count(m => m.Lane == "response"));
+        Assert.Contains(marks, m => m.Lane == "lifecycle" && m.Name == "started");
+        Assert.Contains("<svg class=\"chart\"", dom, StringComparison.Ordinal);
+
+        // The defacement's diff inline: the original's line removed, the attacker's added.
+        Assert.Contains("<span class=\"del\">-&lt;body&gt;&lt;h1&gt;ACME Corp&lt;/h1&gt;", dom, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"add\">+&lt;html&gt;&lt;body style=\"background:black;color:red\"&gt;&lt;h1&gt;HACKED BY DockerIR-demo crew&lt;/h1&gt;", dom, StringComparison.Ordinal);
+        // The dropped shell's head, escaped, with its type.
+        Assert.Contains("&lt;?php if(isset($_REQUEST['c'])){ system($_REQUEST['c']); }", dom, StringComparison.Ordinal);
+        Assert.Contains("file: PHP script", dom, StringComparison.Ordinal);
+
+        // Every link stays within the page and reaches an element; every finding has one.
+        var ids = Regex.Matches(dom, " id=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToHashSet();
+        var hrefs = Regex.Matches(dom, " href=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.All(hrefs, h => Assert.True(h.StartsWith('#') && ids.Contains(h[1..]), $"the link {h} leads nowhere"));
+        var findingRows = Regex.Matches(dom, "<tr class=\"\\w+\" id=\"finding-\\d+\">(.*?)</tr>", RegexOptions.Singleline).ToList();
+        Assert.True(findingRows.Count >= 4, $"{findingRows.Count} finding rows");
+        Assert.All(findingRows, r => Assert.Contains(" href=\"#", r.Value, StringComparison.Ordinal));
+        Assert.Contains("<span class=\"sev high\">High</span>", dom, StringComparison.Ordinal);
+
+        // Nothing loads anything: no script, no embedded or linked resource, no address outside the page.
+        Assert.DoesNotContain("<script", dom, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotMatch(@"<(link|img|iframe|object|embed|video|audio|source|image)\b", dom);
+        Assert.DoesNotMatch(@"<[a-zA-Z][^>]*\s(src|srcset|xlink:href|background|action|data)=", dom);
+        Assert.DoesNotContain("url(", dom, StringComparison.OrdinalIgnoreCase);
 
         // --pdf prints the page with that Chromium; without one, one line says what to install.
         var pdf = Path.Combine(workDir, "report.pdf");
@@ -235,6 +288,18 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         Assert.Equal("", printed.StdOut);
         var bytes = await File.ReadAllBytesAsync(pdf);
         Assert.True(bytes.Length > 1000 && System.Text.Encoding.ASCII.GetString(bytes, 0, 5) == "%PDF-", $"not a PDF: {bytes.Length} bytes");
+        // A PDF that opens: poppler renders every page to an image (kept beside the screenshot).
+        var pages = Path.Combine(artifacts, "report-page");
+        foreach (var old in Directory.GetFiles(artifacts, "report-page-*.png"))
+        {
+            File.Delete(old);
+        }
+
+        var rendered = await ProcessRunner.RunAsync(Tool("pdftoppm", "poppler-utils"), ["-png", "-r", "50", pdf, pages], timeout: TimeSpan.FromSeconds(90));
+        Assert.True(rendered.ExitCode == 0, rendered.StdErr);
+        var pageImages = Directory.GetFiles(artifacts, "report-page-*.png");
+        Assert.True(pageImages.Length >= 2, $"{pageImages.Length} pages rendered");
+        Assert.All(pageImages, p => Assert.True(new FileInfo(p).Length > 2000, $"{p} is blank"));
         var none = await ProcessRunner.DockerIRAsync(["report", bundle, "--pdf", Path.Combine(workDir, "none.pdf")], new Dictionary<string, string?> { ["DOCKERIR_CHROMIUM"] = "/nonexistent/chromium" });
         Assert.Contains("needs headless Chromium", CliAssert.OneLineError(none, ExitCode.NotFound), StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(workDir, "none.pdf")));

@@ -17,7 +17,8 @@ public sealed class TimelineTests
     [InlineData("file", "9x", "----------")]
     public void ModeString_IsLsStyle(string type, string mode, string expected) => Assert.Equal(expected, Timeline.ModeString(type, mode));
 
-    private static Manifest ManifestOf(params ManifestEntry[] entries) => new()
+    /// <summary>A complete manifest of these entries (the one test manifest of the Core tests).</summary>
+    internal static Manifest ManifestOf(params ManifestEntry[] entries) => new()
     {
         CaseId = "c", CreatedUtc = DateTimeOffset.UnixEpoch, ToolVersion = "0", ContainerId = "id", ContainerName = "web", OriginalImage = "i",
         OriginalImageId = "i", EvidenceImageId = "e", AfterSource = "layer", AfterSourceDetail = "", BeforeSource = "layer", BeforeSourceDetail = "",

@@ -66,7 +66,8 @@ public static class CaseViews
             Timeline.WriteBody(writer, events);
             await writer.FlushAsync(ct);
         }, cancellationToken);
-        var (title, document) = CaseReport.Build(records, dir.Root, now, events);
+        var contents = await CaseReport.ContentsAsync(CaseContent.Open(dir.Root), records, cancellationToken);
+        var (title, document) = CaseReport.Build(records, dir.Root, now, events, contents);
         await dir.WriteBytesAsync(CaseReport.MarkdownFile, Encoding.UTF8.GetBytes(document.ToMarkdown()), cancellationToken);
         await dir.WriteBytesAsync(CaseReport.HtmlFile, Encoding.UTF8.GetBytes(document.ToHtml(title)), cancellationToken);
     }

@@ -116,7 +116,7 @@ public static class Timeline
     }
 
     /// <summary>A record's mtime in ticks: its whole seconds plus the sub-second its nanosecond text gives.</summary>
-    private static long TicksOf(FileRecord record)
+    internal static long TicksOf(FileRecord record)
     {
         var seconds = Math.Clamp(record.MtimeUnix ?? 0, -62_135_596_800L, 253_402_300_799L);
         return ((seconds + 62_135_596_800L) * TimeSpan.TicksPerSecond) + (NanosOf(record) / 100);
