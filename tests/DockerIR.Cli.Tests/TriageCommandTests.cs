@@ -177,6 +177,14 @@ public sealed class TriageCommandTests(DemoAppFixture demo, ITestOutputHelper ou
         var csv = await ProcessRunner.DockerIRAsync(["timeline", caseDir, "--format", "csv"]);
         CliAssert.Success(csv);
         Assert.StartsWith("time_utc,unix,source,kind,name,", csv.StdOut, StringComparison.Ordinal);
+        // In the same second, by their nanoseconds: the shell (written first) before the defacement.
+        var csvRows = csv.StdOut.TrimEnd('\n').Split('\n');
+        var (csvShell, csvIndex) = (Array.FindIndex(csvRows, r => r.Contains($",{DemoAttacker.ShellPath},", StringComparison.Ordinal)),
+            Array.FindIndex(csvRows, r => r.Contains($",{DemoAttacker.IndexPath},", StringComparison.Ordinal)));
+        Assert.True(csvShell > 0 && csvIndex > csvShell, $"shell at row {csvShell}, defacement at row {csvIndex}");
+        long Instant(string row) => (long.Parse(row.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture) * 1_000_000_000L)
+            + long.Parse(row.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Instant(csvRows[csvShell]) < Instant(csvRows[csvIndex]), "the nanosecond times do not order the shell first");
         // Timesketch's CSV keeps the attacker's sub-second order: the shell was written before the defacement.
         var sketch = await ProcessRunner.DockerIRAsync(["timeline", bundle, "--format", "timesketch"]);
         CliAssert.Success(sketch);
