@@ -100,6 +100,32 @@ public sealed partial class CaseReportTests
     }
 
     [Fact]
+    public void Picture_OfAThousandChanges_KeepsEveryResponseActionAndTheNamedFiles_WithinItsRoom()
+    {
+        var records = Records();
+        var many = Enumerable.Range(0, 1000).Select(i => new ManifestEntry
+        {
+            Path = $"/var/www/html/drop{i:D4}.php", Kind = ChangeKind.Added, Classification = Classification.Suspicious, Reasons = ["web-script"],
+            After = File($"1970-01-12T13:46:39.{i:D3}000000Z", "ff"),
+        });
+        records = records with { Manifest = records.Manifest! with { Entries = [.. records.Manifest.Entries, .. many] } };
+
+        var (title, doc) = CaseReport.Build(records, "case", DateTimeOffset.UnixEpoch);
+        var html = doc.ToHtml(title);
+
+        var marks = MarkPattern().Matches(html).Select(m => (Lane: m.Groups[1].Value, Name: System.Net.WebUtility.HtmlDecode(m.Groups[2].Value))).ToList();
+        Assert.Equal(ReportChart.MaxMarks, marks.Count);
+        Assert.Equal(8, marks.Count(m => m.Lane == "response"));
+        // The three files a finding names are kept although a thousand others came before them.
+        Assert.Contains(marks, m => m.Name == "shell.php");
+        Assert.Contains(marks, m => m.Name == "index.html");
+        Assert.Contains("show 160 of the 1011 events: 152 of the 1003 suspicious changes", html, StringComparison.Ordinal);
+        // The rows after the header cell "#" up to the end of that table: one per mark.
+        var table = html[html.IndexOf("<th>#</th>", StringComparison.Ordinal)..];
+        Assert.Equal(ReportChart.MaxMarks, Regex.Count(table[..table.IndexOf("</table>", StringComparison.Ordinal)], "<tr"));
+    }
+
+    [Fact]
     public void EveryLink_IsWithinThePage_AndReachesAnElement_FindingsAndFilesBothWays()
     {
         var (html, md) = Render(Contents());

@@ -24,7 +24,7 @@ public static partial class CaseReport
     public const string MarkdownFile = "report.md";
     public const string HtmlFile = "report.html";
 
-    private const int MaxTimelineRows = 300;
+    private const int MaxProcessRows = 300;
     private const int MaxEvidenceRows = 500;
     private const int MaxOpenItems = 12;
 
@@ -130,14 +130,16 @@ public static partial class CaseReport
 
     /// <summary>
     /// The change-set entries the report tells about: suspicious ones (but the parents of suspicious ones) and every
-    /// file a finding names, by modification time (the attacker's order, as the layer recorded it).
+    /// file a finding names; those a finding names first, each group by modification time (the attacker's order, as
+    /// the layer recorded it), so the report's room (inline sections, marks) goes to them first.
     /// </summary>
     private static List<ManifestEntry> Notable(Manifest? manifest, TriageReport? triage)
     {
         var named = new HashSet<string>((triage?.Findings ?? []).Where(f => f.Path is not null).Select(f => f.Path!), StringComparer.Ordinal);
         return [.. (manifest?.Entries ?? [])
             .Where(e => named.Contains(e.Path) || (e.Classification == Classification.Suspicious && !e.Reasons.Any(r => r.StartsWith("parent-of", StringComparison.Ordinal))))
-            .OrderBy(e => Side(e) is { } r ? Timeline.TicksOf(r) : 0)
+            .OrderBy(e => named.Contains(e.Path) ? 0 : 1)
+            .ThenBy(e => Side(e) is { } r ? Timeline.TicksOf(r) : 0)
             .ThenBy(e => e.Path, StringComparer.Ordinal)];
     }
 
@@ -378,6 +380,18 @@ public static partial class CaseReport
             }
         }
 
+        // Within the picture's room: every lifecycle and response mark, and as many of the attacker's as fit, those
+        // a finding names first, then the earliest (a change set of thousands would otherwise crowd out the response).
+        var total = marks.Count;
+        var attackerMarks = marks.Where(m => m.Lane == ChartMark.Attacker).ToList();
+        if (total > ReportChart.MaxMarks)
+        {
+            // The attacker's marks are in the notable files' order: those a finding names first, then by time.
+            var others = marks.Where(m => m.Lane != ChartMark.Attacker).Take(ReportChart.MaxMarks / 2).ToList();
+            var kept = attackerMarks.Take(ReportChart.MaxMarks - others.Count);
+            marks = [.. others, .. kept];
+        }
+
         // Stable: marks of one instant keep the order above (lifecycle, attacker, response).
         marks = [.. marks.OrderBy(m => m.Ticks).Select((m, i) => m with { Number = i + 1 })];
         doc.H(2, "Timeline of the breach", "timeline")
@@ -390,15 +404,16 @@ public static partial class CaseReport
         }
 
         doc.Chart(marks);
-        if (marks.Count > ReportChart.MaxMarks)
+        if (marks.Count < total)
         {
-            doc.P($"The picture shows the first {ReportChart.MaxMarks} of {marks.Count} events; the table lists {Math.Min(marks.Count, MaxTimelineRows)}.");
+            doc.P($"The picture and the table show {marks.Count} of the {total} events: {marks.Count(m => m.Lane == ChartMark.Attacker)} of the {attackerMarks.Count} suspicious changes "
+                + "(those a finding names first, then the earliest); timeline.body lists every one.");
         }
 
         // One day: its date in the header, the times alone in the rows (they fit their column).
         var days = marks.Select(m => Precise(m.Ticks)[..10]).Distinct(StringComparer.Ordinal).ToList();
         doc.Table(["#", days.Count == 1 ? $"time (UTC, {days[0]})" : "time (UTC)", "lane", "what", "detail"],
-            marks.Take(MaxTimelineRows).Select(m => new ReportRow(
+            marks.Select(m => new ReportRow(
             [
                 m.Number.ToString(CultureInfo.InvariantCulture),
                 new ReportCell(days.Count == 1 ? Precise(m.Ticks)[11..] : Precise(m.Ticks)) { Code = true },
@@ -407,10 +422,6 @@ public static partial class CaseReport
                 new ReportCell(ShortIds(m.Detail)) { Title = m.Detail == ShortIds(m.Detail) ? null : m.Detail },
             ]) { Css = m.Lane == ChartMark.Attacker ? "high" : null }),
             ["4%", "15%", "9%", "20%", null]);
-        if (marks.Count > MaxTimelineRows)
-        {
-            doc.P($"... {marks.Count - MaxTimelineRows} more events in timeline.body.");
-        }
     }
 
     private static void Findings(ReportDocument doc, TriageReport? triage, List<TriageFinding> findings, Links links)
@@ -451,7 +462,7 @@ public static partial class CaseReport
             return;
         }
 
-        doc.P($"{notable.Count} suspicious files, by modification time; each with its hash, type and mode, and its diff against the image's original or the head of its content (escaped: nothing in it runs).");
+        doc.P($"{notable.Count} suspicious files, those a finding names first, each group by modification time; each with its hash, type and mode, and its diff against the image's original or the head of its content (escaped: nothing in it runs).");
         foreach (var e in notable.Take(ReportContents.MaxFiles))
         {
             var side = Side(e);
@@ -537,7 +548,7 @@ public static partial class CaseReport
         doc.P($"{processes.Processes.Count} processes read from the engine host's /proc {(processes.WhileFrozen ? "while the container was frozen" : "while it ran")} at {Stamp(processes.CapturedUtc)}; "
             + $"{processes.Programs.Count} programs stored in {ProcessesRecord.ProgramsTar} ({deleted} deleted); 'dockerir show CASE --process PID' prints one in full.")
             .Table(["pid", "in container", "user", "started (UTC)", "program", "command"],
-                processes.Processes.Take(MaxTimelineRows).Select(p => ((string?)(p.ExeDeleted ? "high" : null), new[]
+                processes.Processes.Take(MaxProcessRows).Select(p => ((string?)(p.ExeDeleted ? "high" : null), new[]
                 {
                     p.HostPid.ToString(CultureInfo.InvariantCulture),
                     p.ContainerPid?.ToString(CultureInfo.InvariantCulture) ?? "",
@@ -549,7 +560,7 @@ public static partial class CaseReport
         var connections = (sockets?.Sockets ?? []).Where(s => s.Protocol != "unix").ToList();
         if (connections.Count > 0)
         {
-            doc.Table(["protocol", "state", "local", "remote", "held by"], connections.Take(MaxTimelineRows).Select(s => ((string?)null, new[]
+            doc.Table(["protocol", "state", "local", "remote", "held by"], connections.Take(MaxProcessRows).Select(s => ((string?)null, new[]
             {
                 s.Protocol, s.State, $"{s.LocalAddress}:{s.LocalPort}", s.RemoteAddress is null ? "" : $"{s.RemoteAddress}:{s.RemotePort}",
                 string.Join(", ", s.Holders.Select(h => $"{h.HostPid} {h.Name} fd {h.Fd}")),
