@@ -10,6 +10,9 @@ trap stop_engine_if_started EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 results=$(mktemp -d)
+# What the tests keep for a person to look at (the report's screenshot and its PDF's pages), in one place.
+export DOCKERIR_TEST_ARTIFACTS="${DOCKERIR_TEST_ARTIFACTS:-$PWD/artifacts/test}"
+mkdir -p "$DOCKERIR_TEST_ARTIFACTS"
 status=0
 echo "== build"
 dotnet build DockerIR.sln -c Release -nologo -v q 2>&1 | tail -n 30 || status=$?
@@ -103,5 +106,6 @@ stop_engine_if_started
 DOCKERIR_STARTED_ENGINE=0
 if [ "${failed:-1}" -ne 0 ]; then status=1; fi
 if [ "${passed:-0}" -eq 0 ]; then status=1; fi
+if compgen -G "$DOCKERIR_TEST_ARTIFACTS/*" >/dev/null; then echo "test artifacts (report screenshot, PDF pages): $DOCKERIR_TEST_ARTIFACTS"; fi
 echo "${passed:-0} passed, ${failed:-1} failed, ${skipped:-0} skipped"
 exit "$status"
