@@ -191,6 +191,8 @@ public static partial class CaseReport
     private static List<ReportCell> Done(CaseRecords records, string? bundleSha256)
     {
         var custody = records.Custody;
+        var opened = records.Case?.OpenedUtc ?? default;
+        string Clock(DateTimeOffset time) => CaseReport.Clock(time, opened);
         var done = new List<ReportCell>();
         CustodyRecord? Last(string action, CustodyOutcome? outcome = CustodyOutcome.Succeeded) =>
             custody.LastOrDefault(r => r.Action == action && (outcome is null || r.Outcome == outcome));
@@ -285,6 +287,8 @@ public static partial class CaseReport
     private static List<ReportCell> Open(CaseRecords records, List<ManifestEntry> notable, ReportContents contents)
     {
         var custody = records.Custody;
+        var opened = records.Case?.OpenedUtc ?? default;
+        string Clock(DateTimeOffset time) => CaseReport.Clock(time, opened);
         var open = new List<ReportCell>();
         if (records.Case?.Snapshot is null)
         {
@@ -708,8 +712,9 @@ public static partial class CaseReport
 
     private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>A time of the response, to the millisecond (the date is in the report's first line).</summary>
-    private static string Clock(DateTimeOffset time) => time.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    /// <summary>A time of the response, to the millisecond; with its date when it is not the day the case was opened (the first line's date).</summary>
+    private static string Clock(DateTimeOffset time, DateTimeOffset opened) =>
+        time.UtcDateTime.ToString(time.UtcDateTime.Date == opened.UtcDateTime.Date ? "HH:mm:ss.fff" : "yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     /// <summary>An instant to the microsecond, as the timeline table shows it.</summary>
     private static string Precise(long ticks) =>
