@@ -115,6 +115,7 @@ public sealed partial class CaseReportTests
 
         var marks = MarkPattern().Matches(html).Select(m => (Lane: m.Groups[1].Value, Name: System.Net.WebUtility.HtmlDecode(m.Groups[2].Value))).ToList();
         Assert.Equal(ReportChart.MaxMarks, marks.Count);
+
         Assert.Equal(8, marks.Count(m => m.Lane == "response"));
         // The three files a finding names are kept although a thousand others came before them.
         Assert.Contains(marks, m => m.Name == "shell.php");
@@ -123,6 +124,14 @@ public sealed partial class CaseReportTests
         // The rows after the header cell "#" up to the end of that table: one per mark.
         var table = html[html.IndexOf("<th>#</th>", StringComparison.Ordinal)..];
         Assert.Equal(ReportChart.MaxMarks, Regex.Count(table[..table.IndexOf("</table>", StringComparison.Ordinal)], "<tr"));
+
+        // A thousand high findings: the box lists the first twelve and links to the rest.
+        records = records with { Triage = records.Triage! with { Findings = [.. records.Triage.Findings, .. many.Select(e => new TriageFinding("webshell.eval-input", "web-shell", Severity.High, e.Path, "eval", "why"))] } };
+        (title, doc) = CaseReport.Build(records, "case", DateTimeOffset.UnixEpoch);
+        html = doc.ToHtml(title);
+        var box = html[html.IndexOf("id=\"verdict\"", StringComparison.Ordinal)..html.IndexOf("</section>", StringComparison.Ordinal)];
+        Assert.Contains("<a href=\"#findings\">... 991 more high findings</a>", box, StringComparison.Ordinal);
+        Assert.Equal(12, Regex.Count(box, "<a href=\"#finding-"));
     }
 
     [Fact]

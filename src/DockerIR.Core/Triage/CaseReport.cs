@@ -26,6 +26,7 @@ public static partial class CaseReport
 
     private const int MaxProcessRows = 300;
     private const int MaxEvidenceRows = 500;
+    /// <summary>The most lines of one kind in the box at the top (high findings, failed steps); the sections below hold the rest.</summary>
     private const int MaxOpenItems = 12;
 
     /// <summary>The response's actions the picture and the verdict box show (the reads between them are in timeline.body), with their plain words.</summary>
@@ -156,7 +157,13 @@ public static partial class CaseReport
             : fileFindings.Count > 0 ? ("suspicious", $"Suspicious: {fileFindings.Count} findings to review, none of high severity ({string.Join(", ", fileFindings.Select(f => f.Path ?? f.Rule).Distinct().Take(5))})")
             : ("clean", $"No sign of compromise found: triage's rules matched nothing in the {triage.EntriesScanned} changes");
 
-        var attacker = high.Select(f => new ReportCell($"{f.Path ?? "the container"}: {f.Why}") { Href = "#" + Links.FindingId(links.Findings.IndexOf(f)) }).ToList();
+        // Findings are in severity order, so the high ones are the first rows (finding-1 ...).
+        var attacker = high.Take(MaxOpenItems).Select((f, i) => new ReportCell($"{f.Path ?? "the container"}: {f.Why}") { Href = "#" + Links.FindingId(i) }).ToList();
+        if (high.Count > MaxOpenItems)
+        {
+            attacker.Add(new ReportCell($"... {high.Count - MaxOpenItems} more high findings") { Href = "#findings" });
+        }
+
         if (attacker.Count == 0)
         {
             attacker.Add(triage is null ? "not known yet" : "no finding of high severity");
@@ -466,6 +473,8 @@ public static partial class CaseReport
             return;
         }
 
+        var findingsByPath = links.Findings.Select((f, i) => (f, i)).Where(x => x.f.Path is not null)
+            .GroupBy(x => x.f.Path!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         doc.P($"{notable.Count} suspicious files, those a finding names first, each group by modification time; each with its hash, type and mode, and its diff against the image's original or the head of its content (escaped: nothing in it runs).");
         foreach (var e in notable.Take(ReportContents.MaxFiles))
         {
@@ -484,7 +493,7 @@ public static partial class CaseReport
                     new ReportCell(side?.Ctime ?? "not recorded") { Code = true },
                 ])],
                 ["9%", "17%", "8%", "8%", "8%", null, null]);
-            var about = links.Findings.Select((f, i) => (f, i)).Where(x => x.f.Path == e.Path).ToList();
+            var about = findingsByPath.GetValueOrDefault(e.Path) ?? [];
             var line = new List<ReportCell> { $"sha256 {side?.Sha256 ?? "(not stored)"}" };
             if (e.Kind == ChangeKind.Changed && e.Before?.Sha256 is { } was)
             {
