@@ -26,6 +26,7 @@ public sealed class DemoCommandTests(DemoCommandTests.Fixture fixture) : IClassF
         Assert.Matches(@"verify\s+done", result.StdOut);
         Assert.Matches(@"probe\s+http http://127\.0\.0\.1:\d+/: passed \(HTTP 200\)", result.StdOut);
         Assert.Contains("system($_REQUEST", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("the report: dockerir report case.tar.gz --format html -o report.html", result.StdOut, StringComparison.Ordinal);
         Assert.Matches(@"triage:\s+4\s+findings\s+\(4\s+high\):\s+/var/www/html/index\.html,\s+/var/www/html/shell\.php", result.StdOut);
         Assert.Contains("can't create /var/www/html/shell.php: Read-only file system", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("Welcome to our store", result.StdOut, StringComparison.Ordinal);

@@ -109,6 +109,7 @@ internal static class DemoCommand
             console.MarkupLine($"     {Render.Safe(shell)}");
             console.MarkupLine($"   triage (dockerir findings {bundle} --min-severity high):");
             Render.Findings(console, highFindings);
+            console.MarkupLine($"   the report: dockerir report {bundle} --format html -o report.html (verdict first, the breach on a timeline, diffs inline)");
         }
 
         public void Replacement(ContainerInspection replacement, string indexLine)
