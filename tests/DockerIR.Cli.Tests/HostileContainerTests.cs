@@ -110,6 +110,23 @@ public sealed class HostileContainerTests(HostileContainerTests.Fixture fixture)
         Assert.Contains("not complete", result.StdOut, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Report_OfTheHostileCase_SaysWhatIsMissing_AndStaysBounded()
+    {
+        // The copy sealed in the bundle, and the one the command builds from the bundle: both say the evidence is partial.
+        var built = await ProcessRunner.DockerIRAsync(["report", fixture.Bundle, "--format", "html"]);
+        CliAssert.Success(built);
+        foreach (var html in new[] { await File.ReadAllTextAsync(Path.Combine(fixture.CaseDir, "report.html")), built.StdOut })
+        {
+            var box = html[html.IndexOf("id=\"verdict\"", StringComparison.Ordinal)..html.IndexOf("</section>", StringComparison.Ordinal)];
+            Assert.Contains("The evidence is NOT complete: 1 gaps (/huge.sparse: over --max-file-size", box, StringComparison.Ordinal);
+            // 100,000 changes: the picture and the tables stay within their room.
+            Assert.InRange(System.Text.RegularExpressions.Regex.Count(html, "<g class=\"ev "), 1, 160);
+            Assert.True(html.Length < 4 << 20, $"the report is {html.Length} characters");
+            Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     /// <summary>Builds and attacks the container once, then snapshots, extracts and bundles it through the CLI.</summary>
     public sealed class Fixture : EngineFixture
     {
