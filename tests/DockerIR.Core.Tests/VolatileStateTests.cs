@@ -11,6 +11,33 @@ namespace DockerIR.Core.Tests;
 public sealed class VolatileStateTests
 {
     [Fact]
+    public void BootTime_FromUptime_ToTheHundredth_BtimeWhenUptimeIsMissingOrDisagrees()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_100_500);
+        const string stat = "cpu  1 2 3\nbtime 1700000000\nprocesses 9\n";
+
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_250), ProcFs.BootTimeOf("100.25 300.00\n", stat, now));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), ProcFs.BootTimeOf(null, stat, now));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), ProcFs.BootTimeOf("5000.00 1.00", stat, now));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_250), ProcFs.BootTimeOf("100.25", null, now));
+        Assert.Null(ProcFs.BootTimeOf("garbage", "btime x", now));
+    }
+
+    [Fact]
+    public void ProcessStart_FromThisHostsProc_IsWithin50MsOfWhatTheRuntimeSays()
+    {
+        // This test process, read as the capture reads a container's: /proc/PID/stat's start ticks after the boot.
+        var stat = ProcFs.ParseStat(File.ReadAllText($"/proc/{Environment.ProcessId}/stat"));
+        var boot = ProcFs.BootTime();
+
+        Assert.NotNull(stat);
+        Assert.NotNull(boot);
+        var started = boot.Value + TimeSpan.FromSeconds((double)stat.Value.StartTicks / ProcFs.ClockTicks);
+        var runtime = new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime());
+        Assert.InRange((started - runtime).Duration().TotalMilliseconds, 0, 50);
+    }
+
+    [Fact]
     public void ParseInet_ReadsBothEndsStateAndInode_IPv4AndIPv6()
     {
         const string tcp = """

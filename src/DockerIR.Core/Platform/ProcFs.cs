@@ -165,18 +165,40 @@ internal static partial class ProcFs
             ? (ppid, start) : null;
     }
 
-    /// <summary>When the host booted (the btime line of /proc/stat).</summary>
-    public static DateTimeOffset? BootTime()
+    /// <summary>When the host booted, to about 10 ms (<see cref="BootTimeOf"/> of /proc/uptime and /proc/stat, now).</summary>
+    public static DateTimeOffset? BootTime() =>
+        BootTimeOf(ReadText(Path.Combine(Root, "uptime")), ReadText(Path.Combine(Root, "stat")), DateTimeOffset.UtcNow);
+
+    /// <summary>
+    /// When the host booted: the clock now less /proc/uptime's seconds since boot (to the hundredth, the same clock
+    /// the start times of /proc/PID/stat count from), so a process's start time lands within about 10 ms; the btime
+    /// line of /proc/stat, whole seconds, when uptime is missing or disagrees with it by more than 2 s (a clock
+    /// stepped between the two reads).
+    /// </summary>
+    public static DateTimeOffset? BootTimeOf(string? uptimeText, string? statText, DateTimeOffset now)
     {
-        foreach (var line in (ReadText(Path.Combine(Root, "stat")) ?? "").Split('\n'))
+        DateTimeOffset? btime = null;
+        foreach (var line in (statText ?? "").Split('\n'))
         {
-            if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line[6..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line[6..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                && seconds is > 0 and < 253_402_300_799L)
             {
-                return DateTimeOffset.FromUnixTimeSeconds(seconds);
+                btime = DateTimeOffset.FromUnixTimeSeconds(seconds);
+                break;
             }
         }
 
-        return null;
+        var first = (uptimeText ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        if (double.TryParse(first, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var up) && up is >= 0 and < 1e9)
+        {
+            var boot = now - TimeSpan.FromSeconds(up);
+            if (btime is null || Math.Abs((boot - btime.Value).TotalSeconds) <= 2)
+            {
+                return boot;
+            }
+        }
+
+        return btime;
     }
 
     /// <summary>Clock ticks per second, the unit of /proc/PID/stat's times.</summary>
