@@ -181,6 +181,10 @@ public sealed class VolatileCaptureTests(BusyboxFixture busybox) : IClassFixture
             Assert.Contains($"{listenerIp}:4444", finding.GetProperty("why").GetString(), StringComparison.Ordinal);
             // A private peer is not "out to the internet".
             Assert.Empty(Findings(caseDir, "process.outbound-public"));
+            // The report's finding links to the shell's row in its processes' table.
+            var report = await File.ReadAllTextAsync(Path.Combine(caseDir, "report.html"));
+            Assert.Contains($"<tr id=\"pid-{shellPid}\">", report, StringComparison.Ordinal);
+            Assert.Matches($"<td><span class=\"code\">process\\.reverse-shell</span></td><td><a href=\"#pid-{shellPid}\">", report);
 
             // Where else? Another container connected to the same listener is found by its connection; one that is not, is not.
             var other = await StartAsync("peer", $"sleep 3600 | nc {listenerIp} 4444", networks: [network]);

@@ -135,6 +135,41 @@ public sealed partial class CaseReportTests
     }
 
     [Fact]
+    public void AProcessStartedAfterTheContainer_IsInThePicture_AndProcessFindingsLinkToTheirRows()
+    {
+        ProcessRecord Process(int pid, int startedMs, string exe, params string[] cmd) => new(pid, pid - 99, 1, Path.GetFileName(exe), "S", [33], [33], [], new ProcessCapabilities(null, null, null, null, null),
+            DateTimeOffset.FromUnixTimeMilliseconds(1_000_000 + startedMs), cmd, [], "/", "/", exe, false, null, new Dictionary<string, string>(), "/docker/x", 2, false, [], []);
+        var inspect = System.Text.Json.JsonDocument.Parse("""{"Name":"/web","Created":"1970-01-01T00:16:39Z","State":{"StartedAt":"1970-01-01T00:16:39.500Z"}}""").RootElement;
+        var records = Records() with
+        {
+            Inspect = inspect,
+            Processes = new ProcessesRecord(1, DateTimeOffset.FromUnixTimeMilliseconds(1_000_150), true, 100,
+                [Process(100, -490, "/usr/sbin/httpd", "httpd", "-f"), Process(200, 2600, "/bin/sh", "sh", "-i")], [], [], []),
+        };
+        records = records with
+        {
+            Triage = records.Triage! with
+            {
+                Findings = [.. records.Triage.Findings,
+                    new TriageFinding("process.reverse-shell", "process", Severity.High, "/bin/sh", "sh -i", "pid 200 is a shell whose standard input is tcp to 203.0.113.9:4444: ..."),
+                    new TriageFinding("process.outbound-public", "process", Severity.Medium, null, "x", "the container opened a connection to the public address 203.0.113.9:4444")],
+            },
+        };
+
+        var (title, doc) = CaseReport.Build(records, "case", DateTimeOffset.UnixEpoch);
+        var html = doc.ToHtml(title);
+
+        var lifecycle = MarkPattern().Matches(html).Where(m => m.Groups[1].Value == "lifecycle").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[2].Value)).ToList();
+        // The service's own process started with the container: not a mark; the shell, 2.5 s later, is.
+        Assert.Equal(["created", "started", "pid 200: sh -i"], lifecycle);
+        Assert.Contains("<tr id=\"pid-200\">", html, StringComparison.Ordinal);
+        Assert.Matches("<td><a href=\"#pid-200\"><span class=\"code\">/bin/sh</span></a></td>", html);
+        Assert.Contains("<td><a href=\"#processes\">(container)</a></td>", html, StringComparison.Ordinal);
+        var ids = IdPattern().Matches(html).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.All(HrefPattern().Matches(html).Select(m => m.Groups[1].Value), h => Assert.Contains(h[1..], ids));
+    }
+
+    [Fact]
     public void EveryLink_IsWithinThePage_AndReachesAnElement_FindingsAndFilesBothWays()
     {
         var (html, md) = Render(Contents());

@@ -25,6 +25,9 @@ public static partial class CaseReport
     public const string HtmlFile = "report.html";
 
     private const int MaxProcessRows = 300;
+
+    /// <summary>The most processes that started after their container shown in the picture.</summary>
+    private const int MaxLateProcesses = 20;
     private const int MaxEvidenceRows = 500;
     /// <summary>The most lines of one kind in the box at the top (high findings, failed steps); the sections below hold the rest.</summary>
     private const int MaxOpenItems = 12;
@@ -91,7 +94,8 @@ public static partial class CaseReport
 
         var findings = (triage?.Findings ?? []).OrderByDescending(f => f.Severity).ToList();
         var auditIds = new HashSet<string>((audit?.AllFindings ?? []).Select(f => f.Id), StringComparer.Ordinal);
-        var links = new Links(anchors, findings, auditIds);
+        var pids = new HashSet<int>((records.Processes?.Processes ?? []).Take(MaxProcessRows).Select(p => p.HostPid));
+        var links = new Links(anchors, findings, auditIds, pids);
 
         var title = $"DockerIR incident report: {record.Container.Name}";
         var doc = new ReportDocument().H(1, title)
@@ -108,8 +112,8 @@ public static partial class CaseReport
         return (title, doc);
     }
 
-    /// <summary>Where the report links: a file's section, a finding's row, an audit finding's row.</summary>
-    private sealed class Links(Dictionary<string, string> files, List<TriageFinding> findings, HashSet<string> auditIds)
+    /// <summary>Where the report links: a file's section, a finding's row, an audit finding's row, a process's row.</summary>
+    private sealed partial class Links(Dictionary<string, string> files, List<TriageFinding> findings, HashSet<string> auditIds, HashSet<int> pids)
     {
         public List<TriageFinding> Findings => findings;
 
@@ -121,12 +125,31 @@ public static partial class CaseReport
 
         public static string AuditId(string id) => $"cis-{id}";
 
-        /// <summary>Where a finding's subject is: its file's section, or the audit's row for a container finding.</summary>
-        public string? Subject(TriageFinding f) =>
-            f.Path is not null ? File(f.Path)
-            : f.Rule.StartsWith(ContainerRiskFamily.Family + ".", StringComparison.Ordinal) && auditIds.Contains(f.Rule[(ContainerRiskFamily.Family.Length + 1)..])
-                ? "#" + AuditId(f.Rule[(ContainerRiskFamily.Family.Length + 1)..])
-                : null;
+        public static string ProcessId(int hostPid) => $"pid-{hostPid}";
+
+        /// <summary>A process's row in the processes' table, or the section when the table does not hold it.</summary>
+        public string Process(int? hostPid) => hostPid is { } p && pids.Contains(p) ? "#" + ProcessId(p) : "#processes";
+
+        /// <summary>
+        /// Where a finding's subject is: a process finding's process row (its reason starts "pid N"; the connections
+        /// table for one about a connection), its file's section, or the audit's row for a container finding.
+        /// </summary>
+        public string? Subject(TriageFinding f)
+        {
+            if (f.Family == ProcessFamily.Family)
+            {
+                var pid = LeadingPid().Match(f.Why);
+                return Process(pid.Success && int.TryParse(pid.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null);
+            }
+
+            return f.Path is not null ? File(f.Path)
+                : f.Rule.StartsWith(ContainerRiskFamily.Family + ".", StringComparison.Ordinal) && auditIds.Contains(f.Rule[(ContainerRiskFamily.Family.Length + 1)..])
+                    ? "#" + AuditId(f.Rule[(ContainerRiskFamily.Family.Length + 1)..])
+                    : null;
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex("^pid ([0-9]{1,9}) ")]
+        private static partial System.Text.RegularExpressions.Regex LeadingPid();
     }
 
     /// <summary>
@@ -369,6 +392,21 @@ public static partial class CaseReport
             marks.Add(new ChartMark(ChartMark.Lifecycle, e.Ticks, e.Kind, e.Name));
         }
 
+        // A process that started well after the container did (a shell spawned by a web shell, a 'docker exec') is
+        // part of the story; the service's own processes start with the container and stay in the processes' table.
+        if (events.LastOrDefault(e => e.Source == "container" && e.Kind == "started") is { } containerStart)
+        {
+            foreach (var e in events.Where(e => e.Source == "process" && e.Ticks > containerStart.Ticks + (2 * TimeSpan.TicksPerSecond)).Take(MaxLateProcesses))
+            {
+                var pid = LeadingBracketPid().Match(e.Name);
+                var label = pid.Success ? $"pid {pid.Groups[1].Value}:{e.Name[pid.Length..]}" : e.Name;
+                marks.Add(new ChartMark(ChartMark.Lifecycle, e.Ticks, label, $"process started: {e.Name} ({e.Detail})")
+                {
+                    Href = links.Process(pid.Success && int.TryParse(pid.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null),
+                });
+            }
+        }
+
         foreach (var e in notable)
         {
             var side = Side(e);
@@ -561,15 +599,16 @@ public static partial class CaseReport
         doc.P($"{processes.Processes.Count} processes read from the engine host's /proc {(processes.WhileFrozen ? "while the container was frozen" : "while it ran")} at {Stamp(processes.CapturedUtc)}; "
             + $"{processes.Programs.Count} programs stored in {ProcessesRecord.ProgramsTar} ({deleted} deleted); 'dockerir show CASE --process PID' prints one in full.")
             .Table(["pid", "in container", "user", "started (UTC)", "program", "command"],
-                processes.Processes.Take(MaxProcessRows).Select(p => ((string?)(p.ExeDeleted ? "high" : null), new[]
-                {
+                processes.Processes.Take(MaxProcessRows).Select(p => new ReportRow(
+                [
                     p.HostPid.ToString(CultureInfo.InvariantCulture),
                     p.ContainerPid?.ToString(CultureInfo.InvariantCulture) ?? "",
                     p.Uids.Count > 0 ? p.Uids[0].ToString(CultureInfo.InvariantCulture) : "",
-                    p.StartedUtc is { } t ? Stamp(t) : "",
-                    (p.Exe ?? "") + (p.ExeDeleted ? " (deleted)" : ""),
+                    p.StartedUtc is { } t ? new ReportCell(Precise(t.UtcTicks)[..23]) { Code = true } : "",
+                    new ReportCell((p.Exe ?? "") + (p.ExeDeleted ? " (deleted)" : "")) { Code = true },
                     string.Join(' ', p.Cmdline),
-                })));
+                ]) { Css = p.ExeDeleted ? "high" : null, Id = Links.ProcessId(p.HostPid) }),
+                ["7%", "8%", "6%", "17%", "20%", null]);
         var connections = (sockets?.Sockets ?? []).Where(s => s.Protocol != "unix").ToList();
         if (connections.Count > 0)
         {
@@ -740,6 +779,9 @@ public static partial class CaseReport
 
     /// <summary>Every 64-hex-digit id in a text shortened to its first 12 (the full value is on hover and in the evidence section).</summary>
     private static string ShortIds(string text) => LongId().Replace(text, m => m.Value[..12] + "…");
+
+    [System.Text.RegularExpressions.GeneratedRegex("^\\[pid ([0-9]{1,9})\\]")]
+    private static partial System.Text.RegularExpressions.Regex LeadingBracketPid();
 
     [System.Text.RegularExpressions.GeneratedRegex("(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")]
     private static partial System.Text.RegularExpressions.Regex LongId();
