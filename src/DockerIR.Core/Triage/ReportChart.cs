@@ -110,12 +110,14 @@ internal static class ReportChart
         sb.Append("</svg>\n");
     }
 
+    private static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+
     private static string Gap(long ticks)
     {
         var span = TimeSpan.FromTicks(ticks);
-        return span.TotalMinutes < 1 ? $"{ReportDocument.Number(span.TotalSeconds)} s"
-            : span.TotalHours < 1 ? $"{ReportDocument.Number(span.TotalMinutes)} min"
-            : span.TotalDays < 1 ? $"{ReportDocument.Number(span.TotalHours)} h"
-            : $"{ReportDocument.Number(span.TotalDays)} d";
+        return span.TotalMinutes < 1 ? $"{Number(span.TotalSeconds)} s"
+            : span.TotalHours < 1 ? $"{Number(span.TotalMinutes)} min"
+            : span.TotalDays < 1 ? $"{Number(span.TotalHours)} h"
+            : $"{Number(span.TotalDays)} d";
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 
@@ -510,6 +509,4 @@ public sealed class ReportDocument
     }
 
     internal static string Html(string text) => WebUtility.HtmlEncode(SafeText.Escape(text));
-
-    internal static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 }
