@@ -35,7 +35,7 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Audit.AuditReport))]
 [JsonSerializable(typeof(DockerIR.Core.Hunt.HuntReport))]
 [JsonSerializable(typeof(DockerIR.Core.Triage.TriageReport))]
-[JsonSerializable(typeof(DockerIR.Core.Triage.TimelineEvent))]
+[JsonSerializable(typeof(DockerIR.Core.Views.TimelineEvent))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ServicePlan))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ServiceRedeployResult))]
 [JsonSerializable(typeof(JsonElement))]
@@ -45,7 +45,7 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.CaseRunResult))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunRecord))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunResult))]
-[JsonSerializable(typeof(DockerIR.Core.Triage.FindingRow))]
+[JsonSerializable(typeof(DockerIR.Core.Views.FindingRow))]
 [JsonSerializable(typeof(IReadOnlyList<DockerIR.Core.Playbooks.PlannedTarget>))]
 public sealed partial class CoreJsonContext : JsonSerializerContext
 {

@@ -16,7 +16,7 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Kernel = ["Engine", "Case", "Formats", "Platform"];
 
-    private static readonly string[] Features = ["Snapshot", "Extraction", "Evidence", "Triage", "Audit", "Redeploy"];
+    private static readonly string[] Features = ["Snapshot", "Extraction", "Evidence", "Triage", "Views", "Audit", "Redeploy"];
 
     /// <summary>Compose features: the runner and the respond preset (until Core/Response holds them), the demo that runs them, and the hunt (extraction sources, triage rules).</summary>
     private static readonly string[] Composers = ["Playbooks", "Demo", "Hunt"];
@@ -29,9 +29,12 @@ public sealed class ArchitectureTests
     [
         "Snapshot -> Audit",      // the snapshot writes the audit of the suspect's configuration
         "Extraction -> Audit",    // extract reads the audit for triage's container findings
-        "Extraction -> Triage",   // extract runs triage and writes the views
+        "Extraction -> Triage",   // extract runs triage
+        "Extraction -> Views",    // extract writes the views
+        "Views -> Triage",        // the report and the findings' formats read the triage's records (findings.json)
+        "Views -> Audit",         // the report reads the audit's records (audit.json)
+        "Views -> Redeploy",      // the report shows the redeploy plan (redeploy-plan.json)
         "Triage -> Audit",        // triage's container findings and severities come from the audit
-        "Triage -> Redeploy",     // the report shows the redeploy plan
         "Redeploy -> Snapshot",   // a service redeploy snapshots each task
     ];
 

@@ -4,6 +4,7 @@ using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Snapshot;
 using DockerIR.Core.Triage;
+using DockerIR.Core.Views;
 
 namespace DockerIR.Core.Tests;
 

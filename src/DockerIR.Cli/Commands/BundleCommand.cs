@@ -3,6 +3,7 @@ using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Triage;
+using DockerIR.Core.Views;
 
 namespace DockerIR.Cli.Commands;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
-using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Triage;
+using DockerIR.Core.Views;
 
 namespace DockerIR.Cli.Commands;
 

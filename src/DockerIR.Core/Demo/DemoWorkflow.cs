@@ -5,6 +5,7 @@ using DockerIR.Core.Evidence;
 using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Triage;
+using DockerIR.Core.Views;
 using Serilog;
 
 namespace DockerIR.Core.Demo;

@@ -15,7 +15,7 @@ public sealed record BundleResult(string BundlePath, string Sha256, long Bytes, 
 /// the sums and records first, and FILE.sha256 beside it. Both are written under temporary names and renamed
 /// only when complete, so a bundle under its final name is always whole. <paramref name="refreshViews"/> writes the
 /// case's views (timeline, report) again just before the sums, so the sealed views include everything recorded so far;
-/// it is given by the caller (the views are Triage's), e.g. <c>Triage.CaseViews.Refresher</c>.
+/// it is given by the caller (Evidence does not depend on the views), e.g. <c>Views.CaseViews.Refresher</c>.
 /// </summary>
 public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log, Func<CaseDirectory, CustodyLog, string, CancellationToken, Task> refreshViews)
 {

@@ -3,13 +3,14 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using DiffPlex.Renderer;
-using DockerIR.Core.Platform;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Platform;
 using DockerIR.Core.Snapshot;
 using DockerIR.Core.Triage;
+using DockerIR.Core.Views;
 using Serilog;
 
 namespace DockerIR.Core.Extraction;

@@ -3,6 +3,7 @@ using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Triage;
+using DockerIR.Core.Views;
 using YamlDotNet.RepresentationModel;
 
 namespace DockerIR.Core.Hunt;

@@ -2,10 +2,11 @@ using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Triage;
 using DockerIR.Core.Extraction;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
+using DockerIR.Core.Triage;
+using DockerIR.Core.Views;
 using Serilog;
 
 namespace DockerIR.Core.Playbooks;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>
 /// The report's picture of the breach: an inline SVG (no script, nothing loaded) with three lanes (the container's

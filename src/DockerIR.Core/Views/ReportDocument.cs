@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>
 /// A table cell or a list item: its text and, on the HTML page, a link to an element of the same page, the full

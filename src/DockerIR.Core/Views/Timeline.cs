@@ -4,8 +4,9 @@ using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Triage;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>
 /// One event of a case's timeline: a change-set entry at its modification time, or a lifecycle event of the

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using DockerIR.Core.Case;
 using DockerIR.Core.Formats;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>The head of one stored file as the report shows it: what it is, its first bytes, and whether its content matched the manifest's hash.</summary>
 public sealed record FilePreview(string Type, bool IsText, byte[] Head, long Size)

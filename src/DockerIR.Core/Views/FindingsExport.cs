@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
+using DockerIR.Core.Triage;
 using DockerIR.Core.Triage.Rules;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>One finding with what a SIEM or a CI job needs beside it: the case, the container and image, the file's hash, the time.</summary>
 public sealed record FindingRow(

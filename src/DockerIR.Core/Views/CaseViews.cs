@@ -2,9 +2,10 @@ using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Triage;
 using Serilog;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>
 /// Writes the views derived from a case's records: timeline.body, report.md and report.html. Extraction writes

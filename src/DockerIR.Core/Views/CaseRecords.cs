@@ -4,8 +4,9 @@ using System.Text.Json.Serialization.Metadata;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Triage;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>
 /// The records of a case the views (timeline, report) are built from, parsed; each is null or empty when the case

@@ -7,9 +7,10 @@ using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
+using DockerIR.Core.Triage;
 using DockerIR.Core.Triage.Rules;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>
 /// The human summary of a case (report.md and report.html, one document with the same sections), for the people

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DockerIR.Core.Triage;
+namespace DockerIR.Core.Views;
 
 /// <summary>
 /// Prints the HTML report to PDF with headless Chromium (<c>--headless --print-to-pdf</c>), the one renderer that
