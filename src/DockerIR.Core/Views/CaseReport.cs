@@ -471,7 +471,7 @@ public static partial class CaseReport
                 new ReportCell(m.Label) { Href = m.Href },
                 new ReportCell(ShortIds(m.Detail)) { Title = m.Detail == ShortIds(m.Detail) ? null : m.Detail },
             ]) { Css = m.Lane == ChartMark.Attacker ? "high" : null }),
-            ["4%", "15%", "9%", "20%", null]);
+            ["3.2em", "9.5em", "6.5em", "20%", null]);
     }
 
     private static void Findings(ReportDocument doc, TriageReport? triage, List<TriageFinding> findings, Links links)
@@ -493,7 +493,7 @@ public static partial class CaseReport
                 f.Excerpt,
                 f.Why,
             ]) { Css = Name(f.Severity).ToLowerInvariant(), Id = Links.FindingId(i) }),
-            ["9%", "17%", "19%", "25%", null]);
+            ["6.5em", "17%", "19%", "25%", null]);
     }
 
     /// <summary>Each suspicious file inline: what it is, its hashes and times, the findings about it, and its diff or the head of its content.</summary>
@@ -531,7 +531,7 @@ public static partial class CaseReport
                     new ReportCell(side?.Mtime ?? "") { Code = true },
                     new ReportCell(side?.Ctime ?? "not recorded") { Code = true },
                 ])],
-                ["9%", "17%", "8%", "8%", "8%", null, null]);
+                ["6em", "15%", "4.5em", "5.5em", "5.5em", null, null]);
             var about = findingsByPath.GetValueOrDefault(e.Path) ?? [];
             var line = new List<ReportCell> { $"sha256 {side?.Sha256 ?? "(not stored)"}" };
             if (e.Kind == ChangeKind.Changed && e.Before?.Sha256 is { } was)
@@ -609,7 +609,7 @@ public static partial class CaseReport
                     new ReportCell((p.Exe ?? "") + (p.ExeDeleted ? " (deleted)" : "")) { Code = true },
                     string.Join(' ', p.Cmdline),
                 ]) { Css = p.ExeDeleted ? "high" : null, Id = Links.ProcessId(p.HostPid) }),
-                ["7%", "8%", "6%", "17%", "20%", null]);
+                ["4.5em", "6.5em", "4.5em", "13em", "20%", null]);
         var connections = (sockets?.Sockets ?? []).Where(s => s.Protocol != "unix").ToList();
         if (connections.Count > 0)
         {
@@ -642,7 +642,7 @@ public static partial class CaseReport
                 [
                     new ReportCell(Name(f.Severity)) { Badge = Name(f.Severity).ToLowerInvariant() }, f.Id, f.Title, f.Evidence, f.Remediation,
                 ]) { Css = Name(f.Severity).ToLowerInvariant(), Id = Links.AuditId(f.Id) }),
-                ["9%", "9%", "22%", null, "26%"]);
+                ["6.5em", "6.5em", "22%", null, "26%"]);
     }
 
     /// <summary>The container, the image and the evidence with their full ids and every stored file's hash.</summary>
@@ -695,7 +695,7 @@ public static partial class CaseReport
                 new ReportCell(x.e.Path) { Code = true }, x.e.Kind.ToString(), x.Side, x.R!.Type, (x.R.Size ?? 0).ToString(CultureInfo.InvariantCulture),
                 new ReportCell(x.R.Sha256!) { Code = true },
             ])),
-            [null, "9%", "7%", "6%", "8%", "40%"]);
+            [null, "6em", "4.5em", "4.5em", "5em", "40%"]);
         if (stored.Count > MaxEvidenceRows)
         {
             doc.P($"... {stored.Count - MaxEvidenceRows} more stored files in manifest.json.");
@@ -721,7 +721,7 @@ public static partial class CaseReport
             {
                 doc.Table(["severity", "id", "finding"], plan.Fixes.OrderByDescending(f => f.Severity).Select(f => new ReportRow(
                     [new ReportCell(Name(f.Severity)) { Badge = Name(f.Severity).ToLowerInvariant() }, new ReportCell(f.Id) { Href = "#" + Links.AuditId(f.Id) }, f.Title])),
-                    ["9%", "9%", null]);
+                    ["6.5em", "6.5em", null]);
             }
 
             foreach (var warning in plan.Warnings)
@@ -754,7 +754,7 @@ public static partial class CaseReport
                 new ReportCell(Precise(r.TimeUtc.UtcTicks)) { Code = true }, new ReportCell(r.Action) { Code = true }, r.Outcome.ToString().ToLowerInvariant(),
                 new ReportCell(ShortIds(r.Target)) { Title = r.Target }, new ReportCell(ShortIds(r.Detail ?? "")) { Title = r.Detail },
             ])),
-            ["15%", "17%", "9%", "20%", null]);
+            ["15%", "17%", "6.5em", "20%", null]);
     }
 
     private static string Name(Severity severity) => severity.ToString();

@@ -312,7 +312,7 @@ public sealed class ReportDocument
         body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.4}
         table{border-collapse:collapse;margin:0 0 1.5em 0;width:100%;font-size:.9em;table-layout:fixed}
         th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-        th{background:#f0f0f0}
+        th{background:#f0f0f0;overflow-wrap:normal}
         tr.high td:first-child{background:#fdecec}tr.medium td:first-child{background:#fff6e0}
         .sev{display:inline-block;white-space:nowrap;padding:1px 7px;border-radius:3px;font-size:.85em;font-weight:bold}
         .sev.high{background:#c62828;color:#fff}.sev.medium{background:#f9a825;color:#000}.sev.low{background:#90caf9;color:#000}.sev.info{background:#ddd;color:#000}
