@@ -319,6 +319,30 @@ public sealed partial class CaseReportTests
         }
     }
 
+    [Fact]
+    public void BeforeExtraction_TheReportSaysSo_AndStillDrawsTheResponse()
+    {
+        var records = Records() with
+        {
+            Case = Records().Case! with { Snapshot = Records().Case!.Snapshot! with { LeftPaused = true } },
+            Manifest = null,
+            Triage = null,
+            Custody = [.. Records().Custody.Where(r => r.Action is "case.open" or "container.pause" or "container.commit")],
+        };
+
+        var (title, doc) = CaseReport.Build(records, "case", DateTimeOffset.UnixEpoch);
+        var html = doc.ToHtml(title);
+
+        Assert.Contains("<section class=\"glance unknown\" id=\"verdict\">", html, StringComparison.Ordinal);
+        Assert.Contains("Not triaged yet: extract the case", html, StringComparison.Ordinal);
+        var box = html[html.IndexOf("id=\"verdict\"", StringComparison.Ordinal)..html.IndexOf("</section>", StringComparison.Ordinal)];
+        Assert.Contains("The evidence is not extracted yet", box, StringComparison.Ordinal);
+        Assert.Contains("Not sealed into a bundle yet", box, StringComparison.Ordinal);
+        Assert.Contains("is frozen (left paused by the snapshot), not replaced", box, StringComparison.Ordinal);
+        Assert.Equal(["frozen", "evidence image committed"], MarkPattern().Matches(html).Select(m => m.Groups[2].Value));
+        Assert.Contains("Not extracted yet: the evidence image holds the change set", html, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("\u007fELF\u0002\u0001", "ELF executable")]
     [InlineData("#!/bin/sh\nid\n", "script (/bin/sh)")]
