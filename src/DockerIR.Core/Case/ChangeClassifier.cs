@@ -9,6 +9,21 @@ namespace DockerIR.Core.Case;
 /// </summary>
 public static class ChangeClassifier
 {
+    /// <summary>The reasons of a changed directory that is only the parent of other changes (<see cref="ClassifiedChange.ParentOnly"/>).</summary>
+    public const string ParentOfSuspicious = "parent-of-suspicious";
+
+    public const string ParentOfRuntime = "parent-of-runtime";
+
+    /// <summary>
+    /// True for an entry that is only the parent of other changes, from its recorded reasons (a manifest entry keeps
+    /// the reasons, not the <see cref="ClassifiedChange.ParentOnly"/> flag).
+    /// </summary>
+    public static bool IsParentOnly(IReadOnlyList<string> reasons)
+    {
+        ArgumentNullException.ThrowIfNull(reasons);
+        return reasons.Contains(ParentOfSuspicious) || reasons.Contains(ParentOfRuntime);
+    }
+
     private static readonly string[] RuntimeDirs =
         ["/run", "/var/run", "/var/lock", "/run/lock", "/tmp", "/var/tmp", "/var/cache", "/dev/shm"];
 
@@ -62,7 +77,7 @@ public static class ChangeClassifier
             result.Add(change with
             {
                 Classification = holdsSuspicious ? Classification.Suspicious : Classification.Runtime,
-                Reasons = [holdsSuspicious ? "parent-of-suspicious" : "parent-of-runtime"],
+                Reasons = [holdsSuspicious ? ParentOfSuspicious : ParentOfRuntime],
                 ParentOnly = true,
             });
         }

@@ -1,12 +1,8 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
-using DockerIR.Core.Snapshot;
 using DockerIR.Core.Triage;
 using DockerIR.Core.Triage.Rules;
 
@@ -162,13 +158,11 @@ public static partial class CaseReport
     {
         var named = new HashSet<string>((triage?.Findings ?? []).Where(f => f.Path is not null).Select(f => f.Path!), StringComparer.Ordinal);
         return [.. (manifest?.Entries ?? [])
-            .Where(e => named.Contains(e.Path) || (e.Classification == Classification.Suspicious && !e.Reasons.Any(r => r.StartsWith("parent-of", StringComparison.Ordinal))))
+            .Where(e => named.Contains(e.Path) || (e.Classification == Classification.Suspicious && !ChangeClassifier.IsParentOnly(e.Reasons)))
             .OrderBy(e => named.Contains(e.Path) ? 0 : 1)
-            .ThenBy(e => Side(e) is { } r ? Timeline.TicksOf(r) : 0)
+            .ThenBy(e => Timeline.SideOf(e) is { } r ? Timeline.TicksOf(r) : 0)
             .ThenBy(e => e.Path, StringComparer.Ordinal)];
     }
-
-    private static FileRecord? Side(ManifestEntry e) => e.Kind == ChangeKind.Deleted ? e.Before : e.After ?? e.Before;
 
     private static void Glance(ReportDocument doc, CaseRecords records, List<ManifestEntry> notable, Links links, ReportContents contents, string? bundleSha256)
     {
@@ -387,7 +381,7 @@ public static partial class CaseReport
     private static void Breach(ReportDocument doc, List<TimelineEvent> events, CaseRecords records, List<ManifestEntry> notable, Links links)
     {
         var marks = new List<ChartMark>();
-        // The container's own lifecycle from its inspect (a process's start time from /proc is only to the second: it is in the processes' table).
+        // The container's own lifecycle from its inspect.
         foreach (var e in events.Where(e => e.Source == "container"))
         {
             marks.Add(new ChartMark(ChartMark.Lifecycle, e.Ticks, e.Kind, e.Name));
@@ -397,20 +391,21 @@ public static partial class CaseReport
         // part of the story; the service's own processes start with the container and stay in the processes' table.
         if (events.LastOrDefault(e => e.Source == "container" && e.Kind == "started") is { } containerStart)
         {
-            foreach (var e in events.Where(e => e.Source == "process" && e.Ticks > containerStart.Ticks + (2 * TimeSpan.TicksPerSecond)).Take(MaxLateProcesses))
+            var late = (records.Processes?.Processes ?? []).Where(p => p.StartedUtc is { } t && t.UtcTicks > containerStart.Ticks + (2 * TimeSpan.TicksPerSecond));
+            foreach (var p in late.OrderBy(p => p.StartedUtc!.Value.UtcTicks).Take(MaxLateProcesses))
             {
-                var pid = LeadingBracketPid().Match(e.Name);
-                var label = pid.Success ? $"pid {pid.Groups[1].Value}:{e.Name[pid.Length..]}" : e.Name;
-                marks.Add(new ChartMark(ChartMark.Lifecycle, e.Ticks, label, $"process started: {e.Name} ({e.Detail})")
+                var command = string.Join(' ', p.Cmdline);
+                marks.Add(new ChartMark(ChartMark.Lifecycle, p.StartedUtc!.Value.UtcTicks, $"pid {p.HostPid}: {command}",
+                    $"process started: [pid {p.HostPid}] {command} ({p.Exe}{(p.ExeDeleted ? " (deleted)" : "")})")
                 {
-                    Href = links.Process(pid.Success && int.TryParse(pid.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null),
+                    Href = links.Process(p.HostPid),
                 });
             }
         }
 
         foreach (var e in notable)
         {
-            var side = Side(e);
+            var side = Timeline.SideOf(e);
             var name = e.Path[(e.Path.LastIndexOf('/') + 1)..] + (e.Kind == ChangeKind.Deleted ? " (deleted)" : "");
             marks.Add(new ChartMark(ChartMark.Attacker, side is null ? 0 : Timeline.TicksOf(side), name,
                 $"{e.Kind.ToString().ToLowerInvariant()} {e.Path}, modified {side?.Mtime ?? "(unknown)"}{(side?.Sha256 is { } h ? ", sha256 " + h : "")}")
@@ -487,12 +482,12 @@ public static partial class CaseReport
         doc.Table(["severity", "rule", "file", "matched", "why"],
             findings.Select((f, i) => new ReportRow(
             [
-                new ReportCell(Name(f.Severity)) { Badge = Name(f.Severity).ToLowerInvariant() },
+                Badge(f.Severity),
                 new ReportCell(f.Rule) { Code = true },
                 new ReportCell(f.Path ?? "(container)") { Href = links.Subject(f), Code = f.Path is not null },
                 f.Excerpt,
                 f.Why,
-            ]) { Css = Name(f.Severity).ToLowerInvariant(), Id = Links.FindingId(i) }),
+            ]) { Css = Css(f.Severity), Id = Links.FindingId(i) }),
             ["6.5em", "17%", "19%", "25%", null]);
     }
 
@@ -517,7 +512,7 @@ public static partial class CaseReport
         doc.P($"{notable.Count} suspicious files, those a finding names first, each group by modification time; each with its hash, type and mode, and its diff against the image's original or the head of its content (escaped: nothing in it runs).");
         foreach (var e in notable.Take(ReportContents.MaxFiles))
         {
-            var side = Side(e);
+            var side = Timeline.SideOf(e);
             doc.H(3, e.Path, links.FileId(e.Path));
             var preview = contents.Previews.GetValueOrDefault(e.Path);
             doc.Table(["change", "type", "mode", "uid:gid", "size", "modified (mtime)", "status changed (ctime)"],
@@ -640,8 +635,8 @@ public static partial class CaseReport
             .Table(["severity", "id", "finding", "evidence", "fix"],
                 findings.Select(f => new ReportRow(
                 [
-                    new ReportCell(Name(f.Severity)) { Badge = Name(f.Severity).ToLowerInvariant() }, f.Id, f.Title, f.Evidence, f.Remediation,
-                ]) { Css = Name(f.Severity).ToLowerInvariant(), Id = Links.AuditId(f.Id) }),
+                    Badge(f.Severity), f.Id, f.Title, f.Evidence, f.Remediation,
+                ]) { Css = Css(f.Severity), Id = Links.AuditId(f.Id) }),
                 ["6.5em", "6.5em", "22%", null, "26%"]);
     }
 
@@ -720,7 +715,7 @@ public static partial class CaseReport
             if (plan.Fixes.Count > 0)
             {
                 doc.Table(["severity", "id", "finding"], plan.Fixes.OrderByDescending(f => f.Severity).Select(f => new ReportRow(
-                    [new ReportCell(Name(f.Severity)) { Badge = Name(f.Severity).ToLowerInvariant() }, new ReportCell(f.Id) { Href = "#" + Links.AuditId(f.Id) }, f.Title])),
+                    [Badge(f.Severity), new ReportCell(f.Id) { Href = "#" + Links.AuditId(f.Id) }, f.Title])),
                     ["6.5em", "6.5em", null]);
             }
 
@@ -757,7 +752,10 @@ public static partial class CaseReport
             ["15%", "17%", "6.5em", "20%", null]);
     }
 
-    private static string Name(Severity severity) => severity.ToString();
+    /// <summary>A severity as the page shows it: its name in a badge of its class (the row's class is the same).</summary>
+    private static ReportCell Badge(Severity severity) => new(severity.ToString()) { Badge = Css(severity) };
+
+    private static string Css(Severity severity) => severity.ToString().ToLowerInvariant();
 
     private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -766,8 +764,7 @@ public static partial class CaseReport
         time.UtcDateTime.ToString(time.UtcDateTime.Date == opened.UtcDateTime.Date ? "HH:mm:ss.fff" : "yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     /// <summary>An instant to the microsecond, as the timeline table shows it.</summary>
-    private static string Precise(long ticks) =>
-        new DateTime(Math.Clamp(ticks, DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc).ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+    private static string Precise(long ticks) => ReportChart.UtcOf(ticks).ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan span) => $"{span.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s";
 
@@ -780,9 +777,6 @@ public static partial class CaseReport
 
     /// <summary>Every 64-hex-digit id in a text shortened to its first 12 (the full value is on hover and in the evidence section).</summary>
     private static string ShortIds(string text) => LongId().Replace(text, m => m.Value[..12] + "…");
-
-    [System.Text.RegularExpressions.GeneratedRegex("^\\[pid ([0-9]{1,9})\\]")]
-    private static partial System.Text.RegularExpressions.Regex LeadingBracketPid();
 
     [System.Text.RegularExpressions.GeneratedRegex("(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")]
     private static partial System.Text.RegularExpressions.Regex LongId();

@@ -68,7 +68,8 @@ internal static class ReportChart
 
             var cy = Top + (lane * LaneHeight) + LaneHeight - 18;
             var colour = Lanes[lane].Colour;
-            if (m.Href is { Length: > 1 } href && href[0] == '#')
+            var href = ReportDocument.InternalHref(m.Href);
+            if (href is not null)
             {
                 sb.Append("<a href=\"").Append(ReportDocument.Html(href)).Append("\">");
             }
@@ -85,13 +86,13 @@ internal static class ReportChart
             var label = m.Label.Length > MaxLabel ? m.Label[..(MaxLabel - 1)] + "…" : m.Label;
             sb.Append(inv, $"<text transform=\"translate({x + 4},{cy - 12}) rotate(-45)\" font-size=\"11\" fill=\"#222\">{ReportDocument.Html(label)}</text>");
             sb.Append("</g>");
-            if (m.Href is { Length: > 1 } h2 && h2[0] == '#')
+            if (href is not null)
             {
                 sb.Append("</a>");
             }
 
             // The time under the mark, to the millisecond; once per distinct value, with the day where it changes after the first.
-            var when = new DateTime(Math.Clamp(m.Ticks, DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+            var when = UtcOf(m.Ticks);
             var time = when.ToString("HH:mm:ss.fff", inv);
             var day = when.ToString("yyyy-MM-dd", inv);
             firstDay ??= day;
@@ -109,6 +110,9 @@ internal static class ReportChart
         sb.Append(inv, $"<text x=\"8\" y=\"{axis + 16}\" font-size=\"10\" fill=\"#444\">UTC</text><text x=\"8\" y=\"{axis + 30}\" font-size=\"10\" fill=\"#444\">{firstDay}</text>\n");
         sb.Append("</svg>\n");
     }
+
+    /// <summary>An instant in ticks as a UTC time; a hostile one is clamped to the calendar's range, never thrown on.</summary>
+    internal static DateTime UtcOf(long ticks) => new(Math.Clamp(ticks, DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
 
     private static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 

@@ -402,8 +402,7 @@ public sealed class ReportDocument
 
     private static void HtmlCell(StringBuilder sb, ReportCell cell)
     {
-        // Only links within the page: an href the report did not make is dropped, never followed.
-        var href = cell.Href is { Length: > 1 } h && h[0] == '#' ? h : null;
+        var href = InternalHref(cell.Href);
         if (href is not null)
         {
             sb.Append("<a href=\"").Append(Html(href)).Append("\">");
@@ -476,8 +475,11 @@ public sealed class ReportDocument
     private static string MdCell(ReportCell cell)
     {
         var text = Md(cell.Text);
-        return cell.Href is { Length: > 1 } h && h[0] == '#' ? $"[{text}]({h})" : text;
+        return InternalHref(cell.Href) is { } h ? $"[{text}]({h})" : text;
     }
+
+    /// <summary>The link if it is to an element of the page itself ("#id"); any other is dropped, never followed.</summary>
+    internal static string? InternalHref(string? href) => href is { Length: > 1 } && href[0] == '#' ? href : null;
 
     internal static string Md(string text)
     {

@@ -60,7 +60,7 @@ public static class Timeline
         var events = new List<TimelineEvent>();
         foreach (var entry in manifest?.Entries ?? [])
         {
-            var record = entry.Kind == ChangeKind.Deleted ? entry.Before : entry.After ?? entry.Before;
+            var record = SideOf(entry);
             if (record is null)
             {
                 continue;
@@ -115,6 +115,9 @@ public static class Timeline
         // Stable: events of the same instant keep the order they were recorded in.
         return [.. events.OrderBy(e => e.Ticks)];
     }
+
+    /// <summary>The record that stands for an entry in time: the original of a deleted one, else what the container holds (or, lacking it, the original).</summary>
+    internal static FileRecord? SideOf(ManifestEntry entry) => entry.Kind == ChangeKind.Deleted ? entry.Before : entry.After ?? entry.Before;
 
     /// <summary>A record's mtime in ticks: its whole seconds plus the sub-second its nanosecond text gives.</summary>
     internal static long TicksOf(FileRecord record)
