@@ -18,9 +18,7 @@ done
 source bench/lib.sh
 
 root="$WORK/rootfs"
-mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/dev"
-cp /bin/busybox "$root/bin/busybox"
-for a in sh sleep head mkdir touch; do ln -s busybox "$root/bin/$a"; done
+busybox_rootfs "$root" sh sleep head mkdir touch
 tar -C "$root" -cf - . | docker import -c 'LABEL dockerir.bench=1' - dockerir-bench/hunt:1 >/dev/null
 
 echo "starting $N containers with $FILES files each ..." >&2
@@ -44,7 +42,6 @@ patterns:
     regex: 'c99sh_surl'
 Y
 
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 floor=(); hunt=()
 for run in $(seq "$RUNS"); do
   start=$(date +%s.%N)

@@ -24,9 +24,8 @@ source bench/lib.sh
 
 # The served image: busybox httpd writing its pid under /var/run, like the demo app.
 root="$WORK/rootfs"
-mkdir -p "$root/bin" "$root/www" "$root/var/run" "$root/tmp" "$root/srv" "$root/etc"
-cp /bin/busybox "$root/bin/busybox"
-for a in sh httpd head touch sleep mkdir cp; do ln -s busybox "$root/bin/$a"; done
+busybox_rootfs "$root" sh httpd head touch sleep mkdir cp
+mkdir -p "$root/www" "$root/var/run" "$root/srv"
 echo '<h1>served</h1>' > "$root/www/index.html"
 printf '#!/bin/sh\necho $$ > /var/run/httpd.pid\nexec httpd -f -p 8080 -h /www\n' > "$root/bin/start" && chmod +x "$root/bin/start"
 tar -C "$root" -cf - . | docker import -c 'LABEL dockerir.bench=1' -c 'CMD ["/bin/start"]' -c 'EXPOSE 8080' - dockerir-bench/served:1 >/dev/null
@@ -97,7 +96,6 @@ PY
   docker images -q --filter "label=dockerir.case" --filter label=dockerir.bench=1 | xargs -r docker rmi -f >/dev/null 2>&1 || true
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 
 echo
 echo "dockerir respond downtime ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, Native AOT)"

@@ -20,13 +20,10 @@ done
 source bench/lib.sh
 
 root="$WORK/rootfs"
-mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/dev"
-cp /bin/busybox "$root/bin/busybox"
-for a in sh sleep dd seq; do ln -s busybox "$root/bin/$a"; done
+busybox_rootfs "$root" sh sleep dd seq
 echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
 tar -C "$root" -cf - . | docker import -c 'LABEL dockerir.bench=1' - dockerir-bench/volatile:1 >/dev/null
 
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 # The capture's own time, from the snapshot's log line ("... from the host's /proc in N ms"), in seconds.
 capture_seconds() {
   local name=$1 case_dir=$2; shift 2
