@@ -30,6 +30,21 @@ internal static class CliSymbols
         return option;
     }
 
+    /// <summary>--fail-on SEVERITY, as audit, findings and hunt take it: <paramref name="what"/> names what is counted ("a finding").</summary>
+    public static Option<string?> FailOn(string what, string note = "")
+    {
+        var option = new Option<string?>("--fail-on") { Description = $"Exit 10 when {what} is at or above this severity: low, medium or high{note}" };
+        option.AcceptOnlyFromAmong("low", "medium", "high");
+        return option;
+    }
+
+    /// <summary>The severity --fail-on names, or null when it is not given.</summary>
+    public static Core.Audit.Severity? Threshold(ParseResult parse, Option<string?> failOn)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(failOn) is { } text ? System.Enum.Parse<Core.Audit.Severity>(text, ignoreCase: true) : null;
+    }
+
     /// <summary>--unverified, as the views (findings, timeline, report) take it.</summary>
     public static Option<bool> Unverified() => new("--unverified")
     {

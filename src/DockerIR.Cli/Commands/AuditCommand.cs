@@ -16,8 +16,7 @@ internal static class AuditCommand
         var labels = new Option<string[]>("--label") { HelpName = "KEY[=VALUE]", Description = "Audit the containers carrying this label, KEY or KEY=VALUE (repeatable; all must match)" };
         var json = CliSymbols.Json("Print the report as JSON");
         var sarif = new Option<string?>("--sarif") { HelpName = "FILE", Description = "Also write the report as SARIF 2.1.0 to this file" };
-        var failOn = new Option<string?>("--fail-on") { Description = "Exit 10 when a finding is at or above this severity: low, medium or high" };
-        failOn.AcceptOnlyFromAmong("low", "medium", "high");
+        var failOn = CliSymbols.FailOn("a finding");
         var command = new Command("audit", "Check containers' configuration against the CIS Docker Benchmark's runtime concerns (privileged, capabilities, mounts, namespaces, limits, read-only, ...)")
         {
             containers, all, labels, json, sarif, failOn,
@@ -58,13 +57,7 @@ internal static class AuditCommand
                 Render.Audit(ctx.Ansi, report);
             }
 
-            var threshold = parse.GetValue(failOn) switch
-            {
-                "low" => Severity.Low,
-                "medium" => Severity.Medium,
-                "high" => Severity.High,
-                _ => (Severity?)null,
-            };
+            var threshold = CliSymbols.Threshold(parse, failOn);
             return ExitCodes.Audited(threshold is { } t ? report.AllFindings.Count(f => f.AtLeast(t)) : 0, threshold);
         });
         return command;

@@ -24,8 +24,7 @@ internal static class FindingsCommand
         format.AcceptOnlyFromAmong("table", "json", "jsonl", "csv", "sarif");
         var min = new Option<string>("--min-severity") { Description = "Only findings at or above: low, medium or high", DefaultValueFactory = _ => "low" };
         min.AcceptOnlyFromAmong("low", "medium", "high");
-        var failOn = new Option<string?>("--fail-on") { Description = "Exit 10 when a finding is at or above this severity: low, medium or high (for CI)" };
-        failOn.AcceptOnlyFromAmong("low", "medium", "high");
+        var failOn = CliSymbols.FailOn("a finding", " (for CI)");
         var unverified = CliSymbols.Unverified();
         var command = new Command("findings", "Print the triage findings of a case or bundle (checked against its hashes first): web shells, defacement, executables, persistence, tampering, container risks")
         {
@@ -72,7 +71,7 @@ internal static class FindingsCommand
             }
 
             await ctx.Out.FlushAsync(ct);
-            var threshold = parse.GetValue(failOn) is { } t ? Enum.Parse<Severity>(t, ignoreCase: true) : (Severity?)null;
+            var threshold = CliSymbols.Threshold(parse, failOn);
             return ExitCodes.Audited(threshold is { } th ? all.Count(f => f.Severity >= th) : 0, threshold, "findings");
 
         });

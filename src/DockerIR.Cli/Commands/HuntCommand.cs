@@ -1,6 +1,5 @@
 using System.CommandLine;
 using DockerIR.Core;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Hunt;
 
@@ -20,8 +19,7 @@ internal static class HuntCommand
         var json = CliSymbols.Json("Print the hunt report as JSON (a playbook run takes it as its targets)");
         var sarif = new Option<string?>("--sarif") { HelpName = "FILE", Description = "Also write the matches as SARIF 2.1.0 to this file" };
         var output = new Option<string?>("--output", "-o") { HelpName = "FILE", Description = "Also write the hunt report (JSON) to this file, for 'playbook run --targets-from'" };
-        var failOn = new Option<string?>("--fail-on") { Description = "Exit 10 when a match is at or above this severity: low, medium or high" };
-        failOn.AcceptOnlyFromAmong("low", "medium", "high");
+        var failOn = CliSymbols.FailOn("a match");
         var parallel = CliSymbols.Number("--parallel", "Containers swept at once", 4, 1, 64);
         var source = CliSymbols.Enum("--source", "Where container files are read: auto (the upper directory when the engine is local, else the archive endpoint), layer, archive",
             Core.Playbooks.StepSpec.Sources);
@@ -87,7 +85,7 @@ internal static class HuntCommand
                 Render.Hunt(ctx.Ansi, report);
             }
 
-            var threshold = parse.GetValue(failOn) is { } t ? Enum.Parse<Severity>(t, ignoreCase: true) : (Severity?)null;
+            var threshold = CliSymbols.Threshold(parse, failOn);
             return ExitCodes.Audited(threshold is { } th ? report.AllMatches.Count(m => m.Severity >= th) : 0, threshold, "hunt");
         });
         return command;
