@@ -88,3 +88,14 @@ public interface IContainerEngine : IDisposable
     /// <summary>The tasks of a service whose desired state is running, on every node.</summary>
     Task<IReadOnlyList<ServiceTask>> ListServiceTasksAsync(string serviceId, CancellationToken cancellationToken);
 }
+
+/// <summary>Where an engine runs, as far as reading its storage and its containers' /proc from here goes.</summary>
+public static class EngineHost
+{
+    /// <summary>True when the engine answers on a Unix socket, so it runs on this host and its storage and processes are here to read.</summary>
+    public static bool IsOnThisHost(this IContainerEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal);
+    }
+}

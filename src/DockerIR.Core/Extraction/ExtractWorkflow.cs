@@ -308,7 +308,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
     /// </summary>
     private async Task<(IReadOnlyList<string>? Layers, string Detail, string Why)> AfterLayerAsync(CaseRecord record, CaseSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (!engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal))
+        if (!engine.IsOnThisHost())
         {
             return (null, "", $"the engine at {engine.Endpoint} is not on this host");
         }
@@ -316,8 +316,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         try
         {
             var container = await engine.InspectContainerAsync(record.Container.Id, cancellationToken);
-            if (container.GraphDriver.Name == "overlay2" && (container.State.Paused || !container.State.Running)
-                && container.GraphDriver.Data.GetValueOrDefault("UpperDir") is { } upper && LayerSource.CanRead([upper]))
+            if ((container.State.Paused || !container.State.Running) && LayerSource.ReadableUpperDir(container) is { } upper)
             {
                 return ([upper], $"upper directory of the {(container.State.Paused ? "paused" : "stopped")} suspect: {upper}", "");
             }
@@ -350,7 +349,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             return null;
         }
 
-        if (choice != SourceChoice.Archive && engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal)
+        if (choice != SourceChoice.Archive && engine.IsOnThisHost()
             && image.LayerDirectories is { Count: > 0 } layers && LayerSource.CanRead(layers))
         {
             return new LayerSource(layers, $"{layers.Count} layers of original image {image.Id}");

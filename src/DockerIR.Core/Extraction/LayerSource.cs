@@ -43,6 +43,13 @@ public sealed class LayerSource : IEntrySource
     public static bool CanRead(IReadOnlyList<string> layers) =>
         layers.Count > 0 && layers.All(l => Path.IsPathFullyQualified(l) && Native.LStat(l) is { Type: HostStat.Directory });
 
+    /// <summary>A container's overlay2 upper directory (its writable layer) when it can be read here, else null.</summary>
+    public static string? ReadableUpperDir(ContainerInspection container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        return container.GraphDriver.Name == "overlay2" && container.GraphDriver.Data.GetValueOrDefault("UpperDir") is { } upper && CanRead([upper]) ? upper : null;
+    }
+
     public async Task ReadAsync(IReadOnlyList<WantedPath> wanted, Func<SourceEntry, Stream?, CancellationToken, Task> sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(wanted);

@@ -97,8 +97,7 @@ public sealed class HuntWorkflow(IContainerEngine engine, Actor actor, TimeProvi
         var matches = new List<HuntMatch>();
         var files = 0;
         long bytes = 0;
-        var layer = choice != SourceChoice.Archive && engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal) && c.GraphDriver.Name == "overlay2"
-            && c.GraphDriver.Data.GetValueOrDefault("UpperDir") is { } upper && LayerSource.CanRead([upper]) ? upper : null;
+        var layer = choice != SourceChoice.Archive && engine.IsOnThisHost() ? LayerSource.ReadableUpperDir(c) : null;
         if (layer is null && choice == SourceChoice.Layer)
         {
             return new HuntedContainer(c.Id, c.Name, c.ImageReference, c.ImageId, state, null, changes.Count, 0, 0,
@@ -162,7 +161,7 @@ public sealed class HuntWorkflow(IContainerEngine engine, Actor actor, TimeProvi
             return;
         }
 
-        if (!engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal))
+        if (!engine.IsOnThisHost())
         {
             gaps.Add($"connections: the engine at {engine.Endpoint} is not on this host, so its containers' connections cannot be read");
             return;
@@ -272,7 +271,7 @@ public sealed class HuntWorkflow(IContainerEngine engine, Actor actor, TimeProvi
         }
 
         var layers = inspected.LayerDirectories;
-        if (!engine.Endpoint.StartsWith("unix://", StringComparison.Ordinal) || layers.Count == 0 || !LayerSource.CanRead(layers))
+        if (!engine.IsOnThisHost() || layers.Count == 0 || !LayerSource.CanRead(layers))
         {
             return new HuntedImage(image.Id, image.RepoTags, ids, names, 0, 0, "its layers are not readable on this host (a remote engine, or not overlay2)", []);
         }
