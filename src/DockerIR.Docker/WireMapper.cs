@@ -10,7 +10,13 @@ internal static class WireMapper
     {
         var state = w.State ?? new ContainerStateWire();
         var networks = (w.NetworkSettings?.Networks ?? []).Select(kv =>
-            new NetworkAttachment(kv.Key, kv.Value.NetworkID, kv.Value.Aliases ?? [], kv.Value.IPAddress)).ToList();
+            new NetworkAttachment(kv.Key, kv.Value.NetworkID, kv.Value.Aliases ?? [], kv.Value.IPAddress)
+            {
+                MacAddress = kv.Value.MacAddress,
+                Gateway = kv.Value.Gateway,
+                GlobalIPv6Address = kv.Value.GlobalIPv6Address,
+                IPv6Gateway = kv.Value.IPv6Gateway,
+            }).ToList();
         return new ContainerInspection(
             w.Id,
             w.Name.TrimStart('/'),

@@ -117,8 +117,19 @@ public sealed record HostConfigInfo
     public long ShmSize { get; init; }
 }
 
-/// <summary>A container's attachment to one network.</summary>
-public sealed record NetworkAttachment(string Network, string? NetworkId, IReadOnlyList<string> Aliases, string? IpAddress);
+/// <summary>A container's attachment to one network; the addresses are those in effect while it runs.</summary>
+public sealed record NetworkAttachment(string Network, string? NetworkId, IReadOnlyList<string> Aliases, string? IpAddress)
+{
+    /// <summary>The container's link-layer address on this network (e.g. 02:42:ac:11:00:02).</summary>
+    public string? MacAddress { get; init; }
+
+    /// <summary>The network's gateway, the host's end of a bridge network.</summary>
+    public string? Gateway { get; init; }
+
+    public string? GlobalIPv6Address { get; init; }
+
+    public string? IPv6Gateway { get; init; }
+}
 
 /// <summary>The storage driver's view of a container's layers (overlay2: UpperDir, LowerDir, MergedDir).</summary>
 public sealed record GraphDriverInfo(string Name, IReadOnlyDictionary<string, string> Data);

@@ -1,7 +1,10 @@
+using System.Net;
+using System.Net.NetworkInformation;
 using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Platform;
 using DockerIR.Core.Snapshot;
 using Serilog;
 
@@ -301,6 +304,8 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                 log.Information("Started replacement {Container} as {Name}", EngineIds.Abbreviate(replacementId), plan.SuspectName);
             }
 
+            await AnnounceToHostAsync(replacementId, cancellationToken);
+
             var probes = await new ReplacementProbe(engine, http).RunAllAsync(replacementId, plan.Probes, progress,
                 result => custody.AppendAsync("replacement.probe", replacementTarget, result.Passed ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
                     $"{result.Probe}: {result.Detail}", cancellationToken), cancellationToken);
@@ -412,6 +417,50 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         var writes = preflight.ReadOnlyWrites.Count == 0 ? "" : $"; writes that hit the read-only root: {string.Join(" | ", preflight.ReadOnlyWrites.Take(5))}";
         var logs = preflight.LogTail.Count == 0 ? "" : $"; its last log lines: {string.Join(" | ", preflight.LogTail.TakeLast(5))}";
         return $"the replacement failed its preflight ({preflight.Detail}), so nothing was killed: {suspect.Name} is {state}, as it was{writes}{logs}";
+    }
+
+    /// <summary>
+    /// Tells this host's neighbour table the started replacement's link-layer address on each of its bridge networks
+    /// (<see cref="NeighbourTable"/>): a client that kept knocking on the published port during the relaunch had the
+    /// kernel resolve the new address before the container's interface was up, and without this its connections wait
+    /// for the kernel's next ARP try, 1 s later (measured: the service answered 0.8 s after the start, 0.0 s with it).
+    /// Only for an engine on this host, only on networks whose gateway is one of this host's addresses; a refusal
+    /// (no CAP_NET_ADMIN) costs nothing but that second.
+    /// </summary>
+    private async Task AnnounceToHostAsync(string replacementId, CancellationToken cancellationToken)
+    {
+        if (!engine.IsOnThisHost())
+        {
+            return;
+        }
+
+        var started = await engine.InspectContainerAsync(replacementId, cancellationToken);
+        foreach (var network in started.Networks)
+        {
+            if (!PhysicalAddress.TryParse(network.MacAddress, out var mac) || mac.GetAddressBytes().Length == 0)
+            {
+                continue;
+            }
+
+            foreach (var (address, gateway) in new[] { (network.IpAddress, network.Gateway), (network.GlobalIPv6Address, network.IPv6Gateway) })
+            {
+                if (!IPAddress.TryParse(address, out var ip) || !IPAddress.TryParse(gateway, out var hostEnd)
+                    || NeighbourTable.InterfaceHolding(hostEnd) is not { } nic)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    NeighbourTable.Learn(nic.Index, ip, mac.GetAddressBytes());
+                    log.Debug("Told the host's neighbour table that {Address} is at {Mac} on {Interface}", ip, network.MacAddress, nic.Name);
+                }
+                catch (IOException e)
+                {
+                    log.Debug("Could not tell the host's neighbour table where {Address} is on {Interface}: {Reason}", ip, nic.Name, e.Message);
+                }
+            }
+        }
     }
 
     private async Task KillAsync(CustodyLog custody, ContainerInspection suspect, string target, CancellationToken cancellationToken)

@@ -167,6 +167,10 @@ internal sealed class EndpointSettingsWire
     public string? NetworkID { get; set; }
     public string? EndpointID { get; set; }
     public string? IPAddress { get; set; }
+    public string? Gateway { get; set; }
+    public string? MacAddress { get; set; }
+    public string? GlobalIPv6Address { get; set; }
+    public string? IPv6Gateway { get; set; }
 }
 
 internal sealed class NetworkSettingsWire
