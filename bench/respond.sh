@@ -69,10 +69,14 @@ measure() {
   local scenario=$1 run=$2
   read -r name port < <(start "$scenario" "$run")
   read -r twin _ < <(start "$scenario" "twin-$run")
+  # Both commits start from the same state: the setup's writes flushed and nothing being deleted (the twin and its
+  # image are removed after the respond: removing 10,000 files on a filesystem mounted with discard slows the next
+  # journal commits, which made whichever commit came next up to twice as slow).
+  sync
   local t0; t0=$(date +%s%N)
   docker commit "$twin" "dockerir-bench/commit:$scenario-$run" >/dev/null
   local commit=$(( $(date +%s%N) - t0 ))
-  docker rm -f "$twin" >/dev/null; docker rmi -f "dockerir-bench/commit:$scenario-$run" >/dev/null
+  sync
   local events="$WORK/events-$scenario-$run" polls="$WORK/poll-$scenario-$run" stop="$WORK/stop-$scenario-$run"
   docker events --filter "container=$name" --filter event=pause --format '{{.TimeNano}}' > "$events" &
   local events_pid=$!
@@ -83,6 +87,7 @@ measure() {
   local t1; t1=$(date +%s%N)
   sleep 1
   touch "$stop"; wait "$poll_pid"; kill "$events_pid" 2>/dev/null || true; wait "$events_pid" 2>/dev/null || true
+  docker rm -f "$twin" >/dev/null; docker rmi -f "dockerir-bench/commit:$scenario-$run" >/dev/null
   python3 - "$t0" "$t1" "$commit" "$events" "$polls" <<'PY'
 import sys
 t0, t1, commit = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -107,7 +112,10 @@ for scenario in $scenarios; do
   : > "$WORK/results-$scenario"
   rm -rf "$WORK/cache-$scenario"
   echo "== $scenario cold run" >&2
-  read -r _ cold_down _ cold_commit < <(measure "$scenario" cold)
+  # Not `read < <(measure ...)`: read returns at the first line while measure's clean-up still runs, and that clean-up
+  # removed the next run's freshly started container.
+  cold=$(measure "$scenario" cold)
+  read -r _ cold_down _ cold_commit <<< "$cold"
   for run in $(seq 1 "$runs"); do
     echo "== $scenario run $run" >&2
     measure "$scenario" "$run" >> "$WORK/results-$scenario"
