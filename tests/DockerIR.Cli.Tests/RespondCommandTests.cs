@@ -84,6 +84,31 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
     }
 
     [Fact]
+    public async Task Respond_AsksTheEngineForTheSuspectTwiceBeforeTheKill_AndPlansOnce()
+    {
+        var app = await demo.StartBreachedAsync("asks");
+        var outDir = Path.Combine(workDir, "asks");
+
+        var result = await ProcessRunner.DockerIRAsync(["respond", app.ContainerName, "--out-dir", outDir, "--yes", "--probe", app.BaseAddress.ToString(), "--debug"]);
+
+        CliAssert.Success(result);
+        // --debug shows every engine request; the suspect's inspects before its kill are counted from them.
+        var requests = $"{result.StdErr}\n{result.StdOut}".Split('\n').Where(l => l.Contains(" Engine ", StringComparison.Ordinal) && l.Contains("/v1.", StringComparison.Ordinal)).ToList();
+        var kill = requests.FindIndex(l => l.Contains($"/containers/{app.ContainerId}/kill", StringComparison.Ordinal));
+        Assert.True(kill > 0, string.Join('\n', requests));
+        var inspects = requests.Take(kill).Where(l => l.Contains($"/containers/{app.ContainerId}/json", StringComparison.Ordinal)
+            || l.Contains($"/containers/{app.ContainerName}/json", StringComparison.Ordinal)).ToList();
+        // Once by the name given, to open the case; once frozen, the inspect kept as evidence, which the plan, the
+        // preflight and the kill then use.
+        Assert.Equal(2, inspects.Count);
+        Assert.Contains($"/containers/{app.ContainerName}/json", inspects[0], StringComparison.Ordinal);
+        Assert.Contains(requests.Take(requests.IndexOf(inspects[1])), l => l.Contains($"/containers/{app.ContainerId}/pause", StringComparison.Ordinal));
+        var custody = await File.ReadAllLinesAsync(Path.Combine(Directory.GetDirectories(outDir).Single(), "custody.jsonl"));
+        Assert.Single(custody, l => l.Contains("\"action\":\"redeploy.plan\"", StringComparison.Ordinal));
+        Assert.Single(custody, l => l.Contains("\"action\":\"case.open\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Respond_WithoutYesAndNoTerminal_RefusesBeforeCreatingAnything()
     {
         var app = await demo.StartAsync("noyes");

@@ -61,14 +61,14 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         var (dir, record) = await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, kind, cancellationToken);
         var run = new RunRecord(RunRecord.CurrentFormatVersion, kind, record.CaseId, inspect.Id, inspect.Name, steps, clock.GetUtcNow());
         await dir.WriteJsonAsync(RunFile, run, CoreJsonContext.Indented.RunRecord, cancellationToken);
-        return await RunAsync(dir, run, resumed: false, progress, cancellationToken);
+        return await RunAsync(dir, run, resumed: false, inspect, progress, cancellationToken);
     }
 
     /// <summary>Continues a case's run from the first step not completed.</summary>
     public async Task<CaseRunResult> ResumeAsync(string caseDir, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var run = await ReadRunAsync(caseDir, cancellationToken);
-        return await RunAsync(CaseDirectory.Attach(caseDir), run, resumed: true, progress, cancellationToken);
+        return await RunAsync(CaseDirectory.Attach(caseDir), run, resumed: true, opened: null, progress, cancellationToken);
     }
 
     /// <summary>Reads a case's run.json.</summary>
@@ -100,7 +100,9 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         return run;
     }
 
-    private async Task<CaseRunResult> RunAsync(CaseDirectory dir, RunRecord run, bool resumed, IProgress<string>? progress, CancellationToken cancellationToken)
+    /// <param name="opened">The container as the case was opened for it, a moment before: the first snapshot step uses it instead of asking the engine again before the freeze.</param>
+    private async Task<CaseRunResult> RunAsync(CaseDirectory dir, RunRecord run, bool resumed, ContainerInspection? opened, IProgress<string>? progress,
+        CancellationToken cancellationToken)
     {
         var custody = new CustodyLog(dir.CustodyPath, run.CaseId, actor, clock);
         var done = resumed
@@ -110,7 +112,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             $"{run.Kind}: {string.Join(" → ", run.Steps.Select(s => s.Name))}" + (resumed ? $"; {done.Count} steps done before" : ""), cancellationToken);
 
         var reports = new List<StepReport>();
-        var state = new RunState();
+        var state = new RunState { Opened = opened };
         DockerIRException? failure = null;
         for (var i = 0; i < run.Steps.Count; i++)
         {
@@ -177,13 +179,19 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             case StepSpec.Snapshot:
                 using (var early = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    Action? whileCommitting = next?.Name == StepSpec.Redeploy && !step.Unpause()
-                        ? () => state.EarlyRedeploy = PrepareAndPreflightAsync(dir, run, next, early.Token)
+                    Action<ContainerInspection>? whileCommitting = next?.Name == StepSpec.Redeploy && !step.Unpause()
+                        ? frozen => state.EarlyRedeploy = PrepareAndPreflightAsync(dir, run, next, frozen, early.Token)
                         : null;
+                    var opened = state.Opened;
+                    state.Opened = null;
                     try
                     {
                         var snap = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
-                            new SnapshotRequest(run.ContainerId) { CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail(), Memory = step.Memory(), OnChangesRecorded = whileCommitting },
+                            new SnapshotRequest(run.ContainerId)
+                            {
+                                CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail(), Memory = step.Memory(),
+                                OnChangesRecorded = whileCommitting, Inspected = opened,
+                            },
                             null, cancellationToken);
                         return $"evidence image {snap.EvidenceImageId}, {snap.Changes.Count} changes";
                     }
@@ -257,12 +265,12 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
     /// The redeploy's plan and preflight, made while the engine commits the snapshot (the canaries need the change set,
     /// not the commit): the service is down only for the commit and the relaunch. The kill still waits for the commit.
     /// </summary>
-    private async Task<PreparedRedeploy> PrepareAndPreflightAsync(CaseDirectory dir, RunRecord run, StepSpec redeploy, CancellationToken cancellationToken)
+    private async Task<PreparedRedeploy> PrepareAndPreflightAsync(CaseDirectory dir, RunRecord run, StepSpec redeploy, ContainerInspection frozen, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var workflow = new RedeployWorkflow(engine, actor, clock, log, http);
         var prepared = await workflow.PrepareAsync(
-            new RedeployRequest(run.ContainerId) { CaseDir = dir.Root, Options = redeploy.RedeployOptions(), SnapshotInProgress = true }, cancellationToken);
+            new RedeployRequest(run.ContainerId) { CaseDir = dir.Root, Options = redeploy.RedeployOptions(), SnapshotInProgress = true, Suspect = frozen }, cancellationToken);
         return await workflow.PreflightAsync(prepared, null, cancellationToken);
     }
 
@@ -315,6 +323,9 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
 
     private sealed class RunState
     {
+        /// <summary>The container as the case was opened for it; taken by the first snapshot step.</summary>
+        public ContainerInspection? Opened { get; set; }
+
         public string? ReplacementId { get; set; }
 
         /// <summary>The redeploy prepared and preflighted while the snapshot committed, awaited by the redeploy step.</summary>

@@ -27,6 +27,12 @@ public sealed record RedeployRequest(string Container)
     /// </summary>
     public bool SnapshotInProgress { get; init; }
 
+    /// <summary>
+    /// The suspect as this run inspected it last (respond: the frozen container's inspect the snapshot keeps), so the
+    /// plan does not ask the engine again; null to inspect it here.
+    /// </summary>
+    public ContainerInspection? Suspect { get; init; }
+
     public RedeployOptions Options { get; init; } = new();
 }
 
@@ -83,7 +89,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
     public async Task<PreparedRedeploy> PrepareAsync(RedeployRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var suspect = await engine.InspectContainerAsync(request.Container, cancellationToken);
+        var suspect = request.Suspect ?? await engine.InspectContainerAsync(request.Container, cancellationToken);
         if (suspect.Config.Labels.TryGetValue(RedeployPlanner.LabelReplaces, out var replaced))
         {
             throw new DockerIRException(FailureKind.Refused,
@@ -270,7 +276,9 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                     $"no committed snapshot of {plan.SuspectName} is recorded in case {record.CaseId}; nothing is killed before its evidence is committed");
             }
 
-            var suspect = await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
+            // A plan preflighted ahead (respond, while the commit ran) carries the frozen suspect's inspect of this run;
+            // otherwise time may have passed since the plan (a prompt, a resumed run), so the engine is asked again.
+            var suspect = prepared.Preflight is not null ? prepared.Suspect : await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
             if (prepared.Preflight is null)
             {
                 var checkedPlan = await PreflightOrRelearnAsync(custody, suspect, prepared, target, progress, cancellationToken);
@@ -338,8 +346,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         var (dir, record) = await CaseDirectory.OpenAsync(prepared.CaseDir, cancellationToken);
         var custody = new CustodyLog(dir.CustodyPath, record.CaseId, actor, clock);
         var plan = prepared.Plan;
-        var suspect = await engine.InspectContainerAsync(plan.SuspectId, cancellationToken);
-        return await PreflightOrRelearnAsync(custody, suspect, prepared, $"{plan.SuspectName} ({plan.SuspectId})", progress, cancellationToken);
+        return await PreflightOrRelearnAsync(custody, prepared.Suspect, prepared, $"{plan.SuspectName} ({plan.SuspectId})", progress, cancellationToken);
     }
 
     /// <summary>
@@ -471,7 +478,17 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             return;
         }
 
-        await engine.KillAsync(suspect.Id, "SIGKILL", cancellationToken);
+        try
+        {
+            await engine.KillAsync(suspect.Id, "SIGKILL", cancellationToken);
+        }
+        catch (DockerIRException e) when (e.Kind == FailureKind.Conflict)
+        {
+            // It stopped after the inspect this kill was decided on: there is nothing left to kill.
+            await custody.AppendAsync("container.kill", target, CustodyOutcome.Skipped, $"already stopped ({e.Message})", cancellationToken);
+            return;
+        }
+
         if (suspect.State.Paused)
         {
             // A frozen cgroup holds the signal until it is thawed.

@@ -28,10 +28,17 @@ public sealed record SnapshotRequest(string Container)
     public string? ResumeCaseId { get; init; }
 
     /// <summary>
-    /// Called once the change set is recorded, while the engine commits: work that may run before the commit ends (a
-    /// respond starts the redeploy's canaries here). It must only start that work, not wait for it.
+    /// Called once the change set is recorded, while the engine commits, with the frozen container's inspect: work that
+    /// may run before the commit ends (a respond starts the redeploy's canaries here). It must only start that work, not
+    /// wait for it.
     /// </summary>
-    public Action? OnChangesRecorded { get; init; }
+    public Action<ContainerInspection>? OnChangesRecorded { get; init; }
+
+    /// <summary>
+    /// The container as the caller inspected it a moment before (the run that opened the case for it), so the snapshot
+    /// does not ask the engine again before the freeze; null to inspect it here.
+    /// </summary>
+    public ContainerInspection? Inspected { get; init; }
 
     /// <summary>Whose memory to dump from the host's /proc (none unless asked), and the cap on all dumps together.</summary>
     public MemorySelection Memory { get; init; } = MemorySelection.None;
@@ -69,7 +76,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
     {
         ArgumentNullException.ThrowIfNull(request);
         progress?.Report("inspect");
-        var inspect = await engine.InspectContainerAsync(request.Container, cancellationToken);
+        var inspect = request.Inspected ?? await engine.InspectContainerAsync(request.Container, cancellationToken);
 
         var caseId = request.ResumeCaseId ?? CaseDirectory.NewCaseId(clock);
         var path = request.CaseDir ?? Path.Combine(request.CasesRoot, caseId);
@@ -139,7 +146,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
                 await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
                     $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
                 log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
-                request.OnChangesRecorded?.Invoke();
+                request.OnChangesRecorded?.Invoke(inspect);
             }
             catch
             {
