@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DockerIR.Core.Case;
 
 namespace DockerIR.Cli;
 
@@ -39,10 +40,10 @@ internal static class CliSymbols
     }
 
     /// <summary>The severity --fail-on names, or null when it is not given.</summary>
-    public static Core.Audit.Severity? Threshold(ParseResult parse, Option<string?> failOn)
+    public static Core.Case.Severity? Threshold(ParseResult parse, Option<string?> failOn)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        return parse.GetValue(failOn) is { } text ? System.Enum.Parse<Core.Audit.Severity>(text, ignoreCase: true) : null;
+        return parse.GetValue(failOn) is { } text ? System.Enum.Parse<Core.Case.Severity>(text, ignoreCase: true) : null;
     }
 
     /// <summary>--unverified, as the views (findings, timeline, report) take it.</summary>

@@ -1,5 +1,5 @@
+using DockerIR.Core.Case;
 using DockerIR.Core;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Playbooks;
 

@@ -61,7 +61,7 @@ internal static class Render
     }
 
     /// <summary>An audit: one table of findings per container, most severe first, then a count.</summary>
-    public static void Audit(IAnsiConsole console, Core.Audit.AuditReport report)
+    public static void Audit(IAnsiConsole console, Core.Case.AuditReport report)
     {
         console.MarkupLine($"Audit against the {Safe(report.Benchmark ?? "CIS Docker Benchmark (ids of an older dockerir)")} (ids starting with {Core.Audit.ContainerAudit.OwnPrefix} are DockerIR's own)");
         foreach (var c in report.Containers)
@@ -82,8 +82,8 @@ internal static class Render
         }
 
         var all = report.AllFindings.ToList();
-        console.MarkupLine($"{report.Containers.Count} containers, {all.Count} findings: [red]{all.Count(f => f.Severity == Core.Audit.Severity.High)} high[/], "
-            + $"[yellow]{all.Count(f => f.Severity == Core.Audit.Severity.Medium)} medium[/], {all.Count(f => f.Severity == Core.Audit.Severity.Low)} low");
+        console.MarkupLine($"{report.Containers.Count} containers, {all.Count} findings: [red]{all.Count(f => f.Severity == Core.Case.Severity.High)} high[/], "
+            + $"[yellow]{all.Count(f => f.Severity == Core.Case.Severity.Medium)} medium[/], {all.Count(f => f.Severity == Core.Case.Severity.Low)} low");
     }
 
     /// <summary>A hunt: one table of every match, by container or image, then what was swept and what a response should take on.</summary>
@@ -137,16 +137,16 @@ internal static class Render
     }
 
     /// <summary>A severity in its colour.</summary>
-    public static string Severity(Core.Audit.Severity severity) => severity switch
+    public static string Severity(Core.Case.Severity severity) => severity switch
     {
-        Core.Audit.Severity.High => "[red]high[/]",
-        Core.Audit.Severity.Medium => "[yellow]medium[/]",
+        Core.Case.Severity.High => "[red]high[/]",
+        Core.Case.Severity.Medium => "[yellow]medium[/]",
         _ => "low",
     };
 
     /// <summary>Triage findings: the file findings as a table, worst first, then the container-level risks.</summary>
     /// <summary>The findings as a table; with a <paramref name="mark"/> (unverified), every row and the summary carry it.</summary>
-    public static void Findings(IAnsiConsole console, IReadOnlyList<Core.Triage.TriageFinding> findings, string? mark = null)
+    public static void Findings(IAnsiConsole console, IReadOnlyList<Core.Case.TriageFinding> findings, string? mark = null)
     {
         var prefix = mark is null ? "" : $"[bold red]{Safe(mark)}[/] ";
         if (findings.Count == 0)

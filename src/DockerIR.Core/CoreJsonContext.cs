@@ -28,13 +28,13 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(BundleResult))]
 [JsonSerializable(typeof(VerifyResult))]
 [JsonSerializable(typeof(DockerIR.Core.Extraction.ExtractResult))]
-[JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployPlan))]
+[JsonSerializable(typeof(DockerIR.Core.Case.RedeployPlan))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.RedeployResult))]
-[JsonSerializable(typeof(DockerIR.Core.Redeploy.WriteProfile))]
+[JsonSerializable(typeof(DockerIR.Core.Case.WriteProfile))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.CachedWriteProfile))]
-[JsonSerializable(typeof(DockerIR.Core.Audit.AuditReport))]
+[JsonSerializable(typeof(DockerIR.Core.Case.AuditReport))]
 [JsonSerializable(typeof(DockerIR.Core.Hunt.HuntReport))]
-[JsonSerializable(typeof(DockerIR.Core.Triage.TriageReport))]
+[JsonSerializable(typeof(DockerIR.Core.Case.TriageReport))]
 [JsonSerializable(typeof(DockerIR.Core.Views.TimelineEvent))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ServicePlan))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ServiceRedeployResult))]
@@ -63,10 +63,10 @@ public sealed partial class CoreJsonContext : JsonSerializerContext
             new ChangeKindJsonConverter(),
             new JsonStringEnumConverter<Classification>(JsonNamingPolicy.CamelCase),
             new JsonStringEnumConverter<CustodyOutcome>(JsonNamingPolicy.CamelCase),
-            new JsonStringEnumConverter<DockerIR.Core.Redeploy.HardeningProfile>(JsonNamingPolicy.CamelCase),
-            new JsonStringEnumConverter<DockerIR.Core.Redeploy.ProbeKind>(JsonNamingPolicy.CamelCase),
-            new JsonStringEnumConverter<DockerIR.Core.Redeploy.WriteSeen>(JsonNamingPolicy.CamelCase),
-            new JsonStringEnumConverter<DockerIR.Core.Audit.Severity>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<DockerIR.Core.Case.HardeningProfile>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<DockerIR.Core.Case.ProbeKind>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<DockerIR.Core.Case.WriteSeen>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<DockerIR.Core.Case.Severity>(JsonNamingPolicy.CamelCase),
         },
     };
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Testing;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using DockerIR.Core.Redeploy;
+using DockerIR.Core.Case;
 using DockerIR.Testing;
 using Xunit.Abstractions;
 
@@ -30,7 +30,7 @@ public sealed class CorpusTests(ServerCorpus corpus, ITestOutputHelper output) :
         var summary = JsonDocument.Parse(result.StdOut).RootElement;
         var caseDir = summary.GetProperty("caseDir").GetString()!;
         var after = await InspectComparison.InspectAsync(name);
-        var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployWorkflow.PlanFile))).RootElement.Clone();
+        var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployPlan.FileName))).RootElement.Clone();
         output.WriteLine("writable: " + string.Join(", ", plan.GetProperty("writable").EnumerateArray().Select(w => $"{w.GetProperty("path").GetString()} ({w.GetProperty("kind").GetString()})")));
 
         // The replacement: read-only, the original image, running, and nothing else changed than the plan says.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
@@ -88,7 +89,7 @@ public sealed class RedeploySameServiceTests(BusyboxFixture busybox) : IClassFix
         CliAssert.Success(result);
         var after = await InspectComparison.InspectAsync(name);
         Assert.NotEqual(before.GetProperty("Id").GetString(), after.GetProperty("Id").GetString());
-        var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployWorkflow.PlanFile))).RootElement;
+        var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployPlan.FileName))).RootElement;
         InspectComparison.OnlyPlanned(before, after, plan);
         // The fields issue 16 found lost, each one by name.
         foreach (var (section, key) in new[] { ("HostConfig", "Links"), ("Config", "Domainname"), ("HostConfig", "DnsSearch"), ("HostConfig", "GroupAdd"),
@@ -121,7 +122,7 @@ public sealed class RedeploySameServiceTests(BusyboxFixture busybox) : IClassFix
         var result = await ProcessRunner.DockerIRAsync(["redeploy", name, "--case-dir", caseDir, "--yes", "--probe", address.ToString()]);
 
         CliAssert.Success(result);
-        var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployWorkflow.PlanFile))).RootElement;
+        var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployPlan.FileName))).RootElement;
         Assert.Contains(plan.GetProperty("writeProfile").GetProperty("locations").EnumerateArray(),
             l => l.GetProperty("path").GetString() == "/run/lock" && l.GetProperty("seen").GetString() == "transient");
         var after = await InspectComparison.InspectAsync(name);
@@ -149,7 +150,7 @@ public sealed class RedeploySameServiceTests(BusyboxFixture busybox) : IClassFix
             CliAssert.Success(result);
             using var http = new HttpClient();
             Assert.Contains("same service", await http.GetStringAsync(address), StringComparison.Ordinal);
-            var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployWorkflow.PlanFile))).RootElement;
+            var plan = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(caseDir, RedeployPlan.FileName))).RootElement;
             return (result, plan.GetProperty("writeProfile").Clone(), caseDir, name);
         }
 

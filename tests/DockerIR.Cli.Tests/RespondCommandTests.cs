@@ -138,7 +138,7 @@ public sealed class RespondCommandTests(DemoAppFixture demo) : IClassFixture<Dem
         Assert.Equal((await File.ReadAllTextAsync(bundle + ".sha256")).Split(' ')[0], summary.GetProperty("bundleSha256").GetString());
         var state = (await demo.Engine.InspectContainerAsync(app.ContainerId, CancellationToken.None)).State;
         Assert.True(state.Running || state.Paused);
-        Assert.False(File.Exists(Path.Combine(summary.GetProperty("caseDir").GetString()!, RedeployWorkflow.PlanFile)), "no redeploy, so no redeploy plan is sealed");
+        Assert.False(File.Exists(Path.Combine(summary.GetProperty("caseDir").GetString()!, RedeployPlan.FileName)), "no redeploy, so no redeploy plan is sealed");
     }
 
     /// <summary>Starts dockerir, SIGKILLs it as soon as an extraction staging directory appears, and returns that directory.</summary>

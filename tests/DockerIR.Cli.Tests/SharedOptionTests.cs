@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Playbooks;
 
@@ -99,7 +100,7 @@ public sealed class SharedOptionTests
         object? fromCommandLine = key switch
         {
             "source" => parse.GetValue<Core.Extraction.SourceChoice>(flag),
-            "profile" => parse.GetValue<Core.Redeploy.HardeningProfile>(flag),
+            "profile" => parse.GetValue<Core.Case.HardeningProfile>(flag),
             "max_file_size" or "max_total_size" => (long)parse.GetValue<ByteSize>(flag),
             "probe_timeout" => (double)parse.GetValue<int>(flag),
             _ => parse.GetValue<int>(flag),

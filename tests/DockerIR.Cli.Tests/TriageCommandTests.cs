@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DockerIR.Core.Case;
 using DockerIR.Core.Demo;
 using DockerIR.Testing;
 using Xunit.Abstractions;

@@ -28,13 +28,9 @@ public sealed class ArchitectureTests
     private static readonly HashSet<string> Remaining =
     [
         "Snapshot -> Audit",      // the snapshot writes the audit of the suspect's configuration
-        "Extraction -> Audit",    // extract reads the audit for triage's container findings
         "Extraction -> Triage",   // extract runs triage
         "Extraction -> Views",    // extract writes the views
-        "Views -> Triage",        // the report and the findings' formats read the triage's records (findings.json)
-        "Views -> Audit",         // the report reads the audit's records (audit.json)
-        "Views -> Redeploy",      // the report shows the redeploy plan (redeploy-plan.json)
-        "Triage -> Audit",        // triage's container findings and severities come from the audit
+        "Triage -> Audit",        // triage's container rules are the audit's (ContainerAudit.Rules)
         "Redeploy -> Snapshot",   // a service redeploy snapshots each task
     ];
 

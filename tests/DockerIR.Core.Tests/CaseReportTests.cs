@@ -1,9 +1,7 @@
 using System.Text.RegularExpressions;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Snapshot;
-using DockerIR.Core.Triage;
 using DockerIR.Core.Views;
 
 namespace DockerIR.Core.Tests;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Testing;
 
@@ -198,7 +199,7 @@ public sealed class ContainerAuditTests
     [Fact]
     public void ToSarif_IsSarif210WithEveryRuleAndOneResultPerFinding()
     {
-        var report = AuditReport.Of([Container(h => h with { Privileged = true })], DateTimeOffset.UnixEpoch, "9.9.9");
+        var report = AuditReports.Of([Container(h => h with { Privileged = true })], DateTimeOffset.UnixEpoch, "9.9.9");
 
         using var sarif = JsonDocument.Parse(report.ToSarif());
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
+using DockerIR.Core.Formats;
 using DockerIR.Core.Triage;
 using DockerIR.Core.Triage.Rules;
 using DockerIR.Testing;
@@ -53,7 +55,7 @@ public sealed class DocsLinksTests
         // DocsLinks.Base is read once per process; this process has no DOCKERIR_DOCS_URL and no docs beside the
         // test binary, so the rules name the page in their help text and carry no helpUri.
         Assert.Null(DocsLinks.Base);
-        var report = AuditReport.Of([], DateTimeOffset.UnixEpoch, "1.0.0");
+        var report = AuditReports.Of([], DateTimeOffset.UnixEpoch, "1.0.0");
         using var sarif = JsonDocument.Parse(report.ToSarif());
         var rule = sarif.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
             .Single(r => r.GetProperty("id").GetString() == "5.26");

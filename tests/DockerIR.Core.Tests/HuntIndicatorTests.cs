@@ -1,3 +1,4 @@
+using DockerIR.Core.Case;
 using DockerIR.Core.Hunt;
 
 namespace DockerIR.Core.Tests;
@@ -37,7 +38,7 @@ public sealed class HuntIndicatorTests
             Assert.Equal("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789", Assert.Single(indicators.Hashes).Sha256);
             Assert.True(indicators.HashWithoutSize);
             Assert.True(Assert.Single(indicators.Names).IsGlob);
-            Assert.Equal(Audit.Severity.Low, Assert.Single(indicators.Patterns).Severity);
+            Assert.Equal(Severity.Low, Assert.Single(indicators.Patterns).Severity);
 
             var bad = Path.Combine(dir.FullName, "bad.yaml");
             File.WriteAllText(bad, "hashes:\n  - sha256: xyz\npatterns:\n  - id: p\n    regex: '('\nextra: 1\n");

@@ -1,3 +1,4 @@
+using DockerIR.Core.Case;
 using DockerIR.Core.Playbooks;
 
 namespace DockerIR.Core.Tests;
@@ -181,7 +182,7 @@ public sealed class PlaybookLoaderTests : IDisposable
         var step = p.Steps[1];
         Assert.Equal("http://127.0.0.1:8080/", step.With["probe"]);
         Assert.True(step.ContinueOnFailure);
-        Assert.Equal(Redeploy.HardeningProfile.Strict, step.RedeployOptions().Profile);
+        Assert.Equal(Case.HardeningProfile.Strict, step.RedeployOptions().Profile);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
 using DockerIR.Testing;

@@ -1,5 +1,4 @@
 using System.Net;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Platform;
 using DockerIR.Core.Snapshot;

@@ -1,3 +1,4 @@
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
 

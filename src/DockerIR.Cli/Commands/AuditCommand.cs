@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Engine;
@@ -42,7 +43,7 @@ internal static class AuditCommand
                 inspected.Add(await ctx.Engine.InspectContainerAsync(reference, ct));
             }
 
-            var report = AuditReport.Of(inspected, ctx.Clock.GetUtcNow(), ctx.Actor.ToolVersion);
+            var report = AuditReports.Of(inspected, ctx.Clock.GetUtcNow(), ctx.Actor.ToolVersion);
             if (parse.GetValue(sarif) is { } sarifPath)
             {
                 await CliFiles.WriteAtomicAsync(sarifPath, report.ToSarif(), ct);

@@ -4,8 +4,6 @@ using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Playbooks;
-using DockerIR.Core.Redeploy;
-using DockerIR.Core.Triage;
 using Spectre.Console;
 
 namespace DockerIR.Cli.Commands;

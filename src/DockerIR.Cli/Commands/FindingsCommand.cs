@@ -4,7 +4,6 @@ using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Triage;
 using DockerIR.Core.Views;
 
 namespace DockerIR.Cli.Commands;
@@ -33,7 +32,7 @@ internal static class FindingsCommand
         CommandRunner.SetAction(command, engineFactory, async (parse, ctx, ct) =>
         {
             var content = CliSymbols.ViewContent(parse, target, unverified, ctx);
-            var records = await CaseRecords.ReadAsync(content, [CaseDirectory.InspectFile, AuditReport.FileName, Core.Redeploy.RedeployWorkflow.PlanFile,
+            var records = await CaseRecords.ReadAsync(content, [CaseDirectory.InspectFile, AuditReport.FileName, RedeployPlan.FileName,
                 ProcessesRecord.FileName, ProcessesRecord.SocketsFile, CaseDirectory.CustodyFile, CaseDirectory.CustodyAfterSealFile], ct);
             var report = records.Triage
                 ?? throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {TriageReport.FileName}: extract the case first ('dockerir extract')");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Playbooks;

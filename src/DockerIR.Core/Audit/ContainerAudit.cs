@@ -1,41 +1,12 @@
 using System.Globalization;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 
 namespace DockerIR.Core.Audit;
 
-/// <summary>How much a finding matters; --fail-on compares against it.</summary>
-public enum Severity
-{
-    Low = 1,
-    Medium = 2,
-    High = 3,
-}
-
-/// <summary>How severities read in the formats other tools take in.</summary>
-public static class SeverityFormats
-{
-    /// <summary>SARIF's result level: high is an error, medium a warning, low a note.</summary>
-    public static string SarifLevel(this Severity severity) => severity switch
-    {
-        Severity.High => "error",
-        Severity.Medium => "warning",
-        _ => "note",
-    };
-
-    /// <summary>GitHub code scanning's security-severity: 7.0 and up is high, 4.0 to 6.9 medium, under 4.0 low.</summary>
-    public static string SecuritySeverity(this Severity severity) => severity switch
-    {
-        Severity.High => "8.0",
-        Severity.Medium => "5.5",
-        _ => "2.0",
-    };
-}
-
 /// <summary>One check of the audit: its id (the CIS Docker Benchmark number where there is one), title, severity and fix.</summary>
 public sealed record AuditRule(string Id, string Title, Severity Severity, string Remediation);
 
-/// <summary>A rule a container breaks: the rule, the container, and the inspect field and value that show it.</summary>
-public sealed record AuditFinding(string Id, string Title, Severity Severity, string Container, string ContainerId, string Evidence, string Remediation);
 
 /// <summary>
 /// Checks a container's configuration, from its inspect alone (nothing runs inside it), against the hardening

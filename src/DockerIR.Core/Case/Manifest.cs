@@ -48,6 +48,28 @@ public sealed record FileRecord
 /// <summary>One entry of the change set with both its sides.</summary>
 public sealed record ManifestEntry
 {
+    /// <summary>The bits of a manifest's octal mode text ("4755"), or 0 when it is not octal (hostile or missing).</summary>
+    public static int ModeBits(string? mode)
+    {
+        if (mode is not { Length: > 0 and <= 6 })
+        {
+            return 0;
+        }
+
+        var bits = 0;
+        foreach (var c in mode)
+        {
+            if (c is < '0' or > '7')
+            {
+                return 0;
+            }
+
+            bits = (bits << 3) | (c - '0');
+        }
+
+        return bits;
+    }
+
     public required string Path { get; init; }
     public required ChangeKind Kind { get; init; }
     public required Classification Classification { get; init; }

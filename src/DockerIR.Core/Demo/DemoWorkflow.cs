@@ -4,7 +4,6 @@ using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
-using DockerIR.Core.Triage;
 using DockerIR.Core.Views;
 using Serilog;
 
@@ -82,7 +81,7 @@ public sealed class DemoWorkflow(IContainerEngine engine, Actor actor, TimeProvi
             using var shell = new MemoryStream();
             await ShowWorkflow.CopyAsync(bundle, record, manifest, shell, cancellationToken);
             var triage = await CaseRecords.ReadTriageAsync(CaseContent.Open(bundle), cancellationToken);
-            narrator.Evidence(bundle, Encoding.UTF8.GetString(shell.ToArray()).TrimEnd(), [.. (triage?.Findings ?? []).Where(f => f.Severity == Audit.Severity.High)]);
+            narrator.Evidence(bundle, Encoding.UTF8.GetString(shell.ToArray()).TrimEnd(), [.. (triage?.Findings ?? []).Where(f => f.Severity == Severity.High)]);
 
             var replacement = await engine.InspectContainerAsync(app.ContainerName, cancellationToken);
             narrator.Replacement(replacement, FirstLine(await http.GetStringAsync(app.BaseAddress, cancellationToken)));

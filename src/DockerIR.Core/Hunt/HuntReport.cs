@@ -1,5 +1,7 @@
 using System.Text.Json;
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Hunt;
 
@@ -55,7 +57,7 @@ public sealed record HuntReport(DateTimeOffset TimeUtc, string ToolVersion, IRea
         {
             var first = rule.First();
             sarif.BeginRule(rule.Key, string.Concat(rule.Key.Split('.', '-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])),
-                $"{first.Kind} match: {rule.Key}", rule.Max(m => m.Severity), DocsLinks.For("hunt.md", "match-kinds"));
+                $"{first.Kind} match: {rule.Key}", rule.Max(m => m.Severity).SarifLevel(), DocsLinks.For("hunt.md", "match-kinds"));
             w.WriteStartObject("fullDescription");
             w.WriteString("text", first.Kind switch
             {
@@ -87,7 +89,7 @@ public sealed record HuntReport(DateTimeOffset TimeUtc, string ToolVersion, IRea
         });
         void Result(HuntMatch m, string name, string fqn)
         {
-            sarif.BeginResult(m.Rule, m.Severity, $"{name}: {m.Detail}");
+            sarif.BeginResult(m.Rule, m.Severity.SarifLevel(), $"{name}: {m.Detail}");
             w.WriteStartObject("physicalLocation");
             w.WriteStartObject("artifactLocation");
             w.WriteString("uri", Uri.EscapeDataString(m.Path.TrimStart('/')).Replace("%2F", "/", StringComparison.Ordinal));

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Triage;

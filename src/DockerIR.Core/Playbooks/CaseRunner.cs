@@ -5,7 +5,6 @@ using DockerIR.Core.Evidence;
 using DockerIR.Core.Extraction;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
-using DockerIR.Core.Triage;
 using DockerIR.Core.Views;
 using Serilog;
 

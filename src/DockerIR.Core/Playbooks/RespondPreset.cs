@@ -1,4 +1,5 @@
 using System.Globalization;
+using DockerIR.Core.Case;
 using DockerIR.Core.Redeploy;
 
 namespace DockerIR.Core.Playbooks;

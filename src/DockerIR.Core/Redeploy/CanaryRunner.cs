@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Platform;
 using DockerIR.Core.Snapshot;

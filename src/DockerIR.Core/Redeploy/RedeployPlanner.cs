@@ -426,7 +426,7 @@ public static class RedeployPlanner
     private static JsonNode Json(IReadOnlyList<string> list) => new JsonArray(list.Select(v => (JsonNode?)v).ToArray());
 
     /// <summary>The suspect's audit findings that the replacement, as configured by the plan, no longer has.</summary>
-    private static List<Audit.AuditFinding> Fixes(ContainerInspection suspect, ContainerSpec replacement)
+    private static List<AuditFinding> Fixes(ContainerInspection suspect, ContainerSpec replacement)
     {
         var asRelaunched = suspect with
         {

@@ -83,9 +83,6 @@ public sealed record RedeployResult(
 /// </summary>
 public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log, HttpClient http)
 {
-    /// <summary>The plan of the relaunch, in the case (the report's "what the redeploy changes").</summary>
-    public const string PlanFile = "redeploy-plan.json";
-
     public async Task<PreparedRedeploy> PrepareAsync(RedeployRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -176,7 +173,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
     /// </summary>
     private static async Task<WriteProfile?> ReadRecordedProfileAsync(CaseDirectory dir, RedeployPlan plan, CancellationToken cancellationToken)
     {
-        var path = dir.PathOf(PlanFile);
+        var path = dir.PathOf(RedeployPlan.FileName);
         if (!File.Exists(path) || new FileInfo(path).Length > 16 << 20)
         {
             return null;
@@ -223,7 +220,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
 
     /// <summary>
     /// Records a plan in its case before the case is sealed (a bundle follows), so the sealed report says what the
-    /// relaunch changes: <see cref="PlanFile"/> and a custody line.
+    /// relaunch changes: <see cref="RedeployPlan.FileName"/> and a custody line.
     /// </summary>
     public async Task RecordPlanAsync(PreparedRedeploy prepared, CancellationToken cancellationToken)
     {
@@ -233,25 +230,25 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
     }
 
     /// <summary>
-    /// The plan's record at execution: <see cref="PlanFile"/> when <paramref name="write"/> (the case is not sealed;
+    /// The plan's record at execution: <see cref="RedeployPlan.FileName"/> when <paramref name="write"/> (the case is not sealed;
     /// a sealed case's files never change), and a custody line that says whether the plan matches the sealed one.
     /// </summary>
     private static async Task RecordPlanAsync(CaseDirectory dir, CustodyLog custody, PreparedRedeploy prepared, bool write, CancellationToken cancellationToken)
     {
         var plan = prepared.Plan;
         var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, CoreJsonContext.Indented.RedeployPlan);
-        var path = dir.PathOf(PlanFile);
+        var path = dir.PathOf(RedeployPlan.FileName);
         string recorded;
         if (write)
         {
-            await dir.WriteBytesAsync(PlanFile, bytes, cancellationToken);
-            recorded = $"recorded in {PlanFile}";
+            await dir.WriteBytesAsync(RedeployPlan.FileName, bytes, cancellationToken);
+            recorded = $"recorded in {RedeployPlan.FileName}";
         }
         else
         {
             recorded = !File.Exists(path) ? $"the case was sealed before a plan was recorded; this plan is in custody only"
-                : (await File.ReadAllBytesAsync(path, cancellationToken)).AsSpan().SequenceEqual(bytes) ? $"the same as the sealed {PlanFile}"
-                : $"DIFFERS from the sealed {PlanFile}: the container's configuration changed after sealing";
+                : (await File.ReadAllBytesAsync(path, cancellationToken)).AsSpan().SequenceEqual(bytes) ? $"the same as the sealed {RedeployPlan.FileName}"
+                : $"DIFFERS from the sealed {RedeployPlan.FileName}: the container's configuration changed after sealing";
         }
 
         await custody.AppendAsync("redeploy.plan", $"{plan.SuspectName} ({plan.SuspectId})", CustodyOutcome.Succeeded,

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 
 namespace DockerIR.Core.Redeploy;

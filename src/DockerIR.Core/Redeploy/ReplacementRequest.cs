@@ -1,11 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 
 namespace DockerIR.Core.Redeploy;
-
-/// <summary>A network the replacement joins after it is created and before it starts, with its endpoint as the engine's JSON (aliases, links, static addresses).</summary>
-public sealed record NetworkEndpoint(string Network, IReadOnlyList<string> Aliases, JsonElement Config);
 
 /// <summary>
 /// The engine's create request of a replacement and of its canaries, built from the suspect's inspect as the engine

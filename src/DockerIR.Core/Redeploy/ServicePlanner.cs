@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 
 namespace DockerIR.Core.Redeploy;

@@ -5,52 +5,6 @@ using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core.Redeploy;
 
-/// <summary>How a place where the app writes was seen.</summary>
-public enum WriteSeen
-{
-    /// <summary>In the suspect's change set, classified as runtime (never a suspicious path).</summary>
-    Diff,
-
-    /// <summary>Written by the canary of the original image and still there when it stopped.</summary>
-    Canary,
-
-    /// <summary>The canary created something here and removed it again (a lock, a temporary directory): only its copied-up directory in the canary's writable layer shows it.</summary>
-    Transient,
-
-    /// <summary>Scratch space every program may use (/tmp), given when the image has it empty.</summary>
-    Scratch,
-}
-
-/// <summary>
-/// A directory the app writes in. <see cref="Created"/>: the directory is not in the image (the app makes it), so a
-/// mount there hides nothing. <see cref="Example"/> is one path written there.
-/// </summary>
-public sealed record WriteLocation(string Path, WriteSeen Seen, bool Created, string Example);
-
-/// <summary>What the original image holds at a directory: whether it exists, how many entries it has (capped), and its owner and mode.</summary>
-public sealed record ImageDir(string Path, bool Exists, int Entries, int Mode, long Uid, long Gid);
-
-/// <summary>
-/// Where the ORIGINAL image's app writes, learned from a canary of it and from the suspect's runtime changes, with what
-/// the image holds at each place (so a writable mount never hides image content). <see cref="Method"/> says how it was
-/// learned; <see cref="Notes"/> what could not be seen.
-/// </summary>
-public sealed record WriteProfile(string Method, IReadOnlyList<WriteLocation> Locations, IReadOnlyList<ImageDir> Dirs, IReadOnlyList<string> Notes)
-{
-    /// <summary>No canary ran: only the suspect's change set is known.</summary>
-    public static readonly WriteProfile None = new("the suspect's change set only (no canary ran)", [], [], []);
-
-    /// <summary>Where a profile taken from <see cref="WriteProfileCache"/> was learned (case and time); null when a canary of this run learned it.</summary>
-    public string? CachedFrom { get; init; }
-}
-
-/// <summary>A writable mount of the replacement: a tmpfs, or an anonymous volume the engine fills with the image's content.</summary>
-public sealed record WritableMount(string Path, string Kind, string Options, string Reason, bool SurvivesRestart)
-{
-    public const string Tmpfs = "tmpfs";
-    public const string Volume = "volume";
-}
-
 /// <summary>
 /// Turns change sets into write locations and places writable mounts on them. Pure, so every rule is tested
 /// without an engine: a mount goes at the directory the app writes in (never above it), a tmpfs only where the image

@@ -110,10 +110,10 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
 
             await dir.WriteBytesAsync(CaseDirectory.InspectFile, inspect.RawJson, cancellationToken);
             await custody.AppendAsync("container.inspect", target, CustodyOutcome.Succeeded, $"state {inspect.State.Status}", cancellationToken);
-            var audit = Audit.AuditReport.Of([inspect], clock.GetUtcNow(), actor.ToolVersion);
-            await dir.WriteJsonAsync(Audit.AuditReport.FileName, audit, CoreJsonContext.Indented.AuditReport, cancellationToken);
+            var audit = Audit.AuditReports.Of([inspect], clock.GetUtcNow(), actor.ToolVersion);
+            await dir.WriteJsonAsync(AuditReport.FileName, audit, CoreJsonContext.Indented.AuditReport, cancellationToken);
             await custody.AppendAsync("container.audit", target, CustodyOutcome.Succeeded,
-                $"{audit.AllFindings.Count()} findings ({audit.AllFindings.Count(f => f.Severity == Audit.Severity.High)} high): {string.Join(", ", audit.AllFindings.Select(f => f.Id))}", cancellationToken);
+                $"{audit.AllFindings.Count()} findings ({audit.AllFindings.Count(f => f.Severity == Severity.High)} high): {string.Join(", ", audit.AllFindings.Select(f => f.Id))}", cancellationToken);
             await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
 
             // In order of volatility, while frozen and before the commit: processes, their programs, sockets, memory.

@@ -1,17 +1,7 @@
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
 
 namespace DockerIR.Core.Triage;
-
-/// <summary>One rule of a family: its id, what it looks for, and how bad a match is.</summary>
-public sealed record TriageRule(string Id, string Family, Severity Severity, string Description);
-
-/// <summary>
-/// One thing triage found: the rule, the container path (none for a container-level risk), a short excerpt of
-/// what matched (escaped, never more than <see cref="TriageText.ExcerptLength"/> characters) and why it matters.
-/// </summary>
-public sealed record TriageFinding(string Rule, string Family, Severity Severity, string? Path, string Excerpt, string Why);
 
 /// <summary>
 /// What a rule sees of one change-set entry: its manifest record and the first bytes of its stored content on
@@ -50,20 +40,4 @@ public interface ITriageFamily
     bool Concerns(ManifestEntry entry);
 
     IEnumerable<TriageFinding> Check(TriageSubject subject);
-}
-
-/// <summary>findings.json: every finding of every rule over one case, and what was scanned.</summary>
-public sealed record TriageReport(
-    int FormatVersion,
-    string CaseId,
-    DateTimeOffset TimeUtc,
-    string ToolVersion,
-    int EntriesScanned,
-    int FilesRead,
-    long BytesRead,
-    IReadOnlyList<TriageRule> Rules,
-    IReadOnlyList<TriageFinding> Findings)
-{
-    public const string FileName = "findings.json";
-    public const int CurrentFormatVersion = 1;
 }

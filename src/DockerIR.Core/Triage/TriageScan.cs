@@ -1,4 +1,3 @@
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Formats;

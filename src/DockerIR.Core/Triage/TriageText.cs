@@ -52,28 +52,6 @@ public static class TriageText
         return null;
     }
 
-    /// <summary>The bits of a manifest's octal mode text ("4755"), or 0 when it is not octal (hostile or missing).</summary>
-    public static int ModeBits(string? mode)
-    {
-        if (mode is not { Length: > 0 and <= 6 })
-        {
-            return 0;
-        }
-
-        var bits = 0;
-        foreach (var c in mode)
-        {
-            if (c is < '0' or > '7')
-            {
-                return 0;
-            }
-
-            bits = (bits << 3) | (c - '0');
-        }
-
-        return bits;
-    }
-
     /// <summary>The lines of <paramref name="after"/> that <paramref name="before"/> does not have, in order.</summary>
     public static List<string> AddedLines(string after, string? before)
     {

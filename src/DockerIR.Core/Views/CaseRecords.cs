@@ -1,10 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Triage;
 
 namespace DockerIR.Core.Views;
 
@@ -21,7 +19,7 @@ public sealed record CaseRecords(
     IReadOnlyList<CustodyRecord> Custody)
 {
     /// <summary>The relaunch plan recorded in the case (redeploy-plan.json), or null when no redeploy was planned.</summary>
-    public Redeploy.RedeployPlan? Plan { get; init; }
+    public RedeployPlan? Plan { get; init; }
 
     /// <summary>The processes read from the host at the snapshot (container/processes.json), or null.</summary>
     public ProcessesRecord? Processes { get; init; }
@@ -31,7 +29,7 @@ public sealed record CaseRecords(
 
     public static IReadOnlyList<string> Files { get; } =
         [CaseDirectory.CaseFile, Manifest.FileName, TriageReport.FileName, AuditReport.FileName, CaseDirectory.InspectFile, CaseDirectory.CustodyFile, CaseDirectory.CustodyAfterSealFile,
-            Redeploy.RedeployWorkflow.PlanFile,
+            RedeployPlan.FileName,
             ProcessesRecord.FileName, ProcessesRecord.SocketsFile];
 
     /// <summary>Reads the records of a case directory or bundle, leaving out <paramref name="known"/> (already in memory).</summary>
@@ -73,7 +71,7 @@ public sealed record CaseRecords(
             inspect,
             [.. CustodyOf(files, CaseDirectory.CustodyFile, location), .. CustodyOf(files, CaseDirectory.CustodyAfterSealFile, location)])
         {
-            Plan = Json(files, Redeploy.RedeployWorkflow.PlanFile, location, CoreJsonContext.Indented.RedeployPlan),
+            Plan = Json(files, RedeployPlan.FileName, location, CoreJsonContext.Indented.RedeployPlan),
             Processes = Json(files, ProcessesRecord.FileName, location, CoreJsonContext.Indented.ProcessesRecord),
             Sockets = Json(files, ProcessesRecord.SocketsFile, location, CoreJsonContext.Indented.SocketsRecord),
         };

@@ -1,10 +1,6 @@
 using System.Globalization;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Redeploy;
-using DockerIR.Core.Triage;
-using DockerIR.Core.Triage.Rules;
 
 namespace DockerIR.Core.Views;
 
@@ -133,15 +129,15 @@ public static partial class CaseReport
         /// </summary>
         public string? Subject(TriageFinding f)
         {
-            if (f.Family == ProcessFamily.Family)
+            if (f.Family == FindingFamilies.Process)
             {
                 var pid = LeadingPid().Match(f.Why);
                 return Process(pid.Success && int.TryParse(pid.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null);
             }
 
             return f.Path is not null ? File(f.Path)
-                : f.Rule.StartsWith(ContainerRiskFamily.Family + ".", StringComparison.Ordinal) && auditIds.Contains(f.Rule[(ContainerRiskFamily.Family.Length + 1)..])
-                    ? "#" + AuditId(f.Rule[(ContainerRiskFamily.Family.Length + 1)..])
+                : f.Rule.StartsWith(FindingFamilies.Container + ".", StringComparison.Ordinal) && auditIds.Contains(f.Rule[(FindingFamilies.Container.Length + 1)..])
+                    ? "#" + AuditId(f.Rule[(FindingFamilies.Container.Length + 1)..])
                     : null;
         }
 
@@ -168,7 +164,7 @@ public static partial class CaseReport
     {
         var triage = records.Triage;
         var high = links.Findings.Where(f => f.Severity == Severity.High).ToList();
-        var fileFindings = links.Findings.Where(f => f.Family != ContainerRiskFamily.Family).ToList();
+        var fileFindings = links.Findings.Where(f => f.Family != FindingFamilies.Container).ToList();
         var (css, headline) = triage is null
             ? ("unknown", "Not triaged yet: extract the case to see what changed ('dockerir extract CASE')")
             : fileFindings.Any(f => f.Severity == Severity.High) ? ("compromised", "Compromised: " + Sentence(fileFindings.Where(f => f.Severity == Severity.High)))

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Triage;
 using Serilog;
 
 namespace DockerIR.Core.Views;

@@ -2,10 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
-using DockerIR.Core.Triage;
-using DockerIR.Core.Triage.Rules;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Views;
 
@@ -82,7 +80,7 @@ public static class FindingsExport
         foreach (var rule in report.Rules)
         {
             sarif.BeginRule(rule.Id, string.Concat(rule.Id.Split('.', '-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])),
-                $"{rule.Family}: {rule.Id}", rule.Severity, HelpUri(rule.Id));
+                $"{rule.Family}: {rule.Id}", rule.Severity.SarifLevel(), HelpUri(rule.Id));
             w.WriteStartObject("fullDescription");
             w.WriteString("text", rule.Description);
             w.WriteEndObject();
@@ -111,7 +109,7 @@ public static class FindingsExport
         });
         foreach (var r in rows)
         {
-            sarif.BeginResult(r.Rule, r.Severity, $"{(r.Unverified == true ? CaseContent.UnverifiedMark + ": " : "")}{r.ContainerName ?? r.ContainerId}: {r.Why} ({r.Excerpt})");
+            sarif.BeginResult(r.Rule, r.Severity.SarifLevel(), $"{(r.Unverified == true ? CaseContent.UnverifiedMark + ": " : "")}{r.ContainerName ?? r.ContainerId}: {r.Why} ({r.Excerpt})");
             w.WriteStartObject("physicalLocation");
             w.WriteStartObject("artifactLocation");
             // A container-level finding has no file: it is located at the container's root.
@@ -146,8 +144,8 @@ public static class FindingsExport
 
     /// <summary>The page and anchor that document a triage rule: a container rule is the audit's, documented in audit.md.</summary>
     private static string HelpPage(string ruleId) =>
-        ruleId.StartsWith(ContainerRiskFamily.Family + ".", StringComparison.Ordinal)
-            ? "audit.md#" + DocsLinks.AuditAnchor(ruleId[(ContainerRiskFamily.Family.Length + 1)..])
+        ruleId.StartsWith(FindingFamilies.Container + ".", StringComparison.Ordinal)
+            ? "audit.md#" + DocsLinks.AuditAnchor(ruleId[(FindingFamilies.Container.Length + 1)..])
             : "triage.md#" + DocsLinks.TriageAnchor(ruleId);
 
     private static string? HelpUri(string ruleId)

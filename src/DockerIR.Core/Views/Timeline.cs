@@ -4,7 +4,6 @@ using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Triage;
 
 namespace DockerIR.Core.Views;
 
@@ -153,7 +152,7 @@ public static class Timeline
     public static async Task<List<TimelineEvent>> OfAsync(CaseContent content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var records = await CaseRecords.ReadAsync(content, [CaseDirectory.CaseFile, TriageReport.FileName, Audit.AuditReport.FileName], cancellationToken);
+        var records = await CaseRecords.ReadAsync(content, [CaseDirectory.CaseFile, TriageReport.FileName, AuditReport.FileName], cancellationToken);
         if (records.Manifest is null && records.Inspect is null && records.Custody.Count == 0)
         {
             throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no manifest, inspect or custody log to build a timeline from");
@@ -284,7 +283,7 @@ public static class Timeline
     /// <summary>The ls-style mode string (e.g. -rwsr-xr-x) of a record's type and four-digit octal mode.</summary>
     public static string ModeString(string type, string? mode)
     {
-        var bits = TriageText.ModeBits(mode);
+        var bits = ManifestEntry.ModeBits(mode);
         var kind = type switch
         {
             "directory" => 1,

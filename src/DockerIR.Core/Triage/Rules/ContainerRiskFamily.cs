@@ -1,4 +1,5 @@
 using DockerIR.Core.Audit;
+using DockerIR.Core.Case;
 
 namespace DockerIR.Core.Triage.Rules;
 
@@ -8,7 +9,7 @@ namespace DockerIR.Core.Triage.Rules;
 /// </summary>
 public static class ContainerRiskFamily
 {
-    public const string Family = "container";
+    public const string Family = FindingFamilies.Container;
 
     public static IEnumerable<TriageRule> Rules =>
         ContainerAudit.Rules.Where(r => r.Severity >= Severity.Medium).Select(r => new TriageRule(RuleId(r.Id), Family, r.Severity, r.Title));

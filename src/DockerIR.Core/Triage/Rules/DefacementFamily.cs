@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;

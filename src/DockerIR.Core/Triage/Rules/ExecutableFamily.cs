@@ -1,4 +1,3 @@
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
@@ -78,7 +77,7 @@ public sealed class ExecutableFamily : ITriageFamily
 
     /// <summary>True when any execute bit is set in a four-digit octal mode.</summary>
     public static bool IsExecutable(string? mode) =>
-        (TriageText.ModeBits(mode) & 0b001_001_001) != 0;
+        (ManifestEntry.ModeBits(mode) & 0b001_001_001) != 0;
 
     private static bool IsStaging(string path) =>
         ChangeClassifier.RuntimeDirOf(path) is not null || ChangeClassifier.IsWebRoot(path) || HasHiddenComponent(path);

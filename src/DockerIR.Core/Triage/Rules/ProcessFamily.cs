@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 
 namespace DockerIR.Core.Triage.Rules;
@@ -12,7 +11,7 @@ namespace DockerIR.Core.Triage.Rules;
 /// </summary>
 public static class ProcessFamily
 {
-    public const string Family = "process";
+    public const string Family = FindingFamilies.Process;
 
     public static readonly TriageRule DeletedProgram = new("process.deleted-program", Family, Severity.High,
         "A running program whose executable file was deleted (or replaced) after it started: no 'docker diff' shows it");

@@ -1,6 +1,7 @@
+using System.Text.Json;
 using DockerIR.Core.Engine;
 
-namespace DockerIR.Core.Redeploy;
+namespace DockerIR.Core.Case;
 
 /// <summary>How hard the replacement is locked down.</summary>
 public enum HardeningProfile
@@ -95,26 +96,6 @@ public sealed record ProbeSpec(ProbeKind Kind, string? Target, TimeSpan Timeout)
     };
 }
 
-/// <summary>What the responder asked of the relaunch.</summary>
-public sealed record RedeployOptions
-{
-    public HardeningProfile Profile { get; init; } = HardeningProfile.Baseline;
-
-    /// <summary>Extra tmpfs paths beyond those the change set shows.</summary>
-    public IReadOnlyList<string> ExtraTmpfs { get; init; } = [];
-
-    /// <summary>The --probe, if any (the image's healthcheck is used too when it has one).</summary>
-    public ProbeSpec? Probe { get; init; }
-
-    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Run a canary of the original image first to learn where the app writes (on by default).</summary>
-    public bool LearnWrites { get; init; } = true;
-
-    /// <summary>Kill the suspect even when the replacement fails its preflight (the operator's explicit choice).</summary>
-    public bool Force { get; init; }
-}
-
 /// <summary>One difference between the suspect's configuration and the replacement's, and why.</summary>
 public sealed record PlanChange(string Setting, string Before, string After, string Reason);
 
@@ -140,8 +121,11 @@ public sealed record RedeployPlan(
     IReadOnlyList<ProbeSpec> Probes,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>The plan of the relaunch, in the case (the report's "what the redeploy changes").</summary>
+    public const string FileName = "redeploy-plan.json";
+
     /// <summary>The audit findings of the suspect that the replacement no longer has.</summary>
-    public IReadOnlyList<Audit.AuditFinding> Fixes { get; init; } = [];
+    public IReadOnlyList<AuditFinding> Fixes { get; init; } = [];
 
     /// <summary>Where the original image's app writes, and how that was learned.</summary>
     public WriteProfile WriteProfile { get; init; } = WriteProfile.None;
@@ -153,5 +137,54 @@ public sealed record RedeployPlan(
     /// The engine's create request, exactly as it is sent: the suspect's own Config and HostConfig with only the
     /// <see cref="Changes"/> applied, and its primary network's endpoint.
     /// </summary>
-    public System.Text.Json.JsonElement CreateBody { get; init; }
+    public JsonElement CreateBody { get; init; }
+}
+
+/// <summary>A network the replacement joins after it is created and before it starts, with its endpoint as the engine's JSON (aliases, links, static addresses).</summary>
+public sealed record NetworkEndpoint(string Network, IReadOnlyList<string> Aliases, JsonElement Config);
+
+/// <summary>How a place where the app writes was seen.</summary>
+public enum WriteSeen
+{
+    /// <summary>In the suspect's change set, classified as runtime (never a suspicious path).</summary>
+    Diff,
+
+    /// <summary>Written by the canary of the original image and still there when it stopped.</summary>
+    Canary,
+
+    /// <summary>The canary created something here and removed it again (a lock, a temporary directory): only its copied-up directory in the canary's writable layer shows it.</summary>
+    Transient,
+
+    /// <summary>Scratch space every program may use (/tmp), given when the image has it empty.</summary>
+    Scratch,
+}
+
+/// <summary>
+/// A directory the app writes in. <see cref="Created"/>: the directory is not in the image (the app makes it), so a
+/// mount there hides nothing. <see cref="Example"/> is one path written there.
+/// </summary>
+public sealed record WriteLocation(string Path, WriteSeen Seen, bool Created, string Example);
+
+/// <summary>What the original image holds at a directory: whether it exists, how many entries it has (capped), and its owner and mode.</summary>
+public sealed record ImageDir(string Path, bool Exists, int Entries, int Mode, long Uid, long Gid);
+
+/// <summary>
+/// Where the ORIGINAL image's app writes, learned from a canary of it and from the suspect's runtime changes, with what
+/// the image holds at each place (so a writable mount never hides image content). <see cref="Method"/> says how it was
+/// learned; <see cref="Notes"/> what could not be seen.
+/// </summary>
+public sealed record WriteProfile(string Method, IReadOnlyList<WriteLocation> Locations, IReadOnlyList<ImageDir> Dirs, IReadOnlyList<string> Notes)
+{
+    /// <summary>No canary ran: only the suspect's change set is known.</summary>
+    public static readonly WriteProfile None = new("the suspect's change set only (no canary ran)", [], [], []);
+
+    /// <summary>Where a profile taken from the write-profile cache was learned (case and time); null when a canary of this run learned it.</summary>
+    public string? CachedFrom { get; init; }
+}
+
+/// <summary>A writable mount of the replacement: a tmpfs, or an anonymous volume the engine fills with the image's content.</summary>
+public sealed record WritableMount(string Path, string Kind, string Options, string Reason, bool SurvivesRestart)
+{
+    public const string Tmpfs = "tmpfs";
+    public const string Volume = "volume";
 }

@@ -1,4 +1,4 @@
-namespace DockerIR.Core.Audit;
+namespace DockerIR.Core.Formats;
 
 /// <summary>
 /// Where a rule is documented, as an absolute address for SARIF's <c>helpUri</c> and <c>informationUri</c>: the docs
@@ -11,9 +11,12 @@ public static class DocsLinks
 {
     public const string EnvironmentVariable = "DOCKERIR_DOCS_URL";
 
-    /// <summary>The anchor of an audit rule in audit.md (ids are lower-cased: <c>cis-5.26</c>, <c>dir-capdrop</c>).</summary>
+    /// <summary>
+    /// The anchor of an audit rule in audit.md: a CIS control's number gets <c>cis-</c> (<c>cis-5.26</c>), DockerIR's
+    /// own checks are lower-cased (<c>dir-capdrop</c>).
+    /// </summary>
     public static string AuditAnchor(string ruleId) =>
-        ruleId.StartsWith(ContainerAudit.OwnPrefix, StringComparison.Ordinal) ? ruleId.ToLowerInvariant() : "cis-" + ruleId;
+        ruleId.Length > 0 && char.IsAsciiDigit(ruleId[0]) ? "cis-" + ruleId : ruleId.ToLowerInvariant();
 
     /// <summary>The anchor of a triage rule in triage.md.</summary>
     public static string TriageAnchor(string ruleId) => "rule-" + ruleId;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace DockerIR.Core.Audit;
+namespace DockerIR.Core.Formats;
 
 /// <summary>
 /// The frame of a SARIF 2.1.0 log with one run, shared by the audit and the triage findings: the driver and its rules,
@@ -35,7 +35,7 @@ public sealed class SarifLog : IDisposable
     public Utf8JsonWriter Writer { get; }
 
     /// <summary>Starts one rule (id, name, short description, default level, the address of its docs when known); the caller adds its fields and calls <see cref="EndObject"/>.</summary>
-    public void BeginRule(string id, string name, string shortDescription, Severity severity, string? helpUri)
+    public void BeginRule(string id, string name, string shortDescription, string level, string? helpUri)
     {
         Writer.WriteStartObject();
         Writer.WriteString("id", id);
@@ -49,7 +49,7 @@ public sealed class SarifLog : IDisposable
         Writer.WriteString("text", shortDescription);
         Writer.WriteEndObject();
         Writer.WriteStartObject("defaultConfiguration");
-        Writer.WriteString("level", severity.SarifLevel());
+        Writer.WriteString("level", level);
         Writer.WriteEndObject();
     }
 
@@ -64,11 +64,11 @@ public sealed class SarifLog : IDisposable
     }
 
     /// <summary>Starts one result with its rule, level and message, and opens its first location: the caller may add a physicalLocation, then calls <see cref="ContainerLocation"/>.</summary>
-    public void BeginResult(string ruleId, Severity severity, string message)
+    public void BeginResult(string ruleId, string level, string message)
     {
         Writer.WriteStartObject();
         Writer.WriteString("ruleId", ruleId);
-        Writer.WriteString("level", severity.SarifLevel());
+        Writer.WriteString("level", level);
         Writer.WriteStartObject("message");
         Writer.WriteString("text", message);
         Writer.WriteEndObject();

@@ -1,39 +1,31 @@
 using System.Text;
-using System.Text.Json;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
+using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Audit;
 
-/// <summary>One container as audited: who it is and what it breaks.</summary>
-public sealed record AuditedContainer(string Name, string Id, string Image, IReadOnlyList<AuditFinding> Findings);
-
-/// <summary>An audit run: when, by which tool version, and each container's findings.</summary>
-public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IReadOnlyList<AuditedContainer> Containers)
+/// <summary>An audit's report: made from inspected containers, and written as SARIF.</summary>
+public static class AuditReports
 {
-    public const string FileName = "audit.json";
-
-    /// <summary>The benchmark its ids are from (<see cref="ContainerAudit.Benchmark"/>); null in a report an older dockerir wrote, whose ids were shifted by one.</summary>
-    public string? Benchmark { get; init; }
-
+    /// <summary>The audit of each container, at <paramref name="time"/>, by <paramref name="toolVersion"/>.</summary>
     public static AuditReport Of(IEnumerable<ContainerInspection> containers, DateTimeOffset time, string toolVersion) =>
         new(time, toolVersion, containers.Select(c => new AuditedContainer(c.Name, c.Id, c.ImageReference, ContainerAudit.Check(c))).ToList())
         {
             Benchmark = ContainerAudit.Benchmark,
         };
 
-    public IEnumerable<AuditFinding> AllFindings => Containers.SelectMany(c => c.Findings);
-
     /// <summary>
     /// The report as SARIF 2.1.0 for code-scanning tools: every rule in the driver, one result per finding, located
     /// at the container (a logical location) and carrying the evidence and the fix.
     /// </summary>
-    public byte[] ToSarif()
+    public static byte[] ToSarif(this AuditReport report)
     {
-        using var sarif = new SarifLog($"DockerIR container audit ({ContainerAudit.Benchmark})", ToolVersion, DocsLinks.For("audit.md") ?? "https://www.cisecurity.org/benchmark/docker");
+        using var sarif = new SarifLog($"DockerIR container audit ({ContainerAudit.Benchmark})", report.ToolVersion, DocsLinks.For("audit.md") ?? "https://www.cisecurity.org/benchmark/docker");
         var w = sarif.Writer;
         foreach (var rule in ContainerAudit.Rules)
         {
-            sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity, DocsLinks.For("audit.md", DocsLinks.AuditAnchor(rule.Id)));
+            sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity.SarifLevel(), DocsLinks.For("audit.md", DocsLinks.AuditAnchor(rule.Id)));
             w.WriteStartObject("fullDescription");
             w.WriteString("text", $"{rule.Title}. Fix: {rule.Remediation}");
             w.WriteEndObject();
@@ -49,9 +41,9 @@ public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IRe
         }
 
         sarif.BeginResults();
-        foreach (var f in AllFindings)
+        foreach (var f in report.AllFindings)
         {
-            sarif.BeginResult(f.Id, f.Severity, $"{f.Container}: {f.Title} ({f.Evidence}). Fix: {f.Remediation}");
+            sarif.BeginResult(f.Id, f.Severity.SarifLevel(), $"{f.Container}: {f.Title} ({f.Evidence}). Fix: {f.Remediation}");
             sarif.ContainerLocation(f.Container, f.ContainerId);
             w.WriteStartObject("properties");
             w.WriteString("severity", f.Severity.ToString().ToLowerInvariant());
