@@ -1,7 +1,7 @@
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Snapshot;
 using Spectre.Console;

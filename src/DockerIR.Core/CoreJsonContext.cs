@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
+using DockerIR.Core.Response;
 using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core;
@@ -41,8 +42,8 @@ namespace DockerIR.Core;
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ContainmentRecord))]
 [JsonSerializable(typeof(DockerIR.Core.Redeploy.ContainmentResult))]
-[JsonSerializable(typeof(DockerIR.Core.Playbooks.RunRecord))]
-[JsonSerializable(typeof(DockerIR.Core.Playbooks.CaseRunResult))]
+[JsonSerializable(typeof(DockerIR.Core.Response.RunRecord))]
+[JsonSerializable(typeof(DockerIR.Core.Response.CaseRunResult))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunRecord))]
 [JsonSerializable(typeof(DockerIR.Core.Playbooks.PlaybookRunResult))]
 [JsonSerializable(typeof(DockerIR.Core.Views.FindingRow))]

@@ -1,7 +1,7 @@
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Playbooks;
 using DockerIR.Testing;
 
 namespace DockerIR.Cli.Tests;

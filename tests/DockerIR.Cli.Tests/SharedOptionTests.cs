@@ -1,7 +1,7 @@
 using System.CommandLine;
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
-using DockerIR.Core.Playbooks;
 
 namespace DockerIR.Cli.Tests;
 

@@ -1,7 +1,7 @@
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Playbooks;
+using DockerIR.Core.Response;
 using DockerIR.Testing;
 using Serilog.Core;
 

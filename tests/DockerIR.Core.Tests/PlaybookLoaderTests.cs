@@ -1,5 +1,6 @@
 using DockerIR.Core.Case;
 using DockerIR.Core.Playbooks;
+using DockerIR.Core.Response;
 
 namespace DockerIR.Core.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using DockerIR.Core.Case;
 using DockerIR.Core.Platform;
+using DockerIR.Core.Response;
 using DockerIR.Core.Snapshot;
 using DockerIR.Core.Triage.Rules;
 
@@ -126,11 +127,11 @@ public sealed class VolatileStateTests
     [Fact]
     public void SnapshotStep_TakesMemoryAndItsCap_AsTheCommandLineDoes()
     {
-        var memory = Playbooks.StepSpec.Of(Playbooks.StepSpec.Snapshot, ("memory", "all"), ("memory_max", "512M")).Memory();
+        var memory = Response.StepSpec.Of(Response.StepSpec.Snapshot, ("memory", "all"), ("memory_max", "512M")).Memory();
         Assert.Equal((true, 512L << 20), (memory.All, memory.Cap));
-        Assert.False(Playbooks.StepSpec.Of(Playbooks.StepSpec.Snapshot).Memory().Any);
+        Assert.False(Response.StepSpec.Of(Response.StepSpec.Snapshot).Memory().Any);
 
-        var e = Assert.Throws<DockerIRException>(() => Playbooks.StepSpec.Of(Playbooks.StepSpec.Snapshot, ("memory", "init")).Check());
+        var e = Assert.Throws<DockerIRException>(() => Response.StepSpec.Of(Response.StepSpec.Snapshot, ("memory", "init")).Check());
         Assert.Equal("step snapshot: memory 'init' must be 'all' or host pids separated by commas", e.Message);
     }
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Playbooks;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Extraction;
 using Spectre.Console;
@@ -30,6 +30,7 @@ internal static class ExtractCommand
             {
                 Source = parse.GetValue(source),
                 Limits = new ExtractionLimits(parse.GetValue(maxFile), parse.GetValue(maxTotal), parse.GetValue(maxEntries)),
+                Analyse = CaseAnalysis.For(ctx.Actor, ctx.Clock, ctx.Log),
             };
             var workflow = new ExtractWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
             ExtractResult result;

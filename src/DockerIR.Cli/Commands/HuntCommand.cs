@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Hunt;
@@ -23,7 +24,7 @@ internal static class HuntCommand
         var failOn = CliSymbols.FailOn("a match");
         var parallel = CliSymbols.Number("--parallel", "Containers swept at once", 4, 1, 64);
         var source = CliSymbols.Enum("--source", "Where container files are read: auto (the upper directory when the engine is local, else the archive endpoint), layer, archive",
-            Core.Playbooks.StepSpec.Sources);
+            Core.Response.StepSpec.Sources);
         var command = new Command("hunt", "Where else? Sweep containers (and with --images every image) for a case's indicators: the same files, the names it dropped, the triage rules; nothing is paused or changed")
         {
             containers, cases, iocs, all, labels, images, json, sarif, output, failOn, parallel, source,

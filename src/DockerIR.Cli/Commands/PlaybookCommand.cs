@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;

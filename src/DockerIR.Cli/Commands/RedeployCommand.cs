@@ -1,8 +1,8 @@
 using System.CommandLine;
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
 
 namespace DockerIR.Cli.Commands;

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using DockerIR.Core.Case;
+using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Playbooks;
 using Spectre.Console;
 
 namespace DockerIR.Cli.Commands;

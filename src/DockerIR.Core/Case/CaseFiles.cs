@@ -12,6 +12,20 @@ public static class CaseFiles
 {
     public const string SumsFile = "SHA256SUMS";
 
+    /// <summary>The timeline's bodyfile, a view of the case.</summary>
+    public const string TimelineFile = "timeline.body";
+
+    /// <summary>The report, a view of the case, as Markdown and as HTML.</summary>
+    public const string ReportMarkdownFile = "report.md";
+
+    public const string ReportHtmlFile = "report.html";
+
+    /// <summary>
+    /// What is made from the extracted evidence (the findings and the views): removed when an extraction starts, so none
+    /// outlives the evidence it was made from.
+    /// </summary>
+    public static IReadOnlyList<string> Derived { get; } = [TriageReport.FileName, TimelineFile, ReportMarkdownFile, ReportHtmlFile];
+
     private static readonly string[] Leading = [SumsFile, Manifest.FileName, CaseDirectory.CaseFile, CaseDirectory.CustodyFile, CaseDirectory.CustodyAfterSealFile, CaseDirectory.ChangesFile];
 
     /// <summary>

@@ -2,8 +2,8 @@ using System.Text;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
-using DockerIR.Core.Playbooks;
 using DockerIR.Core.Redeploy;
+using DockerIR.Core.Response;
 using DockerIR.Core.Views;
 using Serilog;
 

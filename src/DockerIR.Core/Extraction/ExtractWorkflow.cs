@@ -8,8 +8,6 @@ using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Platform;
 using DockerIR.Core.Snapshot;
-using DockerIR.Core.Triage;
-using DockerIR.Core.Views;
 using Serilog;
 
 namespace DockerIR.Core.Extraction;
@@ -27,7 +25,16 @@ public sealed record ExtractRequest(string CaseDir)
 {
     public SourceChoice Source { get; init; } = SourceChoice.Auto;
     public ExtractionLimits Limits { get; init; } = ExtractionLimits.Default;
+
+    /// <summary>
+    /// What runs over the stored evidence once the manifest is in place (the caller composes it: triage, then the
+    /// views), returning the findings; null to store the evidence only. Its failure never undoes the extraction.
+    /// </summary>
+    public Func<ExtractedCase, CancellationToken, Task<IReadOnlyList<TriageFinding>?>>? Analyse { get; init; }
 }
+
+/// <summary>A case whose evidence an extraction has just stored: what the analysis after it reads.</summary>
+public sealed record ExtractedCase(CaseDirectory Dir, Manifest Manifest, ProcessesRecord? Processes, CustodyLog Custody, string Target);
 
 /// <summary>What an extraction stored.</summary>
 public sealed record ExtractResult(
@@ -91,7 +98,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             var run = new Run(request.Limits, changes, progress);
             var processes = await ReadVolatileAsync(dir, run, cancellationToken);
             Delete(dir.PathOf(Manifest.FileName));
-            foreach (var derived in (string[])[TriageReport.FileName, Timeline.FileName, CaseReport.MarkdownFile, CaseReport.HtmlFile])
+            foreach (var derived in CaseFiles.Derived)
             {
                 Delete(dir.PathOf(derived));
             }
@@ -145,15 +152,14 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             await custody.AppendAsync("extract.manifest", target, manifest.Complete ? CustodyOutcome.Succeeded : CustodyOutcome.Failed,
                 manifest.Complete ? $"{manifest.Entries.Count} entries, complete" : $"{manifest.Gaps.Count} gaps: {string.Join("; ", manifest.Gaps.Take(5))}",
                 cancellationToken);
-            var triage = await TriageAsync(dir, manifest, processes, custody, target, cancellationToken);
-            await CaseViews.TryWriteAsync(dir, custody, target, clock.GetUtcNow(), log, cancellationToken, manifest, triage);
+            var findings = request.Analyse is null ? null : await request.Analyse(new ExtractedCase(dir, manifest, processes, custody, target), cancellationToken);
             await oldArtifacts;
             log.Information("Stored {Members} members ({Bytes} bytes), {Diffs} diffs in {Seconds:0.00} s",
                 run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, watch.Elapsed.TotalSeconds);
             return new ExtractResult(dir.Root, record.CaseId, after.Name, before?.Name ?? "none", manifest.Entries.Count,
                 run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, manifest.Complete, manifest.Gaps, watch.Elapsed.TotalSeconds)
             {
-                Findings = triage?.Findings,
+                Findings = findings,
             };
         }
         catch (OperationCanceledException)
@@ -183,30 +189,6 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         catch (JsonException e)
         {
             run.AddGaps([$"{ProcessesRecord.FileName}: unreadable ({SafeText.Escape(e.Message)})"]);
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// Runs the triage rules over the stored case and writes findings.json. Triage reads evidence, it is not
-    /// evidence: when it fails, the extraction stands and the custody log says why there are no findings.
-    /// </summary>
-    private async Task<TriageReport?> TriageAsync(CaseDirectory dir, Manifest manifest, ProcessesRecord? processes, CustodyLog custody, string target,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            var audit = await dir.ReadJsonAsync(AuditReport.FileName, CoreJsonContext.Indented.AuditReport, cancellationToken);
-            var sockets = await dir.ReadJsonAsync(ProcessesRecord.SocketsFile, CoreJsonContext.Indented.SocketsRecord, cancellationToken);
-            var report = await TriageScan.RunAsync(dir.Root, manifest, audit, clock.GetUtcNow(), actor.ToolVersion, cancellationToken, processes, sockets);
-            await dir.WriteJsonAsync(TriageReport.FileName, report, CoreJsonContext.Indented.TriageReport, cancellationToken);
-            await custody.AppendAsync("triage.findings", target, CustodyOutcome.Succeeded, TriageScan.Summary(report.Findings), cancellationToken);
-            return report;
-        }
-        catch (Exception e) when (e is DockerIRException or IOException or InvalidDataException or JsonException)
-        {
-            log.Warning("Triage failed, no findings.json: {Error}", e.Message);
-            await custody.AppendAsync("triage.findings", target, CustodyOutcome.Failed, e.Message, cancellationToken);
             return null;
         }
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using DockerIR.Core.Response;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

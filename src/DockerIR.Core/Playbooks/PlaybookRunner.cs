@@ -3,6 +3,7 @@ using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
+using DockerIR.Core.Response;
 using Serilog;
 
 namespace DockerIR.Core.Playbooks;

@@ -14,8 +14,8 @@ namespace DockerIR.Core.Views;
 /// </summary>
 public static partial class CaseReport
 {
-    public const string MarkdownFile = "report.md";
-    public const string HtmlFile = "report.html";
+    public const string MarkdownFile = CaseFiles.ReportMarkdownFile;
+    public const string HtmlFile = CaseFiles.ReportHtmlFile;
 
     private const int MaxProcessRows = 300;
 

@@ -49,7 +49,7 @@ public sealed record TimelineEvent(
 /// </summary>
 public static class Timeline
 {
-    public const string FileName = "timeline.body";
+    public const string FileName = CaseFiles.TimelineFile;
 
     private static readonly string[] LifecycleActions = ["container.", "replacement.", "contain", "redeploy.", "case.open"];
 

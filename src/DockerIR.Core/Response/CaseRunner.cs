@@ -8,7 +8,7 @@ using DockerIR.Core.Snapshot;
 using DockerIR.Core.Views;
 using Serilog;
 
-namespace DockerIR.Core.Playbooks;
+namespace DockerIR.Core.Response;
 
 /// <summary>run.json: what a run of one case was asked to do. Written once, before the first step, and never changed.</summary>
 public sealed record RunRecord(int FormatVersion, string Kind, string CaseId, string ContainerId, string ContainerName, IReadOnlyList<StepSpec> Steps, DateTimeOffset CreatedUtc)
@@ -212,7 +212,8 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                 }
 
             case StepSpec.Extract:
-                var extracted = await new ExtractWorkflow(engine, actor, clock, log).RunAsync(step.ExtractRequest(dir.Root), null, cancellationToken);
+                var extracted = await new ExtractWorkflow(engine, actor, clock, log).RunAsync(
+                    step.ExtractRequest(dir.Root) with { Analyse = CaseAnalysis.For(actor, clock, log) }, null, cancellationToken);
                 return $"{extracted.StoredMembers} members from {extracted.AfterSource}" + (extracted.Complete ? "" : $"; INCOMPLETE: {extracted.Gaps.Count} gaps");
             case StepSpec.Bundle:
                 var planned = "";

@@ -2,7 +2,7 @@ using System.Globalization;
 using DockerIR.Core.Case;
 using DockerIR.Core.Redeploy;
 
-namespace DockerIR.Core.Playbooks;
+namespace DockerIR.Core.Response;
 
 /// <summary>`respond` as a preset list of steps, for the respond verb and the demo.</summary>
 public static class RespondPreset

@@ -4,7 +4,7 @@ using DockerIR.Core.Extraction;
 using DockerIR.Core.Redeploy;
 using MemorySelection = DockerIR.Core.Snapshot.MemorySelection;
 
-namespace DockerIR.Core.Playbooks;
+namespace DockerIR.Core.Response;
 
 /// <summary>One step of a run, resolved: its name, whether a failure stops the run, and its options (variables already substituted).</summary>
 public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDictionary<string, string> With)
