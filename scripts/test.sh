@@ -46,7 +46,7 @@ run_project() {
 test_args=("$@")
 
 # The engine-free tests first (a few seconds): they run, and report, even where no engine can be had.
-engine_free=(tests/DockerIR.Core.Tests/DockerIR.Core.Tests.csproj)
+engine_free=(tests/DockerIR.Core.Tests/DockerIR.Core.Tests.csproj tests/DockerIR.Cli.InProcess.Tests/DockerIR.Cli.InProcess.Tests.csproj)
 for project in "${engine_free[@]}"; do run_project "$project"; done
 
 engine_ok=1
