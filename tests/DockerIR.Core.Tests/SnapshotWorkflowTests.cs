@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
@@ -13,7 +14,7 @@ public sealed class SnapshotWorkflowTests : IDisposable
     private readonly string root = Path.Combine(Path.GetTempPath(), "dockerir-snap-tests-" + Guid.NewGuid().ToString("N"));
     private readonly Actor actor = new("alice", "ir-host", "9.9.9");
 
-    private SnapshotWorkflow Workflow(FakeEngine engine) => new(engine, actor, TimeProvider.System, Logger.None);
+    private SnapshotWorkflow Workflow(FakeEngine engine) => new(engine, actor, TimeProvider.System, Logger.None, AuditReports.Of);
 
     private static FakeEngine Breached(bool running = true, bool paused = false) => new FakeEngine().Add(
         FakeEngine.Container("c0ffee0000000000000000000000000000000000000000000000000000000001", "web", running: running, paused: paused),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DockerIR.Core.Audit;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Snapshot;
@@ -36,7 +37,7 @@ internal static class SnapshotCommand
                 LogTailLines = parse.GetValue(logTail),
                 Memory = MemorySelection.Parse(parse.GetValue(memory), parse.GetValue(memoryMax)),
             };
-            var workflow = new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log);
+            var workflow = new SnapshotWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, AuditReports.Of);
             var result = await ctx.WithStatusAsync("Snapshot", progress => workflow.RunAsync(request, progress, ct));
 
             if (parse.GetValue(json))

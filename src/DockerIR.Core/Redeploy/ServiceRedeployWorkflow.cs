@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
@@ -184,7 +185,7 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
         }
 
         // Resumed at once: a service task stays in service until the update replaces it.
-        var result = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
+        var result = await new SnapshotWorkflow(engine, actor, clock, log, AuditReports.Of).RunAsync(
             new SnapshotRequest(container.Id) { CasesRoot = request.CasesRoot, Unpause = true }, null, cancellationToken);
         return new ServiceTaskEvidence(taskId, container.Id, name, result.CaseDir, result.CaseId, result.EvidenceImageId, Adopted: false);
     }

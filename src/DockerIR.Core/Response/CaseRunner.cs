@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
@@ -185,7 +186,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                     state.Opened = null;
                     try
                     {
-                        var snap = await new SnapshotWorkflow(engine, actor, clock, log).RunAsync(
+                        var snap = await new SnapshotWorkflow(engine, actor, clock, log, AuditReports.Of).RunAsync(
                             new SnapshotRequest(run.ContainerId)
                             {
                                 CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail(), Memory = step.Memory(),

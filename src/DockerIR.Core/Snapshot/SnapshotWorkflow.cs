@@ -70,7 +70,9 @@ public sealed record VolatileSummary(int Processes, int Programs, int DeletedPro
 /// processes, logs, the original image's inspect and its change set are read. It reads only through daemon-side
 /// endpoints and never runs anything inside the container.
 /// </summary>
-public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log)
+/// <param name="audit">The audit of the frozen container's configuration, kept in the case as audit.json (the caller hands in the audit's rules: <c>AuditReports.Of</c>).</param>
+public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log,
+    Func<IEnumerable<ContainerInspection>, DateTimeOffset, string, AuditReport> audit)
 {
     public async Task<SnapshotResult> RunAsync(SnapshotRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
@@ -110,10 +112,10 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
 
             await dir.WriteBytesAsync(CaseDirectory.InspectFile, inspect.RawJson, cancellationToken);
             await custody.AppendAsync("container.inspect", target, CustodyOutcome.Succeeded, $"state {inspect.State.Status}", cancellationToken);
-            var audit = Audit.AuditReports.Of([inspect], clock.GetUtcNow(), actor.ToolVersion);
-            await dir.WriteJsonAsync(AuditReport.FileName, audit, CoreJsonContext.Indented.AuditReport, cancellationToken);
+            var audited = audit([inspect], clock.GetUtcNow(), actor.ToolVersion);
+            await dir.WriteJsonAsync(AuditReport.FileName, audited, CoreJsonContext.Indented.AuditReport, cancellationToken);
             await custody.AppendAsync("container.audit", target, CustodyOutcome.Succeeded,
-                $"{audit.AllFindings.Count()} findings ({audit.AllFindings.Count(f => f.Severity == Severity.High)} high): {string.Join(", ", audit.AllFindings.Select(f => f.Id))}", cancellationToken);
+                $"{audited.AllFindings.Count()} findings ({audited.AllFindings.Count(f => f.Severity == Severity.High)} high): {string.Join(", ", audited.AllFindings.Select(f => f.Id))}", cancellationToken);
             await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
 
             // In order of volatility, while frozen and before the commit: processes, their programs, sockets, memory.
