@@ -3,7 +3,6 @@ using System.Reflection;
 using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Docker;
 using System.Text;
 using Serilog;

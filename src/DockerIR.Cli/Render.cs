@@ -3,7 +3,6 @@ using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
-using DockerIR.Core.Snapshot;
 using Spectre.Console;
 
 namespace DockerIR.Cli;

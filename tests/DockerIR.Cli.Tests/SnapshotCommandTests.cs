@@ -3,7 +3,6 @@ using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Testing;
 
 namespace DockerIR.Cli.Tests;

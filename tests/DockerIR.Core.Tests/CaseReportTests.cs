@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Snapshot;
 using DockerIR.Core.Views;
 
 namespace DockerIR.Core.Tests;

@@ -2,8 +2,6 @@ using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
-using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core.Tests;
 

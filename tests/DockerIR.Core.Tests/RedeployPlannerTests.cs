@@ -2,7 +2,6 @@ using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
-using DockerIR.Core.Snapshot;
 using DockerIR.Testing;
 
 namespace DockerIR.Core.Tests;

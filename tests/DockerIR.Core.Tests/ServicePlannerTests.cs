@@ -3,7 +3,6 @@ using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Redeploy;
-using DockerIR.Core.Snapshot;
 using DockerIR.Testing;
 
 namespace DockerIR.Core.Tests;

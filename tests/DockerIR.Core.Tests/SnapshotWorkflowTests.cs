@@ -2,7 +2,6 @@ using System.Text.Json;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Snapshot;
 using DockerIR.Testing;
 using Serilog.Core;

@@ -1,7 +1,5 @@
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
-using DockerIR.Core.Snapshot;
 using DockerIR.Core.Views;
 
 namespace DockerIR.Core.Tests;

@@ -1,8 +1,6 @@
 using System.Text;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
-using DockerIR.Core.Snapshot;
 using DockerIR.Core.Triage;
 
 namespace DockerIR.Core.Tests;

@@ -2,9 +2,7 @@ using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
-using DockerIR.Core.Snapshot;
 using DockerIR.Testing;
 using Xunit.Abstractions;
 

@@ -2,8 +2,6 @@ using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
-using DockerIR.Core.Snapshot;
 using DockerIR.Testing;
 using Xunit.Abstractions;
 

@@ -2,7 +2,6 @@ using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Demo;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
 using DockerIR.Testing;
 using Xunit.Abstractions;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using DockerIR.Core.Case;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
 
 namespace DockerIR.Cli.Commands;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using DockerIR.Core;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Snapshot;
 using Spectre.Console;
 
 namespace DockerIR.Cli.Commands;

@@ -3,7 +3,6 @@ using DockerIR.Core;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Views;
 
 namespace DockerIR.Cli.Commands;

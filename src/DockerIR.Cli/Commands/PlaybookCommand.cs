@@ -3,7 +3,6 @@ using DockerIR.Core.Case;
 using DockerIR.Core.Response;
 using DockerIR.Core;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Playbooks;
 using Spectre.Console;
 

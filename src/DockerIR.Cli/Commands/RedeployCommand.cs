@@ -116,7 +116,7 @@ internal static class RedeployCommand
     private static async Task<Verdict> RedeployServiceAsync(CliContext ctx, ServiceRedeployRequest request, bool dryRun, bool asJson, bool yes, CancellationToken ct)
     {
         using var http = RedeploySymbols.ProbeClient();
-        var workflow = new ServiceRedeployWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
+        var workflow = ServiceResponse.Workflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log, http);
         if (dryRun)
         {
             var plan = await workflow.PreviewAsync(request, ct);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Views;
 
 namespace DockerIR.Cli.Commands;

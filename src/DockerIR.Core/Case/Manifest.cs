@@ -1,5 +1,4 @@
 using DockerIR.Core.Engine;
-using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core.Case;
 

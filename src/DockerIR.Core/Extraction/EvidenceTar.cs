@@ -2,7 +2,6 @@ using DockerIR.Core.Case;
 using DockerIR.Core.Platform;
 using DockerIR.Core.Engine;
 using System.Security.Cryptography;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Formats;
 
 namespace DockerIR.Core.Extraction;

@@ -5,9 +5,7 @@ using System.Text.Json;
 using DiffPlex.Renderer;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Platform;
-using DockerIR.Core.Snapshot;
 using Serilog;
 
 namespace DockerIR.Core.Extraction;

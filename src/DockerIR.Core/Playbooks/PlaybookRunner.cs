@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
 using DockerIR.Core.Response;
 using Serilog;

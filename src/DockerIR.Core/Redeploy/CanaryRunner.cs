@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Platform;
-using DockerIR.Core.Snapshot;
 using DockerIR.Core.Formats;
 using Serilog;
 

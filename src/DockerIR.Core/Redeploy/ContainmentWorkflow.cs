@@ -1,6 +1,5 @@
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using Serilog;
 
 namespace DockerIR.Core.Redeploy;

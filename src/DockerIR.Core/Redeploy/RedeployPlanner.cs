@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core.Redeploy;
 

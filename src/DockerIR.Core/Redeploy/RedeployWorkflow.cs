@@ -3,9 +3,7 @@ using System.Net.NetworkInformation;
 using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Platform;
-using DockerIR.Core.Snapshot;
 using Serilog;
 
 namespace DockerIR.Core.Redeploy;

@@ -1,10 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
-using DockerIR.Core.Snapshot;
 using Serilog;
 
 namespace DockerIR.Core.Redeploy;
@@ -44,7 +41,13 @@ public sealed record ServiceRedeployResult(
 /// task and its change set, merges it into the service's spec, updates the service, and waits until every task on
 /// this node is a new, read-only one. Each step goes to the custody log of every task's case.
 /// </summary>
-public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log, HttpClient http)
+/// <param name="snapshot">
+/// Takes one task container's snapshot into a new case under the cases root and resumes it (a service task stays in
+/// service until the update replaces it); returns the case directory, its id and the evidence image. The caller hands
+/// it in (Core/Response composes it from the snapshot), so the relaunch does not run the snapshot itself.
+/// </param>
+public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor, TimeProvider clock, ILogger log, HttpClient http,
+    Func<string, string, CancellationToken, Task<(string CaseDir, string CaseId, string EvidenceImageId)>> snapshot)
 {
     public const string LabelServiceId = "com.docker.swarm.service.id";
     public const string LabelTaskId = "com.docker.swarm.task.id";
@@ -184,10 +187,8 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
             return new ServiceTaskEvidence(taskId, container.Id, name, null, null, null, Adopted: false);
         }
 
-        // Resumed at once: a service task stays in service until the update replaces it.
-        var result = await new SnapshotWorkflow(engine, actor, clock, log, AuditReports.Of).RunAsync(
-            new SnapshotRequest(container.Id) { CasesRoot = request.CasesRoot, Unpause = true }, null, cancellationToken);
-        return new ServiceTaskEvidence(taskId, container.Id, name, result.CaseDir, result.CaseId, result.EvidenceImageId, Adopted: false);
+        var (caseDir, caseId, evidenceImageId) = await snapshot(container.Id, request.CasesRoot, cancellationToken);
+        return new ServiceTaskEvidence(taskId, container.Id, name, caseDir, caseId, evidenceImageId, Adopted: false);
     }
 
     /// <summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core.Redeploy;
 

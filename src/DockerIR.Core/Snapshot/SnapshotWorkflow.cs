@@ -1,7 +1,6 @@
 using System.Text;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 using Serilog;
 
 namespace DockerIR.Core.Snapshot;

@@ -1,5 +1,4 @@
 using DockerIR.Core.Case;
-using DockerIR.Core.Evidence;
 using DockerIR.Core.Formats;
 using DockerIR.Core.Triage.Rules;
 

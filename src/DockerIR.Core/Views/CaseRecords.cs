@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using DockerIR.Core.Case;
-using DockerIR.Core.Evidence;
 
 namespace DockerIR.Core.Views;
 

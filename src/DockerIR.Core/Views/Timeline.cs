@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 
 namespace DockerIR.Core.Views;
 

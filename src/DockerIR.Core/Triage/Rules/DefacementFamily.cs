@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 
 namespace DockerIR.Core.Triage.Rules;
 

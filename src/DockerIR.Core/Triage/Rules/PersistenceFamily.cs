@@ -1,6 +1,5 @@
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
-using DockerIR.Core.Evidence;
 
 namespace DockerIR.Core.Triage.Rules;
 

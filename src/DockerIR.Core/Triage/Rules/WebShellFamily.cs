@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 using DockerIR.Core.Case;
-using DockerIR.Core.Evidence;
-using DockerIR.Core.Snapshot;
 
 namespace DockerIR.Core.Triage.Rules;
 
