@@ -51,6 +51,18 @@ public sealed class CaseRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_ASnapshotFirst_UsesTheInspectTheCaseWasOpenedWith_OneAfterAWaitAsksAgain()
+    {
+        var (_, first) = await RunAsync(StepSpec.Of(StepSpec.Snapshot));
+        var (_, later) = await RunAsync(StepSpec.Of(StepSpec.Wait, ("seconds", "0")), StepSpec.Of(StepSpec.Snapshot));
+
+        // First: the case is opened with one inspect, then the pause, then the frozen inspect kept as evidence.
+        Assert.Equal(["inspect", "pause", "inspect"], first.Calls.Take(3));
+        // After a wait the opening inspect may be stale: the snapshot looks again before it freezes.
+        Assert.Equal(["inspect", "inspect", "pause", "inspect"], later.Calls.Take(4));
+    }
+
+    [Fact]
     public async Task Verify_OfTheSealedBundle_ChecksEveryFile_AndOneAlteredByteInTheCaseIsNamed()
     {
         var (result, _) = await RunAsync(StepSpec.Of(StepSpec.Snapshot), StepSpec.Of(StepSpec.Bundle));

@@ -113,6 +113,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
 
         var reports = new List<StepReport>();
         var state = new RunState { Opened = opened };
+        var executed = 0;
         DockerIRException? failure = null;
         for (var i = 0; i < run.Steps.Count; i++)
         {
@@ -128,6 +129,12 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             {
                 reports.Add(new StepReport(i + 1, step.Name, "done-before", "completed by an earlier run"));
                 continue;
+            }
+
+            if (executed++ > 0)
+            {
+                // The opening inspect serves only a snapshot that runs first; after any other step (a wait) it is stale.
+                state.Opened = null;
             }
 
             progress?.Report(step.Name);
@@ -324,7 +331,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
 
     private sealed class RunState
     {
-        /// <summary>The container as the case was opened for it; taken by the first snapshot step.</summary>
+        /// <summary>The container as the case was opened for it; used by a snapshot that is the run's first step, dropped after it.</summary>
         public ContainerInspection? Opened { get; set; }
 
         public string? ReplacementId { get; set; }
