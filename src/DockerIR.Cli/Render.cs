@@ -62,7 +62,7 @@ internal static class Render
     /// <summary>An audit: one table of findings per container, most severe first, then a count.</summary>
     public static void Audit(IAnsiConsole console, Core.Case.AuditReport report)
     {
-        console.MarkupLine($"Audit against the {Safe(report.Benchmark ?? "CIS Docker Benchmark (ids of an older dockerir)")} (ids starting with {Core.Audit.ContainerAudit.OwnPrefix} are DockerIR's own)");
+        console.MarkupLine($"Audit against the {Safe(report.Benchmark ?? "CIS Docker Benchmark (ids of an older dockerir)")} (ids starting with {Core.Case.AuditReport.OwnPrefix} are DockerIR's own)");
         foreach (var c in report.Containers)
         {
             console.MarkupLine($"[bold]{Safe(c.Name)}[/] ({ShortId(c.Id)}, image {Safe(c.Image)}): {c.Findings.Count} findings");

@@ -25,17 +25,17 @@ public static class AuditReports
         var w = sarif.Writer;
         foreach (var rule in ContainerAudit.Rules)
         {
-            sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity.SarifLevel(), DocsLinks.For("audit.md", DocsLinks.AuditAnchor(rule.Id)));
+            sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity.SarifLevel(), DocsLinks.For("audit.md", AuditReport.DocsAnchor(rule.Id)));
             w.WriteStartObject("fullDescription");
             w.WriteString("text", $"{rule.Title}. Fix: {rule.Remediation}");
             w.WriteEndObject();
             w.WriteStartObject("help");
-            w.WriteString("text", $"Fix: {rule.Remediation}. See docs/audit.md#{DocsLinks.AuditAnchor(rule.Id)}.");
+            w.WriteString("text", $"Fix: {rule.Remediation}. See docs/audit.md#{AuditReport.DocsAnchor(rule.Id)}.");
             w.WriteEndObject();
             w.WriteStartObject("properties");
             w.WriteString("severity", rule.Severity.ToString().ToLowerInvariant());
             w.WriteString("security-severity", rule.Severity.SecuritySeverity());
-            w.WriteString("benchmark", rule.Id.StartsWith(ContainerAudit.OwnPrefix, StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : ContainerAudit.Benchmark);
+            w.WriteString("benchmark", rule.Id.StartsWith(AuditReport.OwnPrefix, StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : ContainerAudit.Benchmark);
             w.WriteEndObject();
             sarif.EndObject();
         }

@@ -16,11 +16,9 @@ public static class ContainerAudit
 {
     /// <summary>
     /// The benchmark the ids are from: section 5 (and 4.1) as CIS Docker Benchmark v1.6.0 and docker-bench-security
-    /// number them. A rule that is ours and not the benchmark's has an id starting with <see cref="OwnPrefix"/>.
+    /// number them. A rule that is ours and not the benchmark's has an id starting with <see cref="AuditReport.OwnPrefix"/>.
     /// </summary>
     public const string Benchmark = "CIS Docker Benchmark v1.6.0";
-
-    public const string OwnPrefix = "DIR-";
 
     public static readonly AuditRule Privileged = new("5.5", "Privileged container", Severity.High, "remove --privileged; add only the capabilities it needs with --cap-add");
     public static readonly AuditRule DangerousCapabilities = new("5.4", "Capabilities beyond Docker's default set added", Severity.High, "remove the --cap-add of these capabilities");

@@ -11,6 +11,13 @@ public sealed record AuditReport(DateTimeOffset TimeUtc, string ToolVersion, IRe
 {
     public const string FileName = "audit.json";
 
+    /// <summary>The start of the id of a check that is DockerIR's own, not a CIS control (CIS controls keep their numbers).</summary>
+    public const string OwnPrefix = "DIR-";
+
+    /// <summary>The anchor of an audit rule in docs/audit.md (ids are lower-cased: <c>cis-5.26</c>, <c>dir-capdrop</c>).</summary>
+    public static string DocsAnchor(string ruleId) =>
+        ruleId.StartsWith(OwnPrefix, StringComparison.Ordinal) ? ruleId.ToLowerInvariant() : "cis-" + ruleId;
+
     /// <summary>The benchmark its ids are from (the audit's benchmark); null in a report an older dockerir wrote, whose ids were shifted by one.</summary>
     public string? Benchmark { get; init; }
 

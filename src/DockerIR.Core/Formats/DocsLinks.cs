@@ -11,13 +11,6 @@ public static class DocsLinks
 {
     public const string EnvironmentVariable = "DOCKERIR_DOCS_URL";
 
-    /// <summary>
-    /// The anchor of an audit rule in audit.md: a CIS control's number gets <c>cis-</c> (<c>cis-5.26</c>), DockerIR's
-    /// own checks are lower-cased (<c>dir-capdrop</c>).
-    /// </summary>
-    public static string AuditAnchor(string ruleId) =>
-        ruleId.Length > 0 && char.IsAsciiDigit(ruleId[0]) ? "cis-" + ruleId : ruleId.ToLowerInvariant();
-
     /// <summary>The anchor of a triage rule in triage.md.</summary>
     public static string TriageAnchor(string ruleId) => "rule-" + ruleId;
 

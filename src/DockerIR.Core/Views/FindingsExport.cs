@@ -145,7 +145,7 @@ public static class FindingsExport
     /// <summary>The page and anchor that document a triage rule: a container rule is the audit's, documented in audit.md.</summary>
     private static string HelpPage(string ruleId) =>
         ruleId.StartsWith(FindingFamilies.Container + ".", StringComparison.Ordinal)
-            ? "audit.md#" + DocsLinks.AuditAnchor(ruleId[(FindingFamilies.Container.Length + 1)..])
+            ? "audit.md#" + AuditReport.DocsAnchor(ruleId[(FindingFamilies.Container.Length + 1)..])
             : "triage.md#" + DocsLinks.TriageAnchor(ruleId);
 
     private static string? HelpUri(string ruleId)
