@@ -123,7 +123,7 @@ public sealed class ExitCodeTests
 
         Assert.DoesNotContain(ExitCode.Internal, codes);
         Assert.Equal(codes.Count, codes.Distinct().Count());
-        var documented = File.ReadAllText(Path.Combine(ServerCorpus.RepoRoot(), "docs", "exit-codes.md"));
+        var documented = File.ReadAllText(Path.Combine(Checkout.Root(), "docs", "exit-codes.md"));
         Assert.All(codes, c => Assert.Contains($"| {(int)c} ", documented, StringComparison.Ordinal));
     }
 

@@ -112,7 +112,7 @@ public sealed class HuntCommandTests(BusyboxFixture busybox) : IClassFixture<Bus
 
         // "Respond to every container where the shell was found" is one command.
         var runDir = Path.Combine(workDir, "run");
-        var run = await ProcessRunner.DockerIRAsync(["playbook", "run", Path.Combine(ServerCorpus.RepoRoot(), "playbooks", "fleet-snapshot.yaml"), "--targets-from", reportFile,
+        var run = await ProcessRunner.DockerIRAsync(["playbook", "run", Path.Combine(Checkout.Root(), "playbooks", "fleet-snapshot.yaml"), "--targets-from", reportFile,
             "--out-dir", runDir, "--json"]);
         CliAssert.Success(run);
         var snapshotted = JsonDocument.Parse(run.StdOut).RootElement.GetProperty("cases").EnumerateArray().Select(x => x.GetProperty("containerId").GetString()!).Order();

@@ -17,7 +17,7 @@ public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<Busybox
     public async Task Install_GivesOneNativeBinary_ThatRunsVersionAndDiffWithoutDotnet()
     {
         var prefix = Path.Combine(workDir, "prefix");
-        var install = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "install.sh"), "--prefix", prefix], timeout: Build);
+        var install = await ProcessRunner.RunAsync("bash", [Path.Combine(Checkout.Root(), "scripts", "install.sh"), "--prefix", prefix], timeout: Build);
         Assert.True(install.ExitCode == 0, install.StdErr);
         var binary = Path.Combine(prefix, "bin", "dockerir");
         Assert.Equal([Path.Combine(prefix, "bin"), Path.Combine(prefix, "share")], Directory.GetDirectories(prefix).Order());
@@ -57,7 +57,7 @@ public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<Busybox
         var newest = System.Text.RegularExpressions.Regex.Matches(symbols.StdOut, @"GLIBC_(\d+)\.(\d+)")
             .Select(m => new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value))).Max();
         Assert.True(newest <= new Version(2, 28), $"the binary needs glibc {newest}; bind the new symbols in src/DockerIR.Cli/GlibcCompat.targets");
-        var oldbase = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "oldbase.sh")], timeout: Build);
+        var oldbase = await ProcessRunner.RunAsync("bash", [Path.Combine(Checkout.Root(), "scripts", "oldbase.sh")], timeout: Build);
         Assert.True(oldbase.ExitCode == 0, "scripts/oldbase.sh: " + oldbase.StdErr);
         var image = $"dockerir-test/oldbase:{busybox.Resources.RunId}";
         var labels = busybox.Resources.Labels.SelectMany(kv => new[] { "--change", $"LABEL {kv.Key}={kv.Value}" });
@@ -87,7 +87,7 @@ public sealed class InstallTests(BusyboxFixture busybox) : IClassFixture<Busybox
     public async Task Release_WritesAnArchiveThatSha256sumChecks_HoldingTheBinaryAndTheDocs()
     {
         var outDir = Path.Combine(workDir, "release");
-        var release = await ProcessRunner.RunAsync("bash", [Path.Combine(ServerCorpus.RepoRoot(), "scripts", "release.sh"), "--out-dir", outDir], timeout: Build);
+        var release = await ProcessRunner.RunAsync("bash", [Path.Combine(Checkout.Root(), "scripts", "release.sh"), "--out-dir", outDir], timeout: Build);
         Assert.True(release.ExitCode == 0, release.StdErr);
 
         var check = await ProcessRunner.RunAsync("sha256sum", ["-c", "SHA256SUMS"], workingDirectory: outDir);

@@ -10,7 +10,7 @@ namespace DockerIR.Core.Tests;
 
 public sealed class DocsLinksTests
 {
-    private static string Docs(string page) => File.ReadAllText(Path.Combine(ServerCorpus.RepoRoot(), "docs", page));
+    private static string Docs(string page) => File.ReadAllText(Path.Combine(Checkout.Root(), "docs", page));
 
     [Fact]
     public void EveryAuditAndTriageRule_HasItsAnchorInTheDocs()

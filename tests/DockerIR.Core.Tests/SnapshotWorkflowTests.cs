@@ -78,8 +78,8 @@ public sealed class SnapshotWorkflowTests : IDisposable
         var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
 
         Assert.NotNull(result.EvidenceImageId);
-        Assert.True(engine.Calls.IndexOf("pause") < engine.Calls.IndexOf("commit"), "frozen before the commit");
-        Assert.True(engine.Calls.IndexOf("commit") < engine.Calls.IndexOf("changes"), "the commit was asked for before the change set was answered");
+        Assert.True(engine.Calls.ToList().IndexOf("pause") < engine.Calls.ToList().IndexOf("commit"), "frozen before the commit");
+        Assert.True(engine.Calls.ToList().IndexOf("commit") < engine.Calls.ToList().IndexOf("changes"), "the commit was asked for before the change set was answered");
         var (_, record) = await CaseDirectory.OpenAsync(root, CancellationToken.None);
         Assert.Equal(result.Changes.Count, record.Snapshot?.ChangeCount);
     }

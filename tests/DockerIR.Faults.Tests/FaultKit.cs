@@ -166,20 +166,6 @@ internal static class FaultKit
         }
     }
 
-    /// <summary>The repository's root (for scripts/), found above the test assembly.</summary>
-    public static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "DockerIR.sln")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("DockerIR.sln not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>
     /// A line for the test's output and for the fault report (DOCKERIR_FAULT_REPORT, else artifacts/faults.log
     /// beside the test assembly), which scripts/test.sh prints: the seeds and points a failure is replayed from.

@@ -82,7 +82,7 @@ public sealed class InterruptAndEngineTests(DemoAppFixture demo, ITestOutputHelp
 
         var result = await FaultKit.RunStalledAsync(Respond(app, outDir), FaultPoints.ExtractEntry, 1, work, async () =>
         {
-            var restart = await ProcessRunner.RunAsync("bash", ["-c", $"source '{Path.Combine(FaultKit.RepoRoot(), "scripts", "engine.sh")}' && restart_engine"], timeout: TimeSpan.FromMinutes(2));
+            var restart = await ProcessRunner.RunAsync("bash", ["-c", $"source '{Path.Combine(Checkout.Root(), "scripts", "engine.sh")}' && restart_engine"], timeout: TimeSpan.FromMinutes(2));
             FaultKit.Success(restart, "restart_engine");
             await TestEngine.ConnectAsync();
         });

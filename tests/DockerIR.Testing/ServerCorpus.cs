@@ -184,7 +184,7 @@ public sealed class ServerCorpus : EngineFixture
     protected override async Task SetUpAsync()
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var build = await ProcessRunner.RunAsync("bash", [Path.Combine(RepoRoot(), "scripts", "corpus.sh")], timeout: TimeSpan.FromMinutes(20));
+        var build = await ProcessRunner.RunAsync("bash", [Path.Combine(Checkout.Root(), "scripts", "corpus.sh")], timeout: TimeSpan.FromMinutes(20));
         if (build.ExitCode != 0)
         {
             throw new InvalidOperationException($"scripts/corpus.sh failed (exit {build.ExitCode}): {build.StdErr}");
@@ -338,17 +338,5 @@ public sealed class ServerCorpus : EngineFixture
         }
 
         return result.StdOut;
-    }
-
-    /// <summary>The checkout this test runs from (the folder holding DockerIR.sln).</summary>
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DockerIR.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"no DockerIR.sln above {AppContext.BaseDirectory}");
     }
 }

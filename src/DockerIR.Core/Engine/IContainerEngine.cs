@@ -2,15 +2,20 @@ namespace DockerIR.Core.Engine;
 
 /// <summary>
 /// The port through which every workflow talks to a container engine. Task-shaped and engine-neutral:
-/// it returns domain records, never wire DTOs, and throws only <see cref="DockerIRException"/>s.
+/// it returns domain records, never wire DTOs, and throws only <see cref="DockerIRException"/>s. It is the sum of
+/// role ports shaped like the engine's own resources, so a test fakes the roles a workflow uses and nothing else.
 /// </summary>
-public interface IContainerEngine : IDisposable
+public interface IContainerEngine : IContainerInspector, IContainerControl, IContainerArchive, IImageStore, INetworkControl, ISwarmServices, IDisposable
 {
     /// <summary>Where the engine is (e.g. unix:///var/run/docker.sock), for messages and custody.</summary>
     string Endpoint { get; }
 
     Task<EngineVersion> GetVersionAsync(CancellationToken cancellationToken);
+}
 
+/// <summary>Reads a container without changing it: inspect, processes, logs, change set, listing.</summary>
+public interface IContainerInspector
+{
     Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(ContainerListFilter filter, CancellationToken cancellationToken);
 
     /// <summary>Inspects a container by name, id or unambiguous id prefix.</summary>
@@ -22,7 +27,11 @@ public interface IContainerEngine : IDisposable
     Task<LogCapture> CopyLogsAsync(string containerId, LogRequest request, Stream destination, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ChangeEntry>> GetChangesAsync(string containerId, CancellationToken cancellationToken);
+}
 
+/// <summary>Changes a container's life: pause, kill, rename, create, start, wait, remove.</summary>
+public interface IContainerControl
+{
     Task PauseAsync(string containerId, CancellationToken cancellationToken);
 
     Task UnpauseAsync(string containerId, CancellationToken cancellationToken);
@@ -46,7 +55,11 @@ public interface IContainerEngine : IDisposable
     Task<long> WaitAsync(string containerId, CancellationToken cancellationToken);
 
     Task RemoveContainerAsync(string containerId, bool force, bool removeVolumes, CancellationToken cancellationToken);
+}
 
+/// <summary>Reads a container's filesystem through the engine (never starts it).</summary>
+public interface IContainerArchive
+{
     /// <summary>Stats a path in a container's filesystem; null when it does not exist.</summary>
     Task<PathStat?> StatPathAsync(string containerId, string path, CancellationToken cancellationToken);
 
@@ -55,7 +68,11 @@ public interface IContainerEngine : IDisposable
 
     /// <summary>Streams the container's whole filesystem as a tar.</summary>
     Task<Stream> ExportContainerAsync(string containerId, CancellationToken cancellationToken);
+}
 
+/// <summary>The engine's images: commit, list, inspect, remove, save, import.</summary>
+public interface IImageStore
+{
     /// <summary>Commits the container's filesystem as an image and returns the image id.</summary>
     Task<string> CommitAsync(CommitRequest request, CancellationToken cancellationToken);
 
@@ -71,14 +88,22 @@ public interface IContainerEngine : IDisposable
 
     /// <summary>Imports a root filesystem tar as an image and returns the image id.</summary>
     Task<string> ImportImageAsync(Stream rootfsTar, ImportRequest request, CancellationToken cancellationToken);
+}
 
+/// <summary>A container's network attachments.</summary>
+public interface INetworkControl
+{
     Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken cancellationToken);
 
     /// <summary>Connects a container with a whole endpoint configuration (aliases, links, static addresses) as the engine's JSON.</summary>
     Task ConnectNetworkFromJsonAsync(string network, string containerId, string endpointConfigJson, CancellationToken cancellationToken);
 
     Task DisconnectNetworkAsync(string network, string containerId, bool force, CancellationToken cancellationToken);
+}
 
+/// <summary>Swarm services and their tasks (the engine must be a swarm manager).</summary>
+public interface ISwarmServices
+{
     /// <summary>Inspects a Swarm service by name, id or id prefix (the engine must be a swarm manager).</summary>
     Task<ServiceInspection> InspectServiceAsync(string reference, CancellationToken cancellationToken);
 

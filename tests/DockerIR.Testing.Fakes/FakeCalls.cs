@@ -1,0 +1,52 @@
+namespace DockerIR.Testing;
+
+/// <summary>
+/// What the role fakes were asked, in order, shared by all of them so a test sees one sequence ("inspect", "pause",
+/// "commit", ...), and the failures a test wants a call to raise.
+/// </summary>
+public sealed class FakeCalls
+{
+    private readonly List<string> calls = [];
+
+    /// <summary>Failures to raise on a given call name (e.g. "top").</summary>
+    public Dictionary<string, Exception> FailOn { get; } = [];
+
+    public IReadOnlyList<string> All
+    {
+        get
+        {
+            lock (calls)
+            {
+                return [.. calls];
+            }
+        }
+    }
+
+    public Task<T> Record<T>(string call, Func<T> action)
+    {
+        lock (calls)
+        {
+            calls.Add(call);
+        }
+
+        if (FailOn.TryGetValue(call, out var failure))
+        {
+            return Task.FromException<T>(failure);
+        }
+
+        try
+        {
+            return Task.FromResult(action());
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+    }
+
+    public Task Record(string call, Action action) => Record<bool>(call, () =>
+    {
+        action();
+        return true;
+    });
+}
