@@ -66,6 +66,13 @@ public sealed class FakeBreach : IDisposable
             Config = suspect.Config with { Healthcheck = new HealthcheckSpec(["CMD", "true"], 0, 0, 0, 0) },
             HostConfig = suspect.HostConfig with { NetworkMode = "frontend" },
             Networks = [new NetworkAttachment("frontend", "net-frontend", ["web", "shop"], "10.99.0.7")],
+            RawJson = Encoding.UTF8.GetBytes("""
+                {"Id":"@ID","Name":"/web","Image":"@IMAGE",
+                 "Config":{"Hostname":"web","Image":"shop/web:1.4","Cmd":["/start"],"Env":["APP_ENV=prod"],"ExposedPorts":{"80/tcp":{}},
+                           "Healthcheck":{"Test":["CMD","true"]},"Labels":{}},
+                 "HostConfig":{"NetworkMode":"frontend","Dns":["10.99.0.53"],"RestartPolicy":{"Name":"unless-stopped"}},
+                 "NetworkSettings":{"Networks":{"frontend":{"Aliases":["web","shop"],"NetworkID":"net-frontend","IPAddress":"10.99.0.7"}}}}
+                """.Replace("@ID", Id, StringComparison.Ordinal).Replace("@IMAGE", suspect.ImageId, StringComparison.Ordinal)),
         };
         var engine = new FakeEngine(endpoint).Add(suspect, upper, [image], ChangeSet);
         return new FakeBreach(root, engine);

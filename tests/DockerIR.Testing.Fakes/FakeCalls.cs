@@ -6,7 +6,7 @@ namespace DockerIR.Testing;
 /// </summary>
 public sealed class FakeCalls
 {
-    private readonly List<string> calls = [];
+    private readonly List<(string Call, string Target)> calls = [];
 
     /// <summary>Failures to raise on a given call name (e.g. "top").</summary>
     public Dictionary<string, Exception> FailOn { get; } = [];
@@ -17,16 +17,28 @@ public sealed class FakeCalls
         {
             lock (calls)
             {
+                return calls.Select(c => c.Call).ToList();
+            }
+        }
+    }
+
+    /// <summary>Every call with what it named (a container or image reference as given, or "").</summary>
+    public IReadOnlyList<(string Call, string Target)> WithTargets
+    {
+        get
+        {
+            lock (calls)
+            {
                 return [.. calls];
             }
         }
     }
 
-    public Task<T> Record<T>(string call, Func<T> action)
+    public Task<T> Record<T>(string call, Func<T> action, string target = "")
     {
         lock (calls)
         {
-            calls.Add(call);
+            calls.Add((call, target));
         }
 
         if (FailOn.TryGetValue(call, out var failure))
@@ -44,9 +56,9 @@ public sealed class FakeCalls
         }
     }
 
-    public Task Record(string call, Action action) => Record<bool>(call, () =>
+    public Task Record(string call, Action action, string target = "") => Record<bool>(call, () =>
     {
         action();
         return true;
-    });
+    }, target);
 }

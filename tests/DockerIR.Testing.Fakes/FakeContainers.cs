@@ -4,8 +4,8 @@ using DockerIR.Core.Engine;
 
 namespace DockerIR.Testing;
 
-/// <summary>How a fake container behaves once started: whether it stays up, its exit code, its health, its log.</summary>
-public sealed record FakeRun(bool StaysUp = true, int ExitCode = 0, string? Health = null, IReadOnlyList<string>? Log = null)
+/// <summary>How a fake container behaves once started: whether it stays up, its exit code, its health, its log, and what it writes (its change set grows by these).</summary>
+public sealed record FakeRun(bool StaysUp = true, int ExitCode = 0, string? Health = null, IReadOnlyList<string>? Log = null, IReadOnlyList<ChangeEntry>? Writes = null)
 {
     public static FakeRun Up { get; } = new();
 }
@@ -58,7 +58,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
             .Select(c => new ContainerSummary(c.Id, [c.Name], c.Config.Image ?? "", c.ImageId, c.State.Status, c.State.Status, c.Config.Labels)).ToList());
 
     public Task<ContainerInspection> InspectContainerAsync(string reference, CancellationToken cancellationToken) =>
-        calls.Record("inspect", () => Find(reference));
+        calls.Record("inspect", () => Find(reference), reference);
 
     public Task<ProcessList> GetProcessesAsync(string containerId, CancellationToken cancellationToken) =>
         calls.Record("top", () =>
@@ -93,15 +93,15 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
 
     public Task PauseAsync(string containerId, CancellationToken cancellationToken) =>
         calls.Record("pause", () => SetState(containerId, s => s.Running && !s.Paused ? s with { Paused = true, Status = "paused" }
-            : throw new EngineConflictException($"container {containerId} is not running")));
+            : throw new EngineConflictException($"container {containerId} is not running")), containerId);
 
     public Task UnpauseAsync(string containerId, CancellationToken cancellationToken) =>
         calls.Record("unpause", () => SetState(containerId, s => s.Paused ? s with { Paused = false, Status = "running" }
-            : throw new EngineConflictException($"container {containerId} is not paused")));
+            : throw new EngineConflictException($"container {containerId} is not paused")), containerId);
 
     public Task KillAsync(string containerId, string signal, CancellationToken cancellationToken) =>
         calls.Record("kill", () => SetState(containerId, s => s.Running ? s with { Running = false, Paused = false, Status = "exited", ExitCode = 137, Pid = 0 }
-            : throw new EngineConflictException($"container {containerId} is not running")));
+            : throw new EngineConflictException($"container {containerId} is not running")), containerId);
 
     public Task RenameAsync(string containerId, string newName, CancellationToken cancellationToken) =>
         calls.Record("rename", () =>
@@ -113,7 +113,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
             }
 
             containers[c.Id] = c with { Name = newName };
-        });
+        }, containerId);
 
     public Task<string> CreateContainerAsync(ContainerSpec spec, string? name, CancellationToken cancellationToken) =>
         calls.Record("create", () =>
@@ -137,7 +137,8 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
                 CapDrop = (host["CapDrop"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToList() ?? [],
                 CapAdd = (host["CapAdd"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToList() ?? [],
             };
-            var networks = (body["NetworkingConfig"]?["EndpointsConfig"] as JsonObject ?? []).Select(kv => kv.Key).ToList();
+            var networks = (body["NetworkingConfig"]?["EndpointsConfig"] as JsonObject ?? [])
+                .Select(kv => new NetworkAttachment(kv.Key, "net-" + kv.Key, (kv.Value?["Aliases"] as JsonArray)?.Select(a => a!.GetValue<string>()).ToList() ?? [], null)).ToList();
             var id = Create(imageRef, name, labels, test is null ? null : new HealthcheckSpec(test, 0, 0, 0, 0), hostConfig, networks, body);
             return id;
         });
@@ -154,6 +155,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
             var run = OnStart(c);
             var healthy = c.Config.Healthcheck is { Test: [not "NONE", ..] } ? run.Health ?? "healthy" : run.Health;
             logs[c.Id] = [.. run.Log ?? ["started"]];
+            changes[c.Id].AddRange(run.Writes ?? []);
             var at = $"2026-01-01T00:00:{Interlocked.Increment(ref starts):00}Z";
             containers[c.Id] = c with
             {
@@ -164,7 +166,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
                 },
                 Networks = c.Networks.Select((n, i) => n with { IpAddress = $"10.99.0.{i + 2}" }).ToList(),
             };
-        });
+        }, containerId);
 
     public Task<long> WaitAsync(string containerId, CancellationToken cancellationToken) =>
         calls.Record("wait", () => (long)Find(containerId).State.ExitCode);
@@ -179,7 +181,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
             }
 
             containers.Remove(c.Id);
-        });
+        }, containerId);
 
     public ContainerInspection Find(string reference) =>
         containers.Values.FirstOrDefault(c => c.Id == reference || c.Name == reference || c.Name == "/" + reference)
@@ -187,7 +189,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
         ?? throw new ContainerNotFoundException(reference);
 
     private string Create(string imageRef, string? name, IReadOnlyDictionary<string, string> labels, HealthcheckSpec? healthcheck, HostConfigInfo host,
-        IReadOnlyList<string> networks, JsonObject body)
+        IReadOnlyList<NetworkAttachment> networks, JsonObject body)
     {
         var from = image(imageRef) ?? throw new ImageNotFoundException(imageRef);
         if (name is not null && containers.Values.Any(c => c.Name == name))
@@ -203,11 +205,12 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
             Labels = new Dictionary<string, string>(from.Config.Labels.Concat(labels).GroupBy(kv => kv.Key).Select(g => g.Last()), StringComparer.Ordinal),
             Healthcheck = healthcheck ?? from.Config.Healthcheck,
         };
-        var attached = networks.Count > 0 ? networks : host.NetworkMode is { } mode and not "none" and not "host" ? [mode] : [];
+        IReadOnlyList<NetworkAttachment> attached = networks.Count > 0 ? networks
+            : host.NetworkMode is { } mode and not "none" and not "host" ? [new NetworkAttachment(mode, "net-" + mode, [], null)] : [];
         var raw = new JsonObject { ["Id"] = id, ["Name"] = "/" + name, ["Config"] = body.DeepClone(), ["HostConfig"] = body["HostConfig"]?.DeepClone() };
         containers[id] = new ContainerInspection(id, name, "2026-01-01T00:00:00Z", from.Id,
             new ContainerState("created", false, false, false, false, 0, 0, "0001-01-01T00:00:00Z", null, null),
-            config, host, [], attached.Select(n => new NetworkAttachment(n, "net-" + n, [], null)).ToList(), [],
+            config, host, [], attached, [],
             new GraphDriverInfo("overlay2", new Dictionary<string, string>()), Encoding.UTF8.GetBytes(raw.ToJsonString()));
         changes[id] = [];
         CreateBodies[id] = body;

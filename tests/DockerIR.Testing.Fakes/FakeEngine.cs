@@ -34,6 +34,9 @@ public sealed class FakeEngine(string endpoint = "fake://engine") : IContainerEn
 
     public IReadOnlyList<string> Calls => calls.All;
 
+    /// <summary>Every call with the reference it named (e.g. ("inspect", "web"), ("kill", id)).</summary>
+    public IReadOnlyList<(string Call, string Target)> CallsWithTargets => calls.WithTargets;
+
     public List<CommitRequest> Commits => Images.Commits;
 
     public string Endpoint => endpoint;
