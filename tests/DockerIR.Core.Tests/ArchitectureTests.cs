@@ -65,6 +65,20 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void TheEngineFreeSuite_AndItsFakes_ReferenceNoEngineClient()
+    {
+        // The role fakes stand in for the engine: neither they nor this suite may bring the real client along.
+        var fakes = typeof(Testing.FakeEngine).Assembly;
+        foreach (var assembly in new[] { fakes, typeof(ArchitectureTests).Assembly })
+        {
+            Assert.DoesNotContain(assembly.GetReferencedAssemblies(), a => a.Name is "DockerIR.Docker" or "Docker.DotNet");
+        }
+
+        Assert.False(File.Exists(Path.Combine(AppContext.BaseDirectory, "DockerIR.Docker.dll")), "the engine client was copied beside the engine-free suite");
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "DockerIR.Testing.Fakes.dll")));
+    }
+
+    [Fact]
     public void TheRules_SeeADependencyWhereOneIs()
     {
         // The check itself can fail: a known use (the snapshot commits through the engine port) is found.
