@@ -51,15 +51,34 @@ public sealed class CaseRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ASnapshotFirst_UsesTheInspectTheCaseWasOpenedWith_OneAfterAWaitAsksAgain()
+    public async Task Run_ASnapshotFirst_PausesBeforeAnyInspect_AndKeepsTheFrozenInspect_OneAfterAWaitAsksAgain()
     {
-        var (_, first) = await RunAsync(StepSpec.Of(StepSpec.Snapshot));
+        var (first, engine) = await RunAsync(StepSpec.Of(StepSpec.Snapshot));
         var (_, later) = await RunAsync(StepSpec.Of(StepSpec.Wait, ("seconds", "0")), StepSpec.Of(StepSpec.Snapshot));
 
-        // First: the case is opened with one inspect, then the pause, then the frozen inspect kept as evidence.
-        Assert.Equal(["inspect", "pause", "inspect"], first.Calls.Take(3));
+        // First: the pause by the name given, then one inspect, the frozen container's, which opens the case and is the evidence.
+        Assert.Equal(["pause", "inspect", "top"], engine.Calls.Take(3));
+        Assert.Single(engine.Calls, c => c == "inspect");
+        var custody = await CustodyLog.ReadAsync(Path.Combine(first.CaseDir, "custody.jsonl"), CancellationToken.None);
+        Assert.Contains(custody, c => c is { Action: "container.pause", Outcome: CustodyOutcome.Succeeded });
+        Assert.Equal("paused", (await CaseDirectory.OpenAsync(first.CaseDir, CancellationToken.None)).Record.Container.StateAtSnapshot);
         // After a wait the opening inspect may be stale: the snapshot looks again before it freezes.
         Assert.Equal(["inspect", "inspect", "pause", "inspect"], later.Calls.Take(4));
+    }
+
+    [Fact]
+    public async Task Start_WhenNoCaseCanBeOpened_UnpausesWhatItPaused_AndFails()
+    {
+        var engine = Breached();
+        var blocked = Path.Combine(root, "blocked");
+        await File.WriteAllTextAsync(blocked, "a file where the case folder would go");
+        using var http = new HttpClient();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => new CaseRunner(engine, actor, TimeProvider.System, Logger.None, http)
+            .StartAsync("web", Path.Combine(blocked, "case"), root, "respond", [StepSpec.Of(StepSpec.Snapshot)], null, CancellationToken.None));
+
+        Assert.Equal(["pause", "inspect", "unpause"], engine.Calls);
+        Assert.False(engine.Get("web").State.Paused);
     }
 
     [Fact]

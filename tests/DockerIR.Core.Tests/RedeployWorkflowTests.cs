@@ -64,8 +64,9 @@ public sealed class RedeployWorkflowTests : IDisposable
         Assert.True(calls.FindIndex(c => c.Call == "start" && c.Target == result.ReplacementId) > kill);
         Assert.Single(calls, c => c.Call == "kill" && c.Target == FakeBreach.Id);
 
-        // The suspect's inspects before the kill: the one the case opens with and the frozen one kept as evidence.
-        Assert.Equal(2, calls.Take(kill).Count(c => c.Call == "inspect" && c.Target is "web" or FakeBreach.Id));
+        // Paused first, then inspected once before the kill: the frozen inspect opens the case, is the evidence, and serves the plan, preflight and kill.
+        Assert.Equal(("pause", "web"), calls[0]);
+        Assert.Equal(1, calls.Take(kill).Count(c => c.Call == "inspect" && c.Target is "web" or FakeBreach.Id));
 
         var custody = await CustodyLog.ReadAsync(Path.Combine(result.CaseDir, "custody.jsonl"), CancellationToken.None);
         Assert.Single(custody, c => c.Action == "case.open");

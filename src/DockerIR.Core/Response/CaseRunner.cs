@@ -57,11 +57,38 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             step.Check();
         }
 
-        var inspect = await engine.InspectContainerAsync(container, cancellationToken);
-        var (dir, record) = await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, kind, cancellationToken);
-        var run = new RunRecord(RunRecord.CurrentFormatVersion, kind, record.CaseId, inspect.Id, inspect.Name, steps, clock.GetUtcNow());
-        await dir.WriteJsonAsync(RunFile, run, CoreJsonContext.Indented.RunRecord, cancellationToken);
-        return await RunAsync(dir, run, resumed: false, inspect, progress, cancellationToken);
+        // Freeze first: a run that starts with a snapshot pauses the container before it asks the engine anything, so
+        // the one inspect before the freeze is gone and the inspect that opens the case is the frozen container's own.
+        DateTimeOffset? pausedAt = null;
+        if (steps.Count > 0 && steps[0].Name == StepSpec.Snapshot)
+        {
+            try
+            {
+                await engine.PauseAsync(container, cancellationToken);
+                pausedAt = clock.GetUtcNow();
+            }
+            catch (DockerIRException e) when (e.Kind is FailureKind.Conflict or FailureKind.NotFound)
+            {
+                // Not running, already paused, or not there: the inspect below says which, as it would have.
+            }
+        }
+
+        var running = false;
+        try
+        {
+            var inspect = await engine.InspectContainerAsync(container, cancellationToken);
+            var (dir, record) = await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, kind, cancellationToken);
+            var run = new RunRecord(RunRecord.CurrentFormatVersion, kind, record.CaseId, inspect.Id, inspect.Name, steps, clock.GetUtcNow());
+            await dir.WriteJsonAsync(RunFile, run, CoreJsonContext.Indented.RunRecord, cancellationToken);
+            running = true;
+            return await RunAsync(dir, run, resumed: false, new Opening(inspect, pausedAt), progress, cancellationToken);
+        }
+        catch (Exception) when (pausedAt is not null && !running)
+        {
+            // No case could be opened: the container goes back to running, as it was before this run touched it.
+            await engine.UnpauseAsync(container, CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>Continues a case's run from the first step not completed.</summary>
@@ -101,7 +128,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
     }
 
     /// <param name="opened">The container as the case was opened for it, a moment before: the first snapshot step uses it instead of asking the engine again before the freeze.</param>
-    private async Task<CaseRunResult> RunAsync(CaseDirectory dir, RunRecord run, bool resumed, ContainerInspection? opened, IProgress<string>? progress,
+    private async Task<CaseRunResult> RunAsync(CaseDirectory dir, RunRecord run, bool resumed, Opening? opened, IProgress<string>? progress,
         CancellationToken cancellationToken)
     {
         var custody = new CustodyLog(dir.CustodyPath, run.CaseId, actor, clock);
@@ -197,7 +224,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                             new SnapshotRequest(run.ContainerId)
                             {
                                 CaseDir = dir.Root, ResumeCaseId = run.CaseId, Unpause = step.Unpause(), LogTailLines = step.LogTail(), Memory = step.Memory(),
-                                OnChangesRecorded = whileCommitting, Inspected = opened,
+                                OnChangesRecorded = whileCommitting, Inspected = opened?.Inspect, PausedAt = opened?.PausedAt,
                             },
                             null, cancellationToken);
                         return $"evidence image {snap.EvidenceImageId}, {snap.Changes.Count} changes";
@@ -329,10 +356,13 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
 
     private static string BundlePath(CaseDirectory dir) => dir.Root.TrimEnd('/') + ".tar.gz";
 
+    /// <summary>The container as a new run opened its case, and when the run paused it first (null when it did not).</summary>
+    private sealed record Opening(ContainerInspection Inspect, DateTimeOffset? PausedAt);
+
     private sealed class RunState
     {
         /// <summary>The container as the case was opened for it; used by a snapshot that is the run's first step, dropped after it.</summary>
-        public ContainerInspection? Opened { get; set; }
+        public Opening? Opened { get; set; }
 
         public string? ReplacementId { get; set; }
 

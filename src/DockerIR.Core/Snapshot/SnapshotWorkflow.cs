@@ -39,6 +39,12 @@ public sealed record SnapshotRequest(string Container)
     /// </summary>
     public ContainerInspection? Inspected { get; init; }
 
+    /// <summary>
+    /// When the caller paused the container itself, before the inspect it hands over in <see cref="Inspected"/> (which is
+    /// then the frozen container's own): the snapshot counts that pause as its freeze and does not ask the engine again.
+    /// </summary>
+    public DateTimeOffset? PausedAt { get; init; }
+
     /// <summary>Whose memory to dump from the host's /proc (none unless asked), and the cap on all dumps together.</summary>
     public MemorySelection Memory { get; init; } = MemorySelection.None;
 }
@@ -88,7 +94,9 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         // Freeze first: the pause is the first thing done to the container, before anything else is read or written,
         // so the attacker is stopped at once and every volatile thing read after it is as it was at this instant.
         progress?.Report("pause");
-        var (pausedByUs, pauseOutcome) = await FreezeAsync(inspect, cancellationToken);
+        var (pausedByUs, pauseOutcome) = request.Inspected is not null && request.PausedAt is { } pausedAt
+            ? (true, Frozen(pausedAt))
+            : await FreezeAsync(inspect, cancellationToken);
         log.Information("Opened case {CaseId} in {CaseDir} for {Container}", caseId, dir.Root, EngineIds.Abbreviate(inspect.Id));
 
         var warnings = new List<string>();
@@ -103,7 +111,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
 
         try
         {
-            if (pausedByUs)
+            if (pausedByUs && request.PausedAt is null)
             {
                 // The inspect kept in the case is the frozen container's.
                 inspect = await engine.InspectContainerAsync(inspect.Id, cancellationToken);
@@ -357,10 +365,16 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             return (false, (CustodyOutcome.Skipped, $"could not pause: {e.Message}"));
         }
 
-        var after = clock.GetUtcNow() - CommandStart;
-        log.Information("Paused {Container} {Milliseconds} ms after the command started", EngineIds.Abbreviate(inspect.Id), (long)after.TotalMilliseconds);
-        return (true, (CustodyOutcome.Succeeded,
-            $"frozen {after.TotalMilliseconds:0} ms after the command started, before anything else was read: its processes are stopped, not ended, and its layer cannot change while it is read"));
+        return (true, Frozen(clock.GetUtcNow()));
+    }
+
+    /// <summary>The custody record of a pause done at <paramref name="at"/>, timed from the command's start.</summary>
+    private (CustodyOutcome Outcome, string Detail) Frozen(DateTimeOffset at)
+    {
+        var after = at - CommandStart;
+        log.Information("Paused the container {Milliseconds} ms after the command started", (long)after.TotalMilliseconds);
+        return (CustodyOutcome.Succeeded,
+            $"frozen {after.TotalMilliseconds:0} ms after the command started, before anything else was read: its processes are stopped, not ended, and its layer cannot change while it is read");
     }
 
     /// <summary>When this process started: the freeze is timed from it.</summary>
