@@ -32,13 +32,19 @@ public sealed record DockerEndpoint
     public bool IsUnix => SocketPath is not null;
 
     /// <summary>
-    /// Reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH the way the docker CLI does. A malformed value is
-    /// an <see cref="EngineConfigurationException"/> naming the variable.
+    /// Reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH the way the docker CLI does, and without DOCKER_HOST
+    /// the selected docker context (<see cref="DockerContext"/>). A malformed value is an
+    /// <see cref="EngineConfigurationException"/> naming the variable or file.
     /// </summary>
     public static DockerEndpoint FromEnvironment(Func<string, string?> getEnv)
     {
         ArgumentNullException.ThrowIfNull(getEnv);
         var host = getEnv("DOCKER_HOST");
+        if (string.IsNullOrWhiteSpace(host) && DockerContext.Selected(getEnv) is { } context)
+        {
+            return context;
+        }
+
         var tlsVerify = !string.IsNullOrEmpty(getEnv("DOCKER_TLS_VERIFY"));
         var certPath = getEnv("DOCKER_CERT_PATH");
         if (string.IsNullOrEmpty(certPath))

@@ -25,6 +25,33 @@ public sealed class BadInputTests
         Assert.Contains("unix:///nonexistent.sock", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DockerContext_WithoutDockerHost_IsTheEngineAsked()
+    {
+        // A context "local" naming the engine the suite uses, another naming a socket that is not there.
+        var config = Directory.CreateTempSubdirectory("dockerir-contexts-").FullName;
+        var engine = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+        foreach (var (name, endpoint) in new[] { ("local", engine), ("gone", "unix:///nonexistent-context.sock") })
+        {
+            var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
+            Directory.CreateDirectory(Path.Combine(config, "contexts", "meta", key));
+            await File.WriteAllTextAsync(Path.Combine(config, "contexts", "meta", key, "meta.json"),
+                new System.Text.Json.Nodes.JsonObject
+                {
+                    ["Name"] = name,
+                    ["Endpoints"] = new System.Text.Json.Nodes.JsonObject { ["docker"] = new System.Text.Json.Nodes.JsonObject { ["Host"] = endpoint, ["SkipTLSVerify"] = false } },
+                }.ToJsonString());
+        }
+
+        Dictionary<string, string?> Env(string context) => new() { ["DOCKER_HOST"] = null, ["DOCKER_CONFIG"] = config, ["DOCKER_CONTEXT"] = context };
+        var reached = await ProcessRunner.DockerIRAsync(["diff", "dockerir-no-such-container-4711"], Env("local"));
+        var unreachable = await ProcessRunner.DockerIRAsync(["diff", "web"], Env("gone"));
+
+        Assert.Contains("no such container", CliAssert.OneLineError(reached, ExitCode.NotFound), StringComparison.Ordinal);
+        Assert.Contains("unix:///nonexistent-context.sock", CliAssert.OneLineError(unreachable, ExitCode.EngineUnreachable), StringComparison.Ordinal);
+        Directory.Delete(config, recursive: true);
+    }
+
     [Theory]
     [InlineData("tcp//no-colon")]
     [InlineData("tcp://host:notaport")]
