@@ -195,18 +195,18 @@ internal sealed class DockerApiClient : IDisposable
         try
         {
             var response = await http.SendAsync(request, completion, cancellationToken);
-            options.Log?.Debug("Engine {Method} {Path}: HTTP {Status} in {Milliseconds:0} ms", request.Method, request.RequestUri?.OriginalString, (int)response.StatusCode,
+            options.Log?.EngineAnswered(request.Method, request.RequestUri?.OriginalString, (int)response.StatusCode,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return response;
         }
         catch (HttpRequestException e)
         {
-            options.Log?.Debug("Engine {Method} {Path}: no answer ({Message})", request.Method, request.RequestUri?.OriginalString, e.Message);
+            options.Log?.EngineDidNotAnswer(request.Method, request.RequestUri?.OriginalString, e.Message);
             throw new EngineUnreachableException(Endpoint, Describe(e), e);
         }
         catch (IOException e)
         {
-            options.Log?.Debug("Engine {Method} {Path}: no answer ({Message})", request.Method, request.RequestUri?.OriginalString, e.Message);
+            options.Log?.EngineDidNotAnswer(request.Method, request.RequestUri?.OriginalString, e.Message);
             throw new EngineUnreachableException(Endpoint, e.Message, e);
         }
         finally

@@ -79,6 +79,19 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void LogTemplates_AreAllInTheCatalogue()
+    {
+        // A Serilog call with a literal template anywhere but Core/LogEvents.cs is a message outside the catalogue.
+        var call = new System.Text.RegularExpressions.Regex(@"\.(Verbose|Debug|Information|Warning|Error|Fatal)\(\s*""");
+        var sources = Directory.EnumerateFiles(Path.Combine(Testing.Checkout.Root(), "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).ToList();
+        var catalogue = sources.Single(f => f.EndsWith(Path.Combine("DockerIR.Core", "LogEvents.cs"), StringComparison.Ordinal));
+
+        Assert.True(call.Count(File.ReadAllText(catalogue)) > 30, "the check finds the catalogue's own templates");
+        Assert.Empty(sources.Where(f => f != catalogue && call.IsMatch(File.ReadAllText(f))).Select(f => Path.GetRelativePath(Testing.Checkout.Root(), f)));
+    }
+
+    [Fact]
     public void TheRules_SeeADependencyWhereOneIs()
     {
         // The check itself can fail: a known use (the snapshot commits through the engine port) is found.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DockerIR.Core;
 using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Views;
@@ -44,7 +45,7 @@ internal static class ReportCommand
             if (parse.GetValue(pdf) is { } pdfPath)
             {
                 await ReportPdf.PrintAsync(document.ToHtml(title), pdfPath, ct);
-                ctx.Log.Information("Printed the report of {Case} to {Pdf}", parse.GetRequiredValue(target), pdfPath);
+                ctx.Log.ReportPrinted(parse.GetRequiredValue(target), pdfPath);
                 if (parse.GetValue(output) is null)
                 {
                     return Verdict.Success;

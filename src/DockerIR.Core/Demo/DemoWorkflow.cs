@@ -134,7 +134,7 @@ public sealed class DemoWorkflow(IContainerEngine engine, Actor actor, TimeProvi
         }
         catch (DockerIRException e)
         {
-            log.Warning("Demo clean-up incomplete: {Message}", e.Message);
+            log.DemoCleanUpIncomplete(e.Message);
             return false;
         }
     }

@@ -52,7 +52,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
         await custody.AppendAsync(SealAction, bundlePath, CustodyOutcome.Succeeded, "the custody log ends here; SHA256SUMS and the bundle follow", cancellationToken);
         progress?.Report("hashing the case's files into SHA256SUMS");
         var files = await CaseFiles.WriteSumsAsync(dir, cancellationToken);
-        log.Information("Hashed {Count} files of case {CaseId} into SHA256SUMS", files.Count, record.CaseId);
+        log.Hashed(files.Count, record.CaseId);
 
         // Left by an earlier run that was killed while writing: never a bundle, only in the way.
         foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(bundlePath)!, Path.GetFileName(bundlePath) + "*.partial-*"))
@@ -84,7 +84,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
             File.Move(temp, bundlePath, overwrite: true);
             File.Move(sumTemp, bundlePath + ".sha256", overwrite: true);
             await custody.AppendAsync("bundle.written", bundlePath, CustodyOutcome.Succeeded, $"sha256 {sha}, {bytes} bytes, {files.Count + 1} files", cancellationToken);
-            log.Information("Bundled case {CaseId} into {Bundle} ({Bytes} bytes)", record.CaseId, bundlePath, bytes);
+            log.Bundled(record.CaseId, bundlePath, bytes);
             var signature = bundlePath + ".sig";
             if (key is null)
             {
@@ -98,7 +98,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
             File.Move(sigTemp, signature, overwrite: true);
             await custody.AppendAsync("bundle.signed", signature, CustodyOutcome.Succeeded,
                 $"SSH signature (namespace {SshSignature.BundleNamespace}) over sha256 {sha} by {key.KeyType} key {key.Fingerprint}{(key.Agent is null ? "" : " through ssh-agent")}", cancellationToken);
-            log.Information("Signed {Bundle} with {KeyType} key {Fingerprint}", bundlePath, key.KeyType, key.Fingerprint);
+            log.BundleSigned(bundlePath, key.KeyType, key.Fingerprint);
             return new BundleResult(bundlePath, sha, bytes, files.Count + 1, incomplete is null, incomplete, watch.Elapsed.TotalSeconds, signature, key.Fingerprint);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or DockerIRException)

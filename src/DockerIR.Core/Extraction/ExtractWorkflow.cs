@@ -88,8 +88,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
         await using var beforeScope = before;
         await custody.AppendAsync("extract.start", target, CustodyOutcome.Started,
             $"after from {after.Name} ({after.Detail}); originals from {before?.Name ?? "nowhere"} ({before?.Detail ?? "the original image is not available"})", cancellationToken);
-        log.Information("Extracting {Count} changes of case {CaseId}: after from {After}, originals from {Before}",
-            changes.Count, record.CaseId, after.Name, before?.Name ?? "none");
+        log.Extracting(changes.Count, record.CaseId, after.Name, before?.Name ?? "none");
 
         try
         {
@@ -152,8 +151,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
                 cancellationToken);
             var findings = request.Analyse is null ? null : await request.Analyse(new ExtractedCase(dir, manifest, processes, custody, target), cancellationToken);
             await oldArtifacts;
-            log.Information("Stored {Members} members ({Bytes} bytes), {Diffs} diffs in {Seconds:0.00} s",
-                run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, watch.Elapsed.TotalSeconds);
+            log.Extracted(run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, watch.Elapsed.TotalSeconds);
             return new ExtractResult(dir.Root, record.CaseId, after.Name, before?.Name ?? "none", manifest.Entries.Count,
                 run.AfterMembers + run.BeforeMembers, run.StoredBytes, diffs, manifest.Complete, manifest.Gaps, watch.Elapsed.TotalSeconds)
             {
@@ -275,7 +273,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
                 throw new DockerIRException(FailureKind.Usage, $"the layer source cannot be used: {why}; use --source archive");
             }
 
-            log.Information("Layer source not usable ({Why}); reading through the archive endpoint", why);
+            log.LayerSourceNotUsable(why);
         }
 
         return new ArchiveSource(engine, snapshot.EvidenceImageId, HelperLabels(record));

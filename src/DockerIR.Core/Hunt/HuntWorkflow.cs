@@ -71,7 +71,7 @@ public sealed class HuntWorkflow(IContainerEngine engine, Actor actor, TimeProvi
         {
             PeerIndicators = indicators.Peers.Count,
         };
-        log.Information("Hunted {Containers} containers and {Images} images in {Seconds:0.00} s: {Matches} matches", swept.Length, images.Count, report.Seconds, report.AllMatches.Count());
+        log.Hunted(swept.Length, images.Count, report.Seconds, report.AllMatches.Count());
         await RecordInCasesAsync(indicators, report, cancellationToken);
         return report;
     }

@@ -268,7 +268,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
     {
         await RemoveLeftoverAsync(name, caseId, cancellationToken);
         var id = await engine.CreateContainerFromJsonAsync(body.ToJsonString(), name, cancellationToken);
-        log.Debug("Created canary {Container} as {Name}", EngineIds.Abbreviate(id), name);
+        log.CanaryCreated(EngineIds.Abbreviate(id), name);
         try
         {
             foreach (var endpoint in connect)
@@ -342,7 +342,7 @@ public sealed class CanaryRunner(IContainerEngine engine, ILogger log, HttpClien
         }
         catch (Exception e) when (e is DockerIRException or OperationCanceledException)
         {
-            log.Warning("Could not remove canary {Container}: {Message}", EngineIds.Abbreviate(id), e.Message);
+            log.CanaryNotRemoved(EngineIds.Abbreviate(id), e.Message);
         }
     }
 

@@ -62,7 +62,7 @@ public sealed class ContainmentWorkflow(IContainerEngine engine, Actor actor, Ti
             await custody.AppendAsync("contain.pause", target, CustodyOutcome.Skipped, inspect.State.Paused ? "already paused" : $"container is {inspect.State.Status}", cancellationToken);
         }
 
-        log.Information("Contained {Container}: {Actions}", shortId, string.Join(", ", actions.DefaultIfEmpty("already contained")));
+        log.Contained(shortId, string.Join(", ", actions.DefaultIfEmpty("already contained")));
         return new ContainmentResult(dir.Root, inspect.Id, inspect.Name, Undo: false, containment.Networks.Select(n => n.Network).ToList(),
             inspect.State.Running || inspect.State.Paused, actions);
     }

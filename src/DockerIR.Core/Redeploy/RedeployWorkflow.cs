@@ -147,20 +147,19 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             if (!fresh && cache?.Read(key, draft.ImageId) is { } kept)
             {
                 var from = $"case {kept.CaseId}, {kept.LearnedUtc:yyyy-MM-dd HH:mm:ss}Z";
-                log.Information("Write profile of {Image}: {Count} places, kept from the canary of {From} (no canary needed; the preflight still runs)",
-                    EngineIds.Abbreviate(draft.ImageId), kept.Profile.Locations.Count, from);
+                log.WriteProfileFromCache(EngineIds.Abbreviate(draft.ImageId), kept.Profile.Locations.Count, from);
                 return kept.Profile with { CachedFrom = from };
             }
 
             var canaries = new CanaryRunner(engine, log, http);
             var profile = runCanary ? await canaries.ProfileAsync(draft, cancellationToken) : await canaries.DescribeImageAsync(draft, cancellationToken);
-            log.Information("Write profile of {Image}: {Count} places, from {Method}", EngineIds.Abbreviate(draft.ImageId), profile.Locations.Count, profile.Method);
+            log.WriteProfileLearned(EngineIds.Abbreviate(draft.ImageId), profile.Locations.Count, profile.Method);
             cache?.Write(key, draft.ImageId, draft.CaseId, clock.GetUtcNow(), profile);
             return profile;
         }
         catch (DockerIRException e) when (e.Kind is not (FailureKind.EngineUnreachable or FailureKind.Storage))
         {
-            log.Warning("No canary of the original image could run: {Message}", e.Message);
+            log.NoCanary(e.Message);
             return WriteProfile.None with { Notes = [$"no canary of the original image could run ({e.Message}); only the suspect's change set is known"] };
         }
     }
@@ -304,7 +303,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             {
                 await engine.StartAsync(replacementId, cancellationToken);
                 await custody.AppendAsync("replacement.start", replacementTarget, CustodyOutcome.Succeeded, "read-only, hardened", cancellationToken);
-                log.Information("Started replacement {Container} as {Name}", EngineIds.Abbreviate(replacementId), plan.SuspectName);
+                log.ReplacementStarted(EngineIds.Abbreviate(replacementId), plan.SuspectName);
             }
 
             await AnnounceToHostAsync(replacementId, cancellationToken);
@@ -362,7 +361,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
 
             await custody.AppendAsync("replacement.preflight", target, CustodyOutcome.Failed,
                 $"with the write profile kept in the cache from {prepared.Plan.WriteProfile.CachedFrom} the replacement failed ({first.Detail}); learning the profile again with a canary", cancellationToken);
-            log.Warning("The replacement failed its preflight with the cached write profile ({Detail}); learning it again with a canary", first.Detail);
+            log.PreflightFailedWithCachedProfile(first.Detail);
             prepared = await relearn(cancellationToken);
         }
 
@@ -392,7 +391,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         {
             await custody.AppendAsync("replacement.preflight", target, CustodyOutcome.Succeeded,
                 $"the planned replacement booted read-only as a canary and passed: {preflight.Detail}", cancellationToken);
-            log.Information("The replacement passed its preflight: {Detail}", preflight.Detail);
+            log.PreflightPassed(preflight.Detail);
             return preflight;
         }
 
@@ -408,7 +407,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             throw new DockerIRException(FailureKind.PreflightFailed, why + "; give the path it needs with --tmpfs PATH, or --force to kill anyway");
         }
 
-        log.Warning("The replacement failed its preflight; killing anyway (--force): {Detail}", why);
+        log.PreflightFailedForced(why);
         return preflight;
     }
 
@@ -455,11 +454,11 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
                 try
                 {
                     NeighbourTable.Learn(nic.Index, ip, mac.GetAddressBytes());
-                    log.Debug("Told the host's neighbour table that {Address} is at {Mac} on {Interface}", ip, network.MacAddress, nic.Name);
+                    log.NeighbourLearned(ip, network.MacAddress, nic.Name);
                 }
                 catch (IOException e)
                 {
-                    log.Debug("Could not tell the host's neighbour table where {Address} is on {Interface}: {Reason}", ip, nic.Name, e.Message);
+                    log.NeighbourNotLearned(ip, nic.Name, e.Message);
                 }
             }
         }
@@ -496,7 +495,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
         }
 
         await custody.AppendAsync("container.kill", target, CustodyOutcome.Succeeded, "SIGKILL after the evidence was recorded", cancellationToken);
-        log.Information("Killed {Container}", EngineIds.Abbreviate(suspect.Id));
+        log.Killed(EngineIds.Abbreviate(suspect.Id));
     }
 
     private async Task<string?> RenameAsync(CustodyLog custody, ContainerInspection suspect, RedeployPlan plan, string target, CancellationToken cancellationToken)

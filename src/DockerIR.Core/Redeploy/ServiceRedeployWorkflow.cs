@@ -112,7 +112,7 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
             var warnings = await engine.UpdateServiceAsync(service.Id, service.Version, JsonSerializer.Serialize(plan.SpecAfter, CoreJsonContext.Compact.JsonElement), cancellationToken);
             await AppendAllAsync(cases, "service.update", target, CustodyOutcome.Succeeded,
                 "read-only, hardened" + (warnings.Count == 0 ? "" : $"; engine warnings: {string.Join("; ", warnings)}"), cancellationToken);
-            log.Information("Updated service {Service} to a read-only, hardened spec", service.Name);
+            log.ServiceUpdated(service.Name);
 
             progress?.Report("wait for new tasks");
             var stopGrace = StopGrace(plan.SpecAfter);

@@ -102,11 +102,11 @@ public sealed class WriteProfileCache(string? root, ILogger log)
                 return entry;
             }
 
-            log.Debug("Ignoring the write-profile cache entry {Path}: not for this image and configuration", path);
+            log.WriteProfileCacheEntryIgnored(path, "not for this image and configuration");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {
-            log.Debug("Ignoring the write-profile cache entry {Path}: {Message}", path, e.Message);
+            log.WriteProfileCacheEntryIgnored(path, e.Message);
         }
 
         return null;
@@ -140,7 +140,7 @@ public sealed class WriteProfileCache(string? root, ILogger log)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.Warning("Could not keep the write profile in the cache {Path}: {Message}", path, e.Message);
+            log.WriteProfileNotCached(path, e.Message);
         }
     }
 

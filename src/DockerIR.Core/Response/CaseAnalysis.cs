@@ -41,7 +41,7 @@ public static class CaseAnalysis
         }
         catch (Exception e) when (e is DockerIRException or IOException or InvalidDataException or JsonException)
         {
-            log.Warning("Triage failed, no findings.json: {Error}", e.Message);
+            log.TriageFailed(e.Message);
             await custody.AppendAsync("triage.findings", target, CustodyOutcome.Failed, e.Message, cancellationToken);
             return null;
         }

@@ -190,7 +190,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
                     throw DockerIRException.Storage(unwritable);
                 }
 
-                log.Warning("Step {Step} failed for {Container}: {Message}", step.Name, run.ContainerName, e.Message);
+                log.StepFailed(step.Name, run.ContainerName, e.Message);
                 reports.Add(new StepReport(i + 1, step.Name, step.ContinueOnFailure ? "failed, continued" : "failed", e.Message));
                 if (!step.ContinueOnFailure)
                 {
@@ -323,7 +323,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         {
             await new CustodyLog(dir.CustodyPath, run.CaseId, actor, clock).AppendAsync("redeploy.plan", $"{run.ContainerName} ({run.ContainerId})", CustodyOutcome.Failed,
                 $"no plan could be made before sealing ({e.Message}); the bundle is sealed without it", cancellationToken);
-            log.Warning("No redeploy plan for {Container} before sealing: {Message}", run.ContainerName, e.Message);
+            log.NoPlanBeforeSealing(run.ContainerName, e.Message);
             return "; without a redeploy plan: " + e.Message;
         }
     }

@@ -95,9 +95,9 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         // so the attacker is stopped at once and every volatile thing read after it is as it was at this instant.
         progress?.Report("pause");
         var (pausedByUs, pauseOutcome) = request.Inspected is not null && request.PausedAt is { } pausedAt
-            ? (true, Frozen(pausedAt))
+            ? (true, Frozen(inspect, pausedAt))
             : await FreezeAsync(inspect, cancellationToken);
-        log.Information("Opened case {CaseId} in {CaseDir} for {Container}", caseId, dir.Root, EngineIds.Abbreviate(inspect.Id));
+        log.CaseOpened(caseId, dir.Root, EngineIds.Abbreviate(inspect.Id));
 
         var warnings = new List<string>();
         var record = new CaseRecord(CaseRecord.CurrentFormatVersion, caseId, clock.GetUtcNow(), actor.ToolVersion, engine.Endpoint,
@@ -154,7 +154,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
                 suspicious = classified.Count(c => c.Classification == Classification.Suspicious);
                 await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
                     $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
-                log.Information("Read {Count} changes of {Container}, {Suspicious} suspicious", classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
+                log.ChangesRead(classified.Count, EngineIds.Abbreviate(inspect.Id), suspicious);
                 request.OnChangesRecorded?.Invoke(inspect);
             }
             catch
@@ -260,8 +260,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         var (processes, sockets) = await new HostVolatileCapture(clock).CaptureAsync(dir, inspect, frozen, memory, cancellationToken);
         var deleted = processes.Programs.Count(p => p.Deleted);
         var established = sockets.Sockets.Count(s => s.State == "ESTABLISHED");
-        log.Information("Read {Processes} processes, {Programs} programs ({Deleted} deleted) and {Sockets} sockets of {Container} from the host's /proc in {Milliseconds} ms",
-            processes.Processes.Count, processes.Programs.Count, deleted, sockets.Sockets.Count, EngineIds.Abbreviate(inspect.Id), watch.ElapsedMilliseconds);
+        log.HostProcessesRead(processes.Processes.Count, processes.Programs.Count, deleted, sockets.Sockets.Count, EngineIds.Abbreviate(inspect.Id), watch.ElapsedMilliseconds);
         await custody.AppendAsync("container.processes", target, CustodyOutcome.Succeeded,
             $"{processes.Processes.Count} processes read from the host's /proc {(frozen ? "while frozen" : "while running")}; {processes.Programs.Count} programs stored in {ProcessesRecord.ProgramsTar} ({deleted} deleted)", cancellationToken);
         await custody.AppendAsync("container.sockets", target, CustodyOutcome.Succeeded, $"{sockets.Sockets.Count} sockets, {established} established", cancellationToken);
@@ -365,14 +364,14 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             return (false, (CustodyOutcome.Skipped, $"could not pause: {e.Message}"));
         }
 
-        return (true, Frozen(clock.GetUtcNow()));
+        return (true, Frozen(inspect, clock.GetUtcNow()));
     }
 
     /// <summary>The custody record of a pause done at <paramref name="at"/>, timed from the command's start.</summary>
-    private (CustodyOutcome Outcome, string Detail) Frozen(DateTimeOffset at)
+    private (CustodyOutcome Outcome, string Detail) Frozen(ContainerInspection inspect, DateTimeOffset at)
     {
         var after = at - CommandStart;
-        log.Information("Paused the container {Milliseconds} ms after the command started", (long)after.TotalMilliseconds);
+        log.Paused(EngineIds.Abbreviate(inspect.Id), (long)after.TotalMilliseconds);
         return (CustodyOutcome.Succeeded,
             $"frozen {after.TotalMilliseconds:0} ms after the command started, before anything else was read: its processes are stopped, not ended, and its layer cannot change while it is read");
     }
@@ -398,7 +397,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         {
             // The interrupted run asked for a commit and ended before the answer: the engine may still be committing.
             // Its image is waited for (bounded) rather than committed a second time.
-            log.Information("An interrupted run of case {CaseId} started a commit it did not see end; waiting up to {Seconds} s for its evidence image", caseId, InFlightCommitWait.TotalSeconds);
+            log.WaitingForInterruptedCommit(caseId, InFlightCommitWait.TotalSeconds);
             var deadline = clock.GetUtcNow() + InFlightCommitWait;
             while (images.Count == 0 && clock.GetUtcNow() < deadline)
             {
@@ -455,7 +454,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Started, $"{repository}:{caseId}", cancellationToken);
         var imageId = await engine.CommitAsync(commit, cancellationToken);
         await custody.AppendAsync("container.commit", target, CustodyOutcome.Succeeded, $"evidence image {imageId}", cancellationToken);
-        log.Information("Committed {Container} as {ImageId}", EngineIds.Abbreviate(inspect.Id), EngineIds.Abbreviate(imageId));
+        log.Committed(EngineIds.Abbreviate(inspect.Id), EngineIds.Abbreviate(imageId));
         return (imageId, $"{repository}:{caseId}", now);
     }
 }

@@ -36,7 +36,7 @@ public static class CaseViews
         }
         catch (Exception e) when (e is DockerIRException or IOException or InvalidDataException or JsonException)
         {
-            log.Warning("No timeline or report written: {Error}", e.Message);
+            log.ViewsFailed(e.Message);
             await custody.AppendAsync("case.views", target, CustodyOutcome.Failed, e.Message, cancellationToken);
             return false;
         }
