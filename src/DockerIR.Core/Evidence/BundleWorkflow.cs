@@ -25,6 +25,13 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
     /// <summary>The environment variable naming the signing key when no --sign is given.</summary>
     public const string SigningKeyVariable = "DOCKERIR_SIGNING_KEY";
 
+    /// <summary>Where a case's bundle goes unless told otherwise: beside its folder, as FOLDER.tar.gz.</summary>
+    public static string DefaultPath(string caseDir)
+    {
+        ArgumentNullException.ThrowIfNull(caseDir);
+        return Path.GetFullPath(caseDir).TrimEnd('/') + ".tar.gz";
+    }
+
     /// <summary>Seals the case into a bundle; with <paramref name="signingKey"/> (an OpenSSH private key file) also writes BUNDLE.sig.</summary>
     /// <param name="progress">Told each stage and file as it goes (hashing, writing i/N), for a status line.</param>
     public async Task<BundleResult> RunAsync(string caseDir, string? output, CancellationToken cancellationToken, string? signingKey = null, IProgress<string>? progress = null)
@@ -33,7 +40,7 @@ public sealed class BundleWorkflow(Actor actor, TimeProvider clock, ILogger log,
         // A key that cannot sign is refused before anything is sealed.
         using var key = string.IsNullOrEmpty(signingKey) ? null : SshSignature.LoadKey(signingKey);
         var (dir, record) = await CaseDirectory.OpenAsync(caseDir, cancellationToken);
-        var bundlePath = Path.GetFullPath(output ?? dir.Root.TrimEnd('/') + ".tar.gz");
+        var bundlePath = Path.GetFullPath(output ?? DefaultPath(dir.Root));
         if (bundlePath.StartsWith(dir.Root + "/", StringComparison.Ordinal))
         {
             throw new DockerIRException(FailureKind.Usage, $"the bundle cannot be written inside the case directory it seals ({bundlePath})");

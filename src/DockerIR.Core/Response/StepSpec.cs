@@ -36,19 +36,17 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
 
     public string Option(string key) => With.TryGetValue(key, out var v) ? v : "";
 
-    /// <summary>Reads every option of the step, so a bad value is reported before anything runs; throws a usage error naming it.</summary>
+    /// <summary>
+    /// Reads every option of the step (by making its typed step), and loads a bundle's signing key, so a bad value is
+    /// reported before anything runs; throws a usage error naming it.
+    /// </summary>
     public void Check()
     {
-        _ = Name switch
+        _ = CaseSteps.Of(this);
+        if (Name == Bundle)
         {
-            Redeploy => (object)RedeployOptions(),
-            Extract => ExtractRequest("."),
-            Probe => ProbeOptions(),
-            Wait => WaitTime(),
-            Snapshot => (LogTail(), Unpause(), Memory()),
-            Bundle => CheckSigningKey(),
-            _ => this,
-        };
+            CheckSigningKey();
+        }
     }
 
     public RedeployOptions RedeployOptions()
@@ -110,15 +108,12 @@ public sealed record StepSpec(string Name, bool ContinueOnFailure, IReadOnlyDict
             : Environment.GetEnvironmentVariable(BundleWorkflow.SigningKeyVariable) is { Length: > 0 } fallback ? fallback : null;
 
     /// <summary>Loads the signing key once, so a key that cannot sign stops the run before anything (a kill) happens.</summary>
-    private string CheckSigningKey()
+    private void CheckSigningKey()
     {
-        if (SigningKey() is not { } path)
+        if (SigningKey() is { } path)
         {
-            return "";
+            using var key = SshSignature.LoadKey(path);
         }
-
-        using var key = SshSignature.LoadKey(path);
-        return key.Fingerprint;
     }
 
     /// <summary>Snapshot's "unpause": thaw the container once its layer is committed.</summary>
