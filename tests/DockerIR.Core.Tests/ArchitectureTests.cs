@@ -6,9 +6,8 @@ namespace DockerIR.Core.Tests;
 /// <summary>
 /// The dependency rules of ../shared/design.md §2, checked on the compiled Core assembly: the kernel folders (Engine,
 /// Case, Formats, Platform) depend on no feature; a feature folder depends only on the kernel; no two folders depend on
-/// each other; Core references no engine client. The edges between features still left (issue 17: the steps that call
-/// one another until they become Response steps) are listed by name, so a new one fails and a removed one must leave
-/// the list.
+/// each other; Core references no engine client. The one edge between features the design allows is listed by name,
+/// and any edge left to remove would be listed in Remaining (now empty), so a new one fails.
 /// </summary>
 public sealed class ArchitectureTests
 {
@@ -25,10 +24,7 @@ public sealed class ArchitectureTests
     private static readonly HashSet<string> Allowed = ["Redeploy -> Audit"];
 
     /// <summary>Left to remove (issue 17); each names why it is still there.</summary>
-    private static readonly HashSet<string> Remaining =
-    [
-        "Triage -> Audit",        // triage's container rules are the audit's (ContainerAudit.Rules)
-    ];
+    private static readonly HashSet<string> Remaining = [];
 
     [Fact]
     public void FeatureFolders_DependOnlyOnTheKernel_ApartFromTheEdgesListed()

@@ -67,7 +67,7 @@ public sealed class ContainerAuditTests
     [InlineData("CapabilitiesNotDropped", "DIR-CAPDROP")]
     public void Rule_HasTheIdOfCisDockerBenchmark160_OrOneOfOurOwn(string rule, string id)
     {
-        var field = typeof(ContainerAudit).GetField(rule) ?? throw new InvalidOperationException($"no rule {rule}");
+        var field = typeof(AuditRules).GetField(rule) ?? throw new InvalidOperationException($"no rule {rule}");
 
         Assert.Equal(id, ((AuditRule)field.GetValue(null)!).Id);
     }
@@ -75,7 +75,7 @@ public sealed class ContainerAuditTests
     [Fact]
     public void Rules_HaveDistinctIds_AllCisOrOurOwn()
     {
-        var ids = ContainerAudit.Rules.Select(r => r.Id).ToList();
+        var ids = AuditRules.All.Select(r => r.Id).ToList();
 
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.All(ids, id => Assert.Matches(@"^(4\.1|5\.([1-9]|[12][0-9]|3[0-2])|DIR-[A-Z]+)$", id));
@@ -207,7 +207,7 @@ public sealed class ContainerAuditTests
         Assert.Equal("2.1.0", root.GetProperty("version").GetString());
         Assert.Contains("sarif-2.1.0", root.GetProperty("$schema").GetString(), StringComparison.Ordinal);
         var run = root.GetProperty("runs")[0];
-        Assert.Equal(ContainerAudit.Rules.Count, run.GetProperty("tool").GetProperty("driver").GetProperty("rules").GetArrayLength());
+        Assert.Equal(AuditRules.All.Count, run.GetProperty("tool").GetProperty("driver").GetProperty("rules").GetArrayLength());
         var results = run.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(report.AllFindings.Count(), results.Count);
         Assert.Contains(results, r => r.GetProperty("ruleId").GetString() == "5.5" && r.GetProperty("level").GetString() == "error");
@@ -217,6 +217,6 @@ public sealed class ContainerAuditTests
     [Fact]
     public void RuleIds_AreUnique()
     {
-        Assert.Equal(ContainerAudit.Rules.Count, ContainerAudit.Rules.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(AuditRules.All.Count, AuditRules.All.Select(r => r.Id).Distinct().Count());
     }
 }

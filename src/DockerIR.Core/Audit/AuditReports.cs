@@ -12,7 +12,7 @@ public static class AuditReports
     public static AuditReport Of(IEnumerable<ContainerInspection> containers, DateTimeOffset time, string toolVersion) =>
         new(time, toolVersion, containers.Select(c => new AuditedContainer(c.Name, c.Id, c.ImageReference, ContainerAudit.Check(c))).ToList())
         {
-            Benchmark = ContainerAudit.Benchmark,
+            Benchmark = AuditRules.Benchmark,
         };
 
     /// <summary>
@@ -21,9 +21,9 @@ public static class AuditReports
     /// </summary>
     public static byte[] ToSarif(this AuditReport report)
     {
-        using var sarif = new SarifLog($"DockerIR container audit ({ContainerAudit.Benchmark})", report.ToolVersion, DocsLinks.For("audit.md") ?? "https://www.cisecurity.org/benchmark/docker");
+        using var sarif = new SarifLog($"DockerIR container audit ({AuditRules.Benchmark})", report.ToolVersion, DocsLinks.For("audit.md") ?? "https://www.cisecurity.org/benchmark/docker");
         var w = sarif.Writer;
-        foreach (var rule in ContainerAudit.Rules)
+        foreach (var rule in AuditRules.All)
         {
             sarif.BeginRule(rule.Id, Pascal(rule.Title), rule.Title, rule.Severity.SarifLevel(), DocsLinks.For("audit.md", AuditReport.DocsAnchor(rule.Id)));
             w.WriteStartObject("fullDescription");
@@ -35,7 +35,7 @@ public static class AuditReports
             w.WriteStartObject("properties");
             w.WriteString("severity", rule.Severity.ToString().ToLowerInvariant());
             w.WriteString("security-severity", rule.Severity.SecuritySeverity());
-            w.WriteString("benchmark", rule.Id.StartsWith(AuditReport.OwnPrefix, StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : ContainerAudit.Benchmark);
+            w.WriteString("benchmark", rule.Id.StartsWith(AuditReport.OwnPrefix, StringComparison.Ordinal) ? "DockerIR (not a CIS control)" : AuditRules.Benchmark);
             w.WriteEndObject();
             sarif.EndObject();
         }

@@ -1,4 +1,3 @@
-using DockerIR.Core.Audit;
 using DockerIR.Core.Case;
 
 namespace DockerIR.Core.Triage.Rules;
@@ -12,7 +11,7 @@ public static class ContainerRiskFamily
     public const string Family = FindingFamilies.Container;
 
     public static IEnumerable<TriageRule> Rules =>
-        ContainerAudit.Rules.Where(r => r.Severity >= Severity.Medium).Select(r => new TriageRule(RuleId(r.Id), Family, r.Severity, r.Title));
+        AuditRules.All.Where(r => r.Severity >= Severity.Medium).Select(r => new TriageRule(RuleId(r.Id), Family, r.Severity, r.Title));
 
     public static IEnumerable<TriageFinding> From(AuditReport? audit) =>
         audit is null ? [] : audit.AllFindings.Where(f => f.Severity >= Severity.Medium).Select(f =>
