@@ -44,6 +44,19 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void TheRootNamespace_DependsOnNoFeatureAndNoComposer()
+    {
+        // The shared basics at the root (errors, the log catalogue, option parsers, the JSON encoder) are kernel too:
+        // a JSON context naming every folder's types used to live here, making each feature depend on all the others.
+        var roots = Types.InAssembly(Core).That().ResideInNamespaceMatching(@"^DockerIR\.Core$").GetTypes().ToList();
+        var offending = Types.InAssembly(Core).That().ResideInNamespaceMatching(@"^DockerIR\.Core$")
+            .And().HaveDependencyOnAny([.. Features.Concat(Composers).Select(f => $"DockerIR.Core.{f}")]).GetTypes().Select(t => t.FullName);
+
+        Assert.Contains(roots, t => t.Name == nameof(LogEvents));
+        Assert.Empty(offending);
+    }
+
+    [Fact]
     public void NoTwoFolders_DependOnEachOther()
     {
         var edges = Edges().Select(e => (e.From, e.To)).ToHashSet();

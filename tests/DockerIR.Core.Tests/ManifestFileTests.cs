@@ -36,7 +36,7 @@ public sealed class ManifestFileTests
                 },
             ],
         };
-        return JsonSerializer.Serialize(manifest, CoreJsonContext.Indented.Manifest);
+        return JsonSerializer.Serialize(manifest, CaseJson.Indented.Manifest);
     }
 
     private static Task<Manifest> ReadAsync(string json) =>

@@ -152,7 +152,7 @@ public sealed class ReplacementRequestTests
     {
         var plan = Plan();
 
-        var json = JsonSerializer.Serialize(plan, CoreJsonContext.Indented.RedeployPlan);
+        var json = JsonSerializer.Serialize(plan, CaseJson.Indented.RedeployPlan);
 
         Assert.Equal("example.org", JsonDocument.Parse(json).RootElement.GetProperty("createBody").GetProperty("Domainname").GetString());
     }

@@ -1,3 +1,5 @@
+using DockerIR.Core.Case;
+
 namespace DockerIR.Core.Tests;
 
 public sealed class SafeTextTests
@@ -28,7 +30,7 @@ public sealed class SafeTextTests
     {
         var record = new Case.FileRecord { Type = "file", Source = "layer", LinkTarget = name };
 
-        var json = System.Text.Json.JsonSerializer.Serialize(record, CoreJsonContext.Indented.FileRecord);
+        var json = System.Text.Json.JsonSerializer.Serialize(record, CaseJson.Indented.FileRecord);
 
         Assert.Contains(escaped, json, StringComparison.Ordinal);
         Assert.DoesNotContain(name, json, StringComparison.Ordinal);

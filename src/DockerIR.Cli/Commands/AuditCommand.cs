@@ -51,7 +51,7 @@ internal static class AuditCommand
 
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, report, CoreJsonContext.Indented.AuditReport);
+                await CliJson.WriteAsync(ctx.Out, report, CaseJson.Indented.AuditReport);
             }
             else
             {

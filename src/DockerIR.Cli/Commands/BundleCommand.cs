@@ -26,7 +26,7 @@ internal static class BundleCommand
                     CliSymbols.SigningKey(parse, sign), progress));
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.BundleResult);
+                await CliJson.WriteAsync(ctx.Out, result, EvidenceJson.Indented.BundleResult);
             }
             else
             {

@@ -28,7 +28,7 @@ internal static class ContainCommand
                 : await workflow.ContainAsync(name, parse.GetValue(caseDir), CaseLocator.DefaultRoot, ct);
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.ContainmentResult);
+                await CliJson.WriteAsync(ctx.Out, result, RedeployJson.Indented.ContainmentResult);
                 return Verdict.Success;
             }
 

@@ -24,7 +24,7 @@ internal static class DiffCommand
             var changes = ChangeClassifier.Classify(await ctx.Engine.GetChangesAsync(inspect.Id, ct));
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, changes, CoreJsonContext.Indented.IReadOnlyListClassifiedChange);
+                await CliJson.WriteAsync(ctx.Out, changes, CaseJson.Indented.IReadOnlyListClassifiedChange);
             }
             else
             {

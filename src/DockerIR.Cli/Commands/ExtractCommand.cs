@@ -56,7 +56,7 @@ internal static class ExtractCommand
 
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.ExtractResult);
+                await CliJson.WriteAsync(ctx.Out, result, ExtractionJson.Indented.ExtractResult);
             }
             else
             {

@@ -46,12 +46,12 @@ internal static class FindingsCommand
             {
                 case "json" when marked:
                     // findings.json as it is, with the mark at its top.
-                    var node = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(report, CoreJsonContext.Indented.TriageReport))!.AsObject();
+                    var node = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(report, CaseJson.Indented.TriageReport))!.AsObject();
                     node.Insert(0, "unverified", true);
-                    await ctx.Out.WriteLineAsync(node.ToJsonString(CoreJsonContext.Indented.Options));
+                    await ctx.Out.WriteLineAsync(node.ToJsonString(CaseJson.Indented.Options));
                     break;
                 case "json":
-                    await CliJson.WriteAsync(ctx.Out, report, CoreJsonContext.Indented.TriageReport);
+                    await CliJson.WriteAsync(ctx.Out, report, CaseJson.Indented.TriageReport);
                     break;
                 case "jsonl":
                     await ctx.Out.WriteAsync(FindingsExport.ToJsonLines(rows));

@@ -70,7 +70,7 @@ internal static class HuntCommand
             var report = await ctx.WithStatusAsync("Hunt", progress => new HuntWorkflow(ctx.Engine, ctx.Actor, ctx.Clock, ctx.Log).RunAsync(request, progress, ct));
             if (parse.GetValue(output) is { } file)
             {
-                await CliFiles.WriteAtomicAsync(file, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, CoreJsonContext.Indented.HuntReport), ct);
+                await CliFiles.WriteAtomicAsync(file, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, HuntJson.Indented.HuntReport), ct);
             }
 
             if (parse.GetValue(sarif) is { } sarifPath)
@@ -80,7 +80,7 @@ internal static class HuntCommand
 
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, report, CoreJsonContext.Indented.HuntReport);
+                await CliJson.WriteAsync(ctx.Out, report, HuntJson.Indented.HuntReport);
             }
             else
             {

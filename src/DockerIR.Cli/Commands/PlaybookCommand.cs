@@ -105,7 +105,7 @@ internal static class PlaybookCommand
                 var planned = await runner.PlanAsync(playbook, ct);
                 if (parse.GetValue(json))
                 {
-                    await CliJson.WriteAsync(ctx.Out, planned, CoreJsonContext.Indented.IReadOnlyListPlannedTarget);
+                    await CliJson.WriteAsync(ctx.Out, planned, PlaybooksJson.Indented.IReadOnlyListPlannedTarget);
                     return Verdict.Success;
                 }
 
@@ -156,7 +156,7 @@ internal static class PlaybookCommand
     {
         if (json)
         {
-            await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.PlaybookRunResult);
+            await CliJson.WriteAsync(ctx.Out, result, PlaybooksJson.Indented.PlaybookRunResult);
         }
         else
         {

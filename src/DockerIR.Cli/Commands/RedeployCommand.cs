@@ -76,7 +76,7 @@ internal static class RedeployCommand
             {
                 if (asJson)
                 {
-                    await CliJson.WriteAsync(ctx.Out, prepared.Plan, CoreJsonContext.Indented.RedeployPlan);
+                    await CliJson.WriteAsync(ctx.Out, prepared.Plan, CaseJson.Indented.RedeployPlan);
                 }
                 else
                 {
@@ -96,7 +96,7 @@ internal static class RedeployCommand
             var result = await ctx.WithStatusAsync("Redeploy", progress => workflow.ExecuteAsync(prepared, progress, ct));
             if (asJson)
             {
-                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.RedeployResult);
+                await CliJson.WriteAsync(ctx.Out, result, RedeployJson.Indented.RedeployResult);
             }
             else
             {
@@ -122,7 +122,7 @@ internal static class RedeployCommand
             var plan = await workflow.PreviewAsync(request, ct);
             if (asJson)
             {
-                await CliJson.WriteAsync(ctx.Out, plan, CoreJsonContext.Indented.ServicePlan);
+                await CliJson.WriteAsync(ctx.Out, plan, RedeployJson.Indented.ServicePlan);
             }
             else
             {
@@ -137,7 +137,7 @@ internal static class RedeployCommand
         var result = await ctx.WithStatusAsync("Redeploy service", progress => workflow.ExecuteAsync(request, progress, ct));
         if (asJson)
         {
-            await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.ServiceRedeployResult);
+            await CliJson.WriteAsync(ctx.Out, result, RedeployJson.Indented.ServiceRedeployResult);
         }
         else
         {

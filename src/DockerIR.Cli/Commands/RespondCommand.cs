@@ -70,7 +70,7 @@ internal static class RespondCommand
 
             if (asJson)
             {
-                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.CaseRunResult);
+                await CliJson.WriteAsync(ctx.Out, result, ResponseJson.Indented.CaseRunResult);
             }
             else
             {

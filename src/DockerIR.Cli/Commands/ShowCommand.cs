@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using DockerIR.Core;
+using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 
@@ -39,14 +40,14 @@ internal static class ShowCommand
             if (parse.GetValue(process) is { } pid)
             {
                 var view = await ShowWorkflow.FindProcessAsync(location, pid, ct);
-                await CliJson.WriteAsync(ctx.Out, view, CoreJsonContext.Indented.ProcessView);
+                await CliJson.WriteAsync(ctx.Out, view, EvidenceJson.Indented.ProcessView);
                 return Verdict.Success;
             }
 
             var (record, manifest) = await ShowWorkflow.FindAsync(location, parse.GetValue(path)!, parse.GetValue(before), ct);
             if (parse.GetValue(stat))
             {
-                await CliJson.WriteAsync(ctx.Out, record, CoreJsonContext.Indented.FileRecord);
+                await CliJson.WriteAsync(ctx.Out, record, CaseJson.Indented.FileRecord);
                 return Verdict.Success;
             }
 

@@ -42,7 +42,7 @@ internal static class SnapshotCommand
 
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.SnapshotResult);
+                await CliJson.WriteAsync(ctx.Out, result, SnapshotJson.Indented.SnapshotResult);
                 return Verdict.Success;
             }
 

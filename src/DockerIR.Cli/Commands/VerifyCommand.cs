@@ -35,7 +35,7 @@ internal static class VerifyCommand
                 parse.GetValue(signer) is { } allowed ? (allowed, parse.GetValue(identity)!) : null, progress));
             if (parse.GetValue(json))
             {
-                await CliJson.WriteAsync(ctx.Out, result, CoreJsonContext.Indented.VerifyResult);
+                await CliJson.WriteAsync(ctx.Out, result, EvidenceJson.Indented.VerifyResult);
             }
             else
             {

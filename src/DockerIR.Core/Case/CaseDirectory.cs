@@ -99,7 +99,7 @@ public sealed class CaseDirectory
         try
         {
             await using var stream = File.OpenRead(file);
-            record = await JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+            record = await JsonSerializer.DeserializeAsync(stream, CaseJson.Indented.CaseRecord, cancellationToken);
         }
         catch (JsonException e)
         {
@@ -135,7 +135,7 @@ public sealed class CaseDirectory
     /// <summary>The classified change set the snapshot stored; empty when there is none and <paramref name="required"/> is false.</summary>
     public async Task<List<ClassifiedChange>> ReadChangesAsync(bool required, CancellationToken cancellationToken)
     {
-        var changes = await ReadJsonAsync(ChangesFile, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
+        var changes = await ReadJsonAsync(ChangesFile, CaseJson.Indented.IReadOnlyListClassifiedChange, cancellationToken);
         if (changes is null && required)
         {
             throw new DockerIRException(FailureKind.VerificationFailed, $"{PathOf(ChangesFile)} is missing: the snapshot did not finish");

@@ -68,7 +68,7 @@ public static class CaseLocator
         var dir = CaseDirectory.CreateNew(path ?? Path.Combine(root, caseId));
         var record = new CaseRecord(CaseRecord.CurrentFormatVersion, caseId, clock.GetUtcNow(), actor.ToolVersion, engineEndpoint,
             new CaseContainer(container.Id, container.Name, container.ImageReference, container.ImageId, container.State.Status), Snapshot: null);
-        await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+        await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CaseJson.Indented.CaseRecord, cancellationToken);
         await new CustodyLog(dir.CustodyPath, caseId, actor, clock).AppendAsync("case.open", $"{container.Name} ({container.Id})", CustodyOutcome.Succeeded,
             $"opened by {openedBy}", cancellationToken);
         return (dir, record);

@@ -83,7 +83,7 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
             var now = clock.GetUtcNow();
             var record = new CustodyRecord(now, actor.Operator, actor.Host, actor.ToolVersion, caseId, action, target, outcome, detail,
                 previous is null ? Genesis(caseId, now) : LineHash(previous));
-            var line = JsonSerializer.SerializeToUtf8Bytes(record, CoreJsonContext.Compact.CustodyRecord);
+            var line = JsonSerializer.SerializeToUtf8Bytes(record, CaseJson.Compact.CustodyRecord);
             var buffer = new byte[line.Length + 1];
             line.CopyTo(buffer, 0);
             buffer[^1] = (byte)'\n';
@@ -224,7 +224,7 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
             CustodyRecord? record;
             try
             {
-                record = JsonSerializer.Deserialize(line, CoreJsonContext.Compact.CustodyRecord);
+                record = JsonSerializer.Deserialize(line, CaseJson.Compact.CustodyRecord);
             }
             catch (JsonException)
             {
@@ -276,7 +276,7 @@ public sealed class CustodyLog(string path, string caseId, Actor actor, TimeProv
 
             try
             {
-                records.Add(JsonSerializer.Deserialize(line, CoreJsonContext.Compact.CustodyRecord)
+                records.Add(JsonSerializer.Deserialize(line, CaseJson.Compact.CustodyRecord)
                     ?? throw new DockerIRException(FailureKind.VerificationFailed, $"custody log {what} holds an empty record"));
             }
             catch (JsonException e)

@@ -16,7 +16,7 @@ public static class ManifestFile
         Manifest? manifest;
         try
         {
-            manifest = await JsonSerializer.DeserializeAsync(CaseContent.Bounded(stream, Manifest.FileName, what), CoreJsonContext.Indented.Manifest, cancellationToken);
+            manifest = await JsonSerializer.DeserializeAsync(CaseContent.Bounded(stream, Manifest.FileName, what), CaseJson.Indented.Manifest, cancellationToken);
         }
         catch (JsonException e)
         {
@@ -32,7 +32,7 @@ public static class ManifestFile
         Manifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(json, CoreJsonContext.Indented.Manifest);
+            manifest = JsonSerializer.Deserialize(json, CaseJson.Indented.Manifest);
         }
         catch (JsonException e)
         {

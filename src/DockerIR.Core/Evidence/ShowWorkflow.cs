@@ -25,8 +25,8 @@ public static class ShowWorkflow
             throw new DockerIRException(FailureKind.NotFound, $"{content.Location} has no {ProcessesRecord.FileName}: its snapshot did not read processes from the host");
         }
 
-        var processes = Parse(bytes, content.Location, ProcessesRecord.FileName, CoreJsonContext.Indented.ProcessesRecord);
-        var sockets = files.TryGetValue(ProcessesRecord.SocketsFile, out var s) ? Parse(s, content.Location, ProcessesRecord.SocketsFile, CoreJsonContext.Indented.SocketsRecord) : null;
+        var processes = Parse(bytes, content.Location, ProcessesRecord.FileName, CaseJson.Indented.ProcessesRecord);
+        var sockets = files.TryGetValue(ProcessesRecord.SocketsFile, out var s) ? Parse(s, content.Location, ProcessesRecord.SocketsFile, CaseJson.Indented.SocketsRecord) : null;
         var process = processes.Processes.FirstOrDefault(p => p.HostPid == pid) ?? processes.Processes.FirstOrDefault(p => p.ContainerPid == pid)
             ?? throw new DockerIRException(FailureKind.NotFound, processes.Processes.Count == 0
                 ? $"{content.Location} holds no processes{(processes.Gaps.Count > 0 ? ": " + SafeText.Escape(processes.Gaps[0]) : "")}"

@@ -204,7 +204,7 @@ public static class VerifyWorkflow
         try
         {
             var changes = await System.Text.Json.JsonSerializer.DeserializeAsync(CaseContent.Bounded(stream, CaseDirectory.ChangesFile, CaseDirectory.ChangesFile),
-                CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
+                CaseJson.Indented.IReadOnlyListClassifiedChange, cancellationToken);
             return changes is null || changes.Any(c => c is null) ? Unreadable("null") : changes.Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
         }
         catch (System.Text.Json.JsonException e)
@@ -308,7 +308,7 @@ public static class VerifyWorkflow
         var start = log.AsSpan(0, end).LastIndexOf((byte)'\n') + 1;
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize(log.AsSpan(start, end - start), CoreJsonContext.Compact.CustodyRecord);
+            return System.Text.Json.JsonSerializer.Deserialize(log.AsSpan(start, end - start), CaseJson.Compact.CustodyRecord);
         }
         catch (System.Text.Json.JsonException)
         {
@@ -371,7 +371,7 @@ public static class VerifyWorkflow
         try
         {
             return await System.Text.Json.JsonSerializer.DeserializeAsync(CaseContent.Bounded(stream, ProcessesRecord.FileName, ProcessesRecord.FileName),
-                CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+                CaseJson.Indented.ProcessesRecord, cancellationToken);
         }
         catch (System.Text.Json.JsonException e)
         {

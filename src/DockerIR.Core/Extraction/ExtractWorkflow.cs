@@ -126,7 +126,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
             {
                 diffs = await run.WriteDiffsAsync(Path.Combine(staging, "diffs"), cancellationToken);
                 manifest = run.BuildManifest(record, snapshot, after, before, clock.GetUtcNow(), actor.ToolVersion);
-                stagedManifest = await dir.StageJsonAsync(Manifest.FileName, manifest, CoreJsonContext.Compact.Manifest, cancellationToken);
+                stagedManifest = await dir.StageJsonAsync(Manifest.FileName, manifest, CaseJson.Compact.Manifest, cancellationToken);
             }
             catch
             {
@@ -178,7 +178,7 @@ public sealed class ExtractWorkflow(IContainerEngine engine, Actor actor, TimePr
     {
         try
         {
-            var processes = await dir.ReadJsonAsync(ProcessesRecord.FileName, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+            var processes = await dir.ReadJsonAsync(ProcessesRecord.FileName, CaseJson.Indented.ProcessesRecord, cancellationToken);
             run.AddGaps((processes?.Gaps ?? []).Select(g => $"{ProcessesRecord.FileName}: {SafeText.Escape(g)}"));
             return processes;
         }

@@ -146,7 +146,7 @@ public sealed record HuntReport(DateTimeOffset TimeUtc, string ToolVersion, IRea
         HuntReport? report;
         try
         {
-            report = JsonSerializer.Deserialize(bytes, CoreJsonContext.Indented.HuntReport);
+            report = JsonSerializer.Deserialize(bytes, HuntJson.Indented.HuntReport);
         }
         catch (JsonException e)
         {

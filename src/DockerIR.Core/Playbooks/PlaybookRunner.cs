@@ -72,7 +72,7 @@ public sealed class PlaybookRunner(IContainerEngine engine, Actor actor, TimePro
 
         Directory.CreateDirectory(root);
         var record = new PlaybookRunRecord(playbook, targets.Select(t => t.Id).ToList(), clock.GetUtcNow());
-        await File.WriteAllBytesAsync(Path.Combine(root, RunFile), JsonSerializer.SerializeToUtf8Bytes(record, CoreJsonContext.Indented.PlaybookRunRecord), cancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(root, RunFile), JsonSerializer.SerializeToUtf8Bytes(record, PlaybooksJson.Indented.PlaybookRunRecord), cancellationToken);
         return await RunTargetsAsync(record, root, progress, cancellationToken);
     }
 
@@ -86,7 +86,7 @@ public sealed class PlaybookRunner(IContainerEngine engine, Actor actor, TimePro
             throw new DockerIRException(FailureKind.NotFound, $"{root} holds no {RunFile}: it is not a playbook run directory");
         }
 
-        var record = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), CoreJsonContext.Indented.PlaybookRunRecord)
+        var record = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), PlaybooksJson.Indented.PlaybookRunRecord)
             ?? throw new DockerIRException(FailureKind.VerificationFailed, $"{path} is empty");
         return await RunTargetsAsync(record, root, progress, cancellationToken);
     }

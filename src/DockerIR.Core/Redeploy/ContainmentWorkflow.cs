@@ -42,7 +42,7 @@ public sealed class ContainmentWorkflow(IContainerEngine engine, Actor actor, Ti
         var containment = new ContainmentRecord(inspect.Id, inspect.Name, clock.GetUtcNow(),
             previous is { UndoneUtc: null } && previous.ContainerId == inspect.Id ? previous.Networks.UnionBy(networks, n => n.Network).ToList() : networks,
             pausedBefore || (inspect.State.Running && !inspect.State.Paused), UndoneUtc: null);
-        await dir.WriteJsonAsync(FileName, containment, CoreJsonContext.Indented.ContainmentRecord, cancellationToken);
+        await dir.WriteJsonAsync(FileName, containment, RedeployJson.Indented.ContainmentRecord, cancellationToken);
 
         foreach (var network in networks)
         {
@@ -96,7 +96,7 @@ public sealed class ContainmentWorkflow(IContainerEngine engine, Actor actor, Ti
             actions.Add("unpaused");
         }
 
-        await dir.WriteJsonAsync(FileName, containment with { UndoneUtc = clock.GetUtcNow() }, CoreJsonContext.Indented.ContainmentRecord, cancellationToken);
+        await dir.WriteJsonAsync(FileName, containment with { UndoneUtc = clock.GetUtcNow() }, RedeployJson.Indented.ContainmentRecord, cancellationToken);
         return new ContainmentResult(dir.Root, inspect.Id, inspect.Name, Undo: true, containment.Networks.Select(n => n.Network).ToList(),
             inspect.State.Paused && !containment.PausedByContain, actions);
     }
@@ -131,6 +131,6 @@ public sealed class ContainmentWorkflow(IContainerEngine engine, Actor actor, Ti
         }
 
         await using var stream = File.OpenRead(path);
-        return await System.Text.Json.JsonSerializer.DeserializeAsync(stream, CoreJsonContext.Indented.ContainmentRecord, cancellationToken);
+        return await System.Text.Json.JsonSerializer.DeserializeAsync(stream, RedeployJson.Indented.ContainmentRecord, cancellationToken);
     }
 }

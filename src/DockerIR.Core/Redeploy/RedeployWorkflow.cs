@@ -182,7 +182,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
             if (doc.RootElement.TryGetProperty("imageId", out var image) && image.GetString() == plan.ImageId
                 && doc.RootElement.TryGetProperty("writeProfile", out var recorded) && recorded.ValueKind == JsonValueKind.Object)
             {
-                var profile = recorded.Deserialize(CoreJsonContext.Indented.WriteProfile);
+                var profile = recorded.Deserialize(CaseJson.Indented.WriteProfile);
                 return profile is { Locations.Count: > 0 } || profile?.Method != WriteProfile.None.Method ? profile : null;
             }
         }
@@ -233,7 +233,7 @@ public sealed class RedeployWorkflow(IContainerEngine engine, Actor actor, TimeP
     private static async Task RecordPlanAsync(CaseDirectory dir, CustodyLog custody, PreparedRedeploy prepared, bool write, CancellationToken cancellationToken)
     {
         var plan = prepared.Plan;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, CoreJsonContext.Indented.RedeployPlan);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(plan, CaseJson.Indented.RedeployPlan);
         var path = dir.PathOf(RedeployPlan.FileName);
         string recorded;
         if (write)

@@ -100,7 +100,7 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
         var target = $"service {service.Name} ({service.Id})";
         var planCase = cases.First(c => c.Dir.Root == prepared.CaseDir).Dir;
         await planCase.WriteBytesAsync("service/inspect.json", service.RawJson, cancellationToken);
-        await planCase.WriteBytesAsync("service/spec.after.json", Encoding.UTF8.GetBytes(JsonSerializer.Serialize(plan.SpecAfter, CoreJsonContext.Indented.JsonElement)), cancellationToken);
+        await planCase.WriteBytesAsync("service/spec.after.json", Encoding.UTF8.GetBytes(JsonSerializer.Serialize(plan.SpecAfter, CaseJson.Indented.JsonElement)), cancellationToken);
         await AppendAllAsync(cases, "service.plan", target, CustodyOutcome.Succeeded,
             $"profile {plan.Profile.ToString().ToLowerInvariant()}, version {plan.Version}, {plan.Changes.Count} changes, tmpfs [{string.Join(", ", plan.Tmpfs.Select(t => t.Path))}]"
             + (request.NoEvidence ? "; updated WITHOUT committed evidence (--no-evidence)" : ""), cancellationToken);
@@ -109,7 +109,7 @@ public sealed class ServiceRedeployWorkflow(IContainerEngine engine, Actor actor
         try
         {
             progress?.Report("update service");
-            var warnings = await engine.UpdateServiceAsync(service.Id, service.Version, JsonSerializer.Serialize(plan.SpecAfter, CoreJsonContext.Compact.JsonElement), cancellationToken);
+            var warnings = await engine.UpdateServiceAsync(service.Id, service.Version, JsonSerializer.Serialize(plan.SpecAfter, CaseJson.Compact.JsonElement), cancellationToken);
             await AppendAllAsync(cases, "service.update", target, CustodyOutcome.Succeeded,
                 "read-only, hardened" + (warnings.Count == 0 ? "" : $"; engine warnings: {string.Join("; ", warnings)}"), cancellationToken);
             log.ServiceUpdated(service.Name);

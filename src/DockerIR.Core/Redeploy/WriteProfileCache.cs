@@ -96,7 +96,7 @@ public sealed class WriteProfileCache(string? root, ILogger log)
                 return null;
             }
 
-            var entry = JsonSerializer.Deserialize(File.ReadAllBytes(path), CoreJsonContext.Indented.CachedWriteProfile);
+            var entry = JsonSerializer.Deserialize(File.ReadAllBytes(path), RedeployJson.Indented.CachedWriteProfile);
             if (entry is { FormatVersion: CachedWriteProfile.CurrentFormatVersion } && entry.Key == key && entry.ImageId == imageId && entry.Profile is { Locations: not null, Dirs: not null })
             {
                 return entry;
@@ -135,7 +135,7 @@ public sealed class WriteProfileCache(string? root, ILogger log)
 
             var temp = path + $".{Environment.ProcessId}.tmp";
             File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(new CachedWriteProfile(CachedWriteProfile.CurrentFormatVersion, key, imageId, caseId, learned, profile),
-                CoreJsonContext.Indented.CachedWriteProfile));
+                RedeployJson.Indented.CachedWriteProfile));
             File.Move(temp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -32,10 +32,10 @@ public static class CaseAnalysis
         var (dir, manifest, processes, custody, target) = extracted;
         try
         {
-            var audit = await dir.ReadJsonAsync(AuditReport.FileName, CoreJsonContext.Indented.AuditReport, cancellationToken);
-            var sockets = await dir.ReadJsonAsync(ProcessesRecord.SocketsFile, CoreJsonContext.Indented.SocketsRecord, cancellationToken);
+            var audit = await dir.ReadJsonAsync(AuditReport.FileName, CaseJson.Indented.AuditReport, cancellationToken);
+            var sockets = await dir.ReadJsonAsync(ProcessesRecord.SocketsFile, CaseJson.Indented.SocketsRecord, cancellationToken);
             var report = await TriageScan.RunAsync(dir.Root, manifest, audit, clock.GetUtcNow(), actor.ToolVersion, cancellationToken, processes, sockets);
-            await dir.WriteJsonAsync(TriageReport.FileName, report, CoreJsonContext.Indented.TriageReport, cancellationToken);
+            await dir.WriteJsonAsync(TriageReport.FileName, report, CaseJson.Indented.TriageReport, cancellationToken);
             await custody.AppendAsync("triage.findings", target, CustodyOutcome.Succeeded, TriageScan.Summary(report.Findings), cancellationToken);
             return report;
         }

@@ -77,7 +77,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             var inspect = await engine.InspectContainerAsync(container, cancellationToken);
             var (dir, record) = await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, kind, cancellationToken);
             var run = new RunRecord(RunRecord.CurrentFormatVersion, kind, record.CaseId, inspect.Id, inspect.Name, steps, clock.GetUtcNow());
-            await dir.WriteJsonAsync(RunFile, run, CoreJsonContext.Indented.RunRecord, cancellationToken);
+            await dir.WriteJsonAsync(RunFile, run, ResponseJson.Indented.RunRecord, cancellationToken);
             running = true;
             return await RunAsync(CaseSession.Opened(Services, dir, run, new CaseOpening(inspect, pausedAt)), resumed: false, progress, cancellationToken);
         }
@@ -109,7 +109,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         RunRecord run;
         try
         {
-            run = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), CoreJsonContext.Indented.RunRecord)
+            run = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), ResponseJson.Indented.RunRecord)
                 ?? throw new JsonException("empty");
         }
         catch (JsonException e)
@@ -216,7 +216,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
             .Where(c => c.Classification == Classification.Suspicious && !c.ParentOnly).Select(c => c.Path).Order(StringComparer.Ordinal).ToList();
 
         var complete = File.Exists(dir.PathOf(Manifest.FileName))
-            && JsonSerializer.Deserialize(await File.ReadAllBytesAsync(dir.PathOf(Manifest.FileName), cancellationToken), CoreJsonContext.Compact.Manifest)?.Complete == true;
+            && JsonSerializer.Deserialize(await File.ReadAllBytesAsync(dir.PathOf(Manifest.FileName), cancellationToken), CaseJson.Compact.Manifest)?.Complete == true;
         var replacement = session.ReplacementId ?? await FindReplacementAsync(run, cancellationToken);
         return new CaseRunResult(run.CaseId, dir.Root, run.ContainerId, run.ContainerName, File.Exists(bundle) ? bundle : null, sha, complete,
             suspicious, replacement, session.Probes, reports, failure is null, failure?.Message, failure?.Kind);

@@ -122,8 +122,8 @@ public sealed class HostVolatileCapture(TimeProvider clock)
         var record = new ProcessesRecord(ProcessesRecord.CurrentFormatVersion, now, frozen, inspect.State.Pid, processes, stored.Records, dumps, gaps,
             ReadImageUsers(inspect.GraphDriver));
         var socketsRecord = new SocketsRecord(SocketsRecord.CurrentFormatVersion, sockets, gaps.Where(g => g.StartsWith("sockets", StringComparison.Ordinal)).ToList());
-        await dir.WriteJsonAsync(ProcessesRecord.SocketsFile, socketsRecord, CoreJsonContext.Indented.SocketsRecord, cancellationToken);
-        await dir.WriteJsonAsync(ProcessesRecord.FileName, record, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+        await dir.WriteJsonAsync(ProcessesRecord.SocketsFile, socketsRecord, CaseJson.Indented.SocketsRecord, cancellationToken);
+        await dir.WriteJsonAsync(ProcessesRecord.FileName, record, CaseJson.Indented.ProcessesRecord, cancellationToken);
         return (record, socketsRecord);
     }
 
@@ -569,7 +569,7 @@ public sealed class HostVolatileCapture(TimeProvider clock)
             }
 
             var index = new MemoryIndex(MemoryIndex.CurrentFormatVersion, pid, Path.GetFileName(file), sha, bytes, truncated, memory.Cap, regions);
-            await dir.WriteJsonAsync(indexFile, index, CoreJsonContext.Indented.MemoryIndex, cancellationToken);
+            await dir.WriteJsonAsync(indexFile, index, CaseJson.Indented.MemoryIndex, cancellationToken);
             dumps.Add(new MemoryDumpRecord(pid, file, indexFile, sha, bytes, regions.Count, regions.Count(r => r.Problem is not null && r.Length == 0), truncated));
         }
 

@@ -120,10 +120,10 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             await dir.WriteBytesAsync(CaseDirectory.InspectFile, inspect.RawJson, cancellationToken);
             await custody.AppendAsync("container.inspect", target, CustodyOutcome.Succeeded, $"state {inspect.State.Status}", cancellationToken);
             var audited = audit([inspect], clock.GetUtcNow(), actor.ToolVersion);
-            await dir.WriteJsonAsync(AuditReport.FileName, audited, CoreJsonContext.Indented.AuditReport, cancellationToken);
+            await dir.WriteJsonAsync(AuditReport.FileName, audited, CaseJson.Indented.AuditReport, cancellationToken);
             await custody.AppendAsync("container.audit", target, CustodyOutcome.Succeeded,
                 $"{audited.AllFindings.Count()} findings ({audited.AllFindings.Count(f => f.Severity == Severity.High)} high): {string.Join(", ", audited.AllFindings.Select(f => f.Id))}", cancellationToken);
-            await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+            await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CaseJson.Indented.CaseRecord, cancellationToken);
 
             // In order of volatility, while frozen and before the commit: processes, their programs, sockets, memory.
             progress?.Report("processes");
@@ -150,7 +150,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
                 progress?.Report("changes");
                 var changes = await engine.GetChangesAsync(inspect.Id, cancellationToken);
                 classified = ChangeClassifier.Classify(changes);
-                await dir.WriteJsonAsync(CaseDirectory.ChangesFile, classified, CoreJsonContext.Indented.IReadOnlyListClassifiedChange, cancellationToken);
+                await dir.WriteJsonAsync(CaseDirectory.ChangesFile, classified, CaseJson.Indented.IReadOnlyListClassifiedChange, cancellationToken);
                 suspicious = classified.Count(c => c.Classification == Classification.Suspicious);
                 await custody.AppendAsync("container.changes", target, CustodyOutcome.Succeeded,
                     $"{classified.Count} entries, {suspicious} suspicious", cancellationToken);
@@ -175,7 +175,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             var (imageId, tag, committed) = await committing;
             var snapshot = new CaseSnapshot(imageId, tag, committed, LeftPaused: inspect.State.Running || inspect.State.Paused, classified.Count, suspicious);
             record = record with { Snapshot = snapshot };
-            await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+            await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CaseJson.Indented.CaseRecord, cancellationToken);
             await custody.AppendAsync("snapshot.recorded", target, CustodyOutcome.Succeeded,
                 $"evidence image {snapshot.EvidenceImageId} tagged {snapshot.EvidenceImageTag}, {classified.Count} changes ({suspicious} suspicious)", cancellationToken);
 
@@ -191,7 +191,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
             if (paused != snapshot.LeftPaused)
             {
                 record = record with { Snapshot = snapshot with { LeftPaused = paused } };
-                await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CoreJsonContext.Indented.CaseRecord, cancellationToken);
+                await dir.WriteJsonAsync(CaseDirectory.CaseFile, record, CaseJson.Indented.CaseRecord, cancellationToken);
             }
 
             return new SnapshotResult(dir.Root, caseId, inspect.Id, inspect.Name, inspect.ImageReference,
@@ -246,7 +246,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
         {
             // A container with no process has nothing to lose; one the host cannot show leaves a gap in the evidence.
             var record = inspect.State.Running ? ProcessesRecord.Gap(clock.GetUtcNow(), reason) : ProcessesRecord.NothingRunning(clock.GetUtcNow(), reason);
-            await dir.WriteJsonAsync(ProcessesRecord.FileName, record, CoreJsonContext.Indented.ProcessesRecord, cancellationToken);
+            await dir.WriteJsonAsync(ProcessesRecord.FileName, record, CaseJson.Indented.ProcessesRecord, cancellationToken);
             if (inspect.State.Running)
             {
                 warnings.Add($"processes, programs and sockets not read from the host: {reason}");

@@ -63,16 +63,16 @@ public sealed record CaseRecords(
         }
 
         return new CaseRecords(
-            Json(files, CaseDirectory.CaseFile, location, CoreJsonContext.Indented.CaseRecord),
+            Json(files, CaseDirectory.CaseFile, location, CaseJson.Indented.CaseRecord),
             files.TryGetValue(Manifest.FileName, out var m) ? ManifestFile.Read(m, $"{location}: {Manifest.FileName}") : null,
-            Json(files, TriageReport.FileName, location, CoreJsonContext.Indented.TriageReport),
-            Json(files, AuditReport.FileName, location, CoreJsonContext.Indented.AuditReport),
+            Json(files, TriageReport.FileName, location, CaseJson.Indented.TriageReport),
+            Json(files, AuditReport.FileName, location, CaseJson.Indented.AuditReport),
             inspect,
             [.. CustodyOf(files, CaseDirectory.CustodyFile, location), .. CustodyOf(files, CaseDirectory.CustodyAfterSealFile, location)])
         {
-            Plan = Json(files, RedeployPlan.FileName, location, CoreJsonContext.Indented.RedeployPlan),
-            Processes = Json(files, ProcessesRecord.FileName, location, CoreJsonContext.Indented.ProcessesRecord),
-            Sockets = Json(files, ProcessesRecord.SocketsFile, location, CoreJsonContext.Indented.SocketsRecord),
+            Plan = Json(files, RedeployPlan.FileName, location, CaseJson.Indented.RedeployPlan),
+            Processes = Json(files, ProcessesRecord.FileName, location, CaseJson.Indented.ProcessesRecord),
+            Sockets = Json(files, ProcessesRecord.SocketsFile, location, CaseJson.Indented.SocketsRecord),
         };
     }
 

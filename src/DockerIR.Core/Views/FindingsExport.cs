@@ -46,7 +46,7 @@ public static class FindingsExport
     public static IReadOnlyList<FindingRow> MarkUnverified(IEnumerable<FindingRow> rows) => [.. rows.Select(r => r with { Unverified = true })];
 
     public static string ToJsonLines(IEnumerable<FindingRow> rows) =>
-        string.Concat(rows.Select(r => JsonSerializer.Serialize(r, CoreJsonContext.Compact.FindingRow) + "\n"));
+        string.Concat(rows.Select(r => JsonSerializer.Serialize(r, ViewsJson.Compact.FindingRow) + "\n"));
 
     /// <summary>CSV; rows marked unverified add an <c>unverified</c> column that says so on every line.</summary>
     public static string ToCsv(IReadOnlyList<FindingRow> rows)

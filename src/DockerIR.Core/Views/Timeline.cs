@@ -237,7 +237,7 @@ public static class Timeline
         var sb = new StringBuilder();
         foreach (var e in events)
         {
-            sb.Append(JsonSerializer.Serialize(unverified ? e with { Unverified = true } : e, CoreJsonContext.Compact.TimelineEvent)).Append('\n');
+            sb.Append(JsonSerializer.Serialize(unverified ? e with { Unverified = true } : e, ViewsJson.Compact.TimelineEvent)).Append('\n');
         }
 
         return sb.ToString();
