@@ -51,7 +51,7 @@ public sealed class CaseRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ASnapshotFirst_PausesBeforeAnyInspect_AndKeepsTheFrozenInspect_OneAfterAWaitAsksAgain()
+    public async Task Run_ASnapshotFirst_PausesBeforeAnyInspect_AndKeepsTheFrozenInspect_OneAfterAWaitFreezesFirstAgain()
     {
         var (first, engine) = await RunAsync(StepSpec.Of(StepSpec.Snapshot));
         var (_, later) = await RunAsync(StepSpec.Of(StepSpec.Wait, ("seconds", "0")), StepSpec.Of(StepSpec.Snapshot));
@@ -62,8 +62,8 @@ public sealed class CaseRunnerTests : IDisposable
         var custody = await CustodyLog.ReadAsync(Path.Combine(first.CaseDir, "custody.jsonl"), CancellationToken.None);
         Assert.Contains(custody, c => c is { Action: "container.pause", Outcome: CustodyOutcome.Succeeded });
         Assert.Equal("paused", (await CaseDirectory.OpenAsync(first.CaseDir, CancellationToken.None)).Record.Container.StateAtSnapshot);
-        // After a wait the opening inspect may be stale: the snapshot looks again before it freezes.
-        Assert.Equal(["inspect", "inspect", "pause", "inspect"], later.Calls.Take(4));
+        // After a wait the opening inspect may be stale: the snapshot freezes first again, then inspects the frozen container.
+        Assert.Equal(["inspect", "pause", "inspect", "top"], later.Calls.Take(4));
     }
 
     [Fact]

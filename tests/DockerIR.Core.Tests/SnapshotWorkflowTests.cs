@@ -27,13 +27,28 @@ public sealed class SnapshotWorkflowTests : IDisposable
 
         await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
 
-        // One inspect to find it, the pause, the frozen inspect; then the commit runs beside the reads of the volatile
-        // state and the change set, which keep their order.
+        // The pause by the name given, then the one inspect, of the frozen container; then the commit runs beside the
+        // reads of the volatile state and the change set, which keep their order.
         var calls = engine.Calls.ToList();
-        Assert.Equal(["inspect", "pause", "inspect"], calls.Take(3));
+        Assert.Equal(["pause", "inspect"], calls.Take(2));
+        Assert.Single(calls, c => c == "inspect");
         Assert.Equal(1, calls.Count(c => c == "commit"));
-        Assert.True(calls.IndexOf("commit") > 2);
-        Assert.Equal(["top", "logs", "image-inspect", "changes"], calls.Skip(3).Where(c => c != "commit"));
+        Assert.True(calls.IndexOf("commit") > 1);
+        Assert.Equal(["top", "logs", "image-inspect", "changes"], calls.Skip(2).Where(c => c != "commit"));
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenItsCaseFolderCannotBeMade_UnpausesWhatItPaused_AndFails()
+    {
+        var engine = Breached();
+        var blocked = root + "-file";
+        await File.WriteAllTextAsync(blocked, "a file where the case folder's parent would be");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = Path.Combine(blocked, "case") }, null, CancellationToken.None));
+
+        Assert.Equal(["pause", "inspect", "unpause"], engine.Calls);
+        Assert.False(engine.Get("web").State.Paused);
+        File.Delete(blocked);
     }
 
     [Fact]
@@ -151,18 +166,21 @@ public sealed class SnapshotWorkflowTests : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_StoppedContainer_SkipsTopAndPauseButCommits()
+    public async Task RunAsync_StoppedContainer_SkipsTopAndThePauseTheEngineRefused_ButCommits()
     {
         var engine = Breached(running: false);
 
         var result = await Workflow(engine).RunAsync(new SnapshotRequest("web") { CaseDir = root }, null, CancellationToken.None);
 
+        // The pause is asked first, by name, and refused: nothing runs to freeze. Nothing else is asked twice.
+        Assert.Equal(["pause", "inspect"], engine.Calls.Take(2));
+        Assert.Single(engine.Calls, c => c == "pause");
         Assert.DoesNotContain("top", engine.Calls);
-        Assert.DoesNotContain("pause", engine.Calls);
         Assert.Single(engine.Commits);
         Assert.False(result.Paused);
         var custody = await CustodyLog.ReadAsync(Path.Combine(root, "custody.jsonl"), CancellationToken.None);
         Assert.Equal(CustodyOutcome.Skipped, custody.Single(c => c.Action == "container.top").Outcome);
+        Assert.Equal((CustodyOutcome.Skipped, "container is exited"), custody.Single(c => c.Action == "container.pause") is var p ? (p.Outcome, p.Detail) : default);
     }
 
     [Fact]

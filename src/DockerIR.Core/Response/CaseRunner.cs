@@ -3,6 +3,7 @@ using DockerIR.Core.Case;
 using DockerIR.Core.Engine;
 using DockerIR.Core.Evidence;
 using DockerIR.Core.Redeploy;
+using DockerIR.Core.Snapshot;
 using Serilog;
 
 namespace DockerIR.Core.Response;
@@ -57,24 +58,12 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
 
         // Freeze first: a run that starts with a snapshot pauses the container before it asks the engine anything, so
         // the one inspect before the freeze is gone and the inspect that opens the case is the frozen container's own.
-        DateTimeOffset? pausedAt = null;
-        if (steps.Count > 0 && steps[0].Name == StepSpec.Snapshot)
-        {
-            try
-            {
-                await engine.PauseAsync(container, cancellationToken);
-                pausedAt = clock.GetUtcNow();
-            }
-            catch (DockerIRException e) when (e.Kind is FailureKind.Conflict or FailureKind.NotFound)
-            {
-                // Not running, already paused, or not there: the inspect below says which, as it would have.
-            }
-        }
-
+        var (inspect, pausedAt) = steps.Count > 0 && steps[0].Name == StepSpec.Snapshot
+            ? await SnapshotWorkflow.FreezeFirstAsync(engine, container, clock, cancellationToken)
+            : (await engine.InspectContainerAsync(container, cancellationToken), null);
         var running = false;
         try
         {
-            var inspect = await engine.InspectContainerAsync(container, cancellationToken);
             var (dir, record) = await CaseLocator.OpenNewAsync(caseDir, casesRoot, inspect, engine.Endpoint, actor, clock, kind, cancellationToken);
             var run = new RunRecord(RunRecord.CurrentFormatVersion, kind, record.CaseId, inspect.Id, inspect.Name, steps, clock.GetUtcNow());
             await dir.WriteJsonAsync(RunFile, run, ResponseJson.Indented.RunRecord, cancellationToken);
@@ -84,7 +73,7 @@ public sealed class CaseRunner(IContainerEngine engine, Actor actor, TimeProvide
         catch (Exception) when (pausedAt is not null && !running)
         {
             // No case could be opened: the container goes back to running, as it was before this run touched it.
-            await engine.UnpauseAsync(container, CancellationToken.None);
+            await engine.UnpauseAsync(inspect.Id, CancellationToken.None);
             throw;
         }
     }

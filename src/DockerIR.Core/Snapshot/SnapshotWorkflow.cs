@@ -82,21 +82,29 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
     public async Task<SnapshotResult> RunAsync(SnapshotRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        progress?.Report("inspect");
-        var inspect = request.Inspected ?? await engine.InspectContainerAsync(request.Container, cancellationToken);
+        // Freeze first: the pause is the first thing done to the container, before anything else is read or written,
+        // so the attacker is stopped at once and every volatile thing read after it is as it was at this instant.
+        // Unless the caller froze and inspected it already, the pause goes by the name given, before any inspect.
+        progress?.Report("pause");
+        var (inspect, pausedAt) = request.Inspected is { } given ? (given, request.PausedAt) : await FreezeFirstAsync(engine, request.Container, clock, cancellationToken);
 
         var caseId = request.ResumeCaseId ?? CaseDirectory.NewCaseId(clock);
         var path = request.CaseDir ?? Path.Combine(request.CasesRoot, caseId);
-        var dir = request.ResumeCaseId is null ? CaseDirectory.CreateNew(path) : CaseDirectory.Attach(path);
+        CaseDirectory dir;
+        try
+        {
+            dir = request.ResumeCaseId is null ? CaseDirectory.CreateNew(path) : CaseDirectory.Attach(path);
+        }
+        catch (Exception) when (pausedAt is not null && request.Inspected is null)
+        {
+            // No case to record it in: the container goes back to running, as it was before this snapshot touched it.
+            await engine.UnpauseAsync(inspect.Id, CancellationToken.None);
+            throw;
+        }
+
         var custody = new CustodyLog(dir.CustodyPath, caseId, actor, clock);
         var target = $"{inspect.Name} ({inspect.Id})";
-
-        // Freeze first: the pause is the first thing done to the container, before anything else is read or written,
-        // so the attacker is stopped at once and every volatile thing read after it is as it was at this instant.
-        progress?.Report("pause");
-        var (pausedByUs, pauseOutcome) = request.Inspected is not null && request.PausedAt is { } pausedAt
-            ? (true, Frozen(inspect, pausedAt))
-            : await FreezeAsync(inspect, cancellationToken);
+        var (pausedByUs, pauseOutcome) = pausedAt is { } at ? (true, Frozen(inspect, at)) : await FreezeAsync(inspect, cancellationToken);
         log.CaseOpened(caseId, dir.Root, EngineIds.Abbreviate(inspect.Id));
 
         var warnings = new List<string>();
@@ -111,7 +119,7 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
 
         try
         {
-            if (pausedByUs && request.PausedAt is null)
+            if (pausedByUs && pausedAt is null)
             {
                 // The inspect kept in the case is the frozen container's.
                 inspect = await engine.InspectContainerAsync(inspect.Id, cancellationToken);
@@ -342,6 +350,37 @@ public sealed class SnapshotWorkflow(IContainerEngine engine, Actor actor, TimeP
     }
 
     /// <summary>Pauses a running container, and says for custody when that happened after the command started.</summary>
+    /// <summary>
+    /// Pauses the container by the name given before asking the engine anything about it, then inspects it once: the
+    /// frozen container's own inspect, and when the pause was made (null when it could not pause: not running, already
+    /// paused or not there, which the inspect then says, as it would have).
+    /// </summary>
+    public static async Task<(ContainerInspection Inspect, DateTimeOffset? PausedAt)> FreezeFirstAsync(IContainerEngine engine, string container, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(clock);
+        DateTimeOffset? pausedAt = null;
+        try
+        {
+            await engine.PauseAsync(container, cancellationToken);
+            pausedAt = clock.GetUtcNow();
+        }
+        catch (DockerIRException e) when (e.Kind is FailureKind.Conflict or FailureKind.NotFound)
+        {
+        }
+
+        try
+        {
+            return (await engine.InspectContainerAsync(container, cancellationToken), pausedAt);
+        }
+        catch (Exception) when (pausedAt is not null)
+        {
+            await engine.UnpauseAsync(container, CancellationToken.None);
+            throw;
+        }
+    }
+
     private async Task<(bool PausedByUs, (CustodyOutcome Outcome, string Detail) Record)> FreezeAsync(ContainerInspection inspect, CancellationToken cancellationToken)
     {
         if (inspect.State.Paused)
