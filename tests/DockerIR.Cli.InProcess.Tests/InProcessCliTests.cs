@@ -46,6 +46,38 @@ public sealed class InProcessCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(caseDir, "custody.jsonl")));
     }
 
+    [Fact]
+    public async Task RedeployDryRun_Json_IsThePlanInTheShapeKeptInTheRepo_AndChangesNothing()
+    {
+        using var breach = await FakeBreach.CreateAsync();
+        var caseDir = Path.Combine(root, "planned");
+        var (snapCode, _, snapErr) = await RunAsync(breach.Engine, "snapshot", "web", "--case-dir", caseDir, "--unpause", "-q");
+        Assert.True(snapCode == (int)ExitCode.Success, snapErr);
+        var before = breach.Engine.Calls.Count;
+
+        var (code, stdout, stderr) = await RunAsync(breach.Engine, "redeploy", "web", "--case-dir", caseDir, "--dry-run", "--json", "--tmpfs", "/var/cache/app");
+
+        Assert.True(code == (int)ExitCode.Success, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var expected = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Expected", "redeploy-plan.json.keys")).Where(l => l.Length > 0);
+        // The plan's own shape; what lies under the engine's create body and under maps (labels, tmpfs) is data.
+        string[] data = ["createBody.", "replacement.labels.", "replacement.hostConfig.tmpfs."];
+        Assert.Equal(expected, Keys(json.RootElement, "").Distinct().Where(k => !data.Any(d => k.StartsWith(d, StringComparison.Ordinal))));
+        var plan = json.RootElement;
+        var body = plan.GetProperty("createBody");
+        Assert.True(body.GetProperty("HostConfig").GetProperty("ReadonlyRootfs").GetBoolean());
+        Assert.Equal(["10.99.0.53"], body.GetProperty("HostConfig").GetProperty("Dns").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["web", "shop"], body.GetProperty("NetworkingConfig").GetProperty("EndpointsConfig").GetProperty("frontend").GetProperty("Aliases").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(("web", FakeBreach.Id), (plan.GetProperty("suspectName").GetString(), plan.GetProperty("suspectId").GetString()));
+        Assert.True(plan.GetProperty("replacement").GetProperty("hostConfig").GetProperty("readonlyRootfs").GetBoolean());
+        Assert.Contains(plan.GetProperty("tmpfs").EnumerateArray(), t => t.GetProperty("path").GetString() == "/var/cache/app");
+        // A dry run kills nothing, renames nothing and leaves no container behind.
+        var calls = breach.Engine.CallsWithTargets.Skip(before).ToList();
+        Assert.DoesNotContain(calls, c => c.Call is "kill" or "rename" or "pause" && c.Target is "web" or FakeBreach.Id);
+        Assert.True(breach.Engine.Get(FakeBreach.Id).State.Running);
+        Assert.Equal([FakeBreach.Id], breach.Engine.Containers.All.Select(c => c.Id));
+    }
+
     [Theory]
     [InlineData("extract", "case", "--max-file-size", "5X")]
     [InlineData("respond", "web", "--memory", "init", "--yes")]
