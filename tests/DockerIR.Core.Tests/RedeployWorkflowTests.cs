@@ -67,6 +67,8 @@ public sealed class RedeployWorkflowTests : IDisposable
         // Paused first, then inspected once before the kill: the frozen inspect opens the case, is the evidence, and serves the plan, preflight and kill.
         Assert.Equal(("pause", "web"), calls[0]);
         Assert.Equal(1, calls.Take(kill).Count(c => c.Call == "inspect" && c.Target is "web" or FakeBreach.Id));
+        // And once after the relaunch, by its id: the extraction reading its kept layer.
+        Assert.Equal(1, calls.Skip(kill).Count(c => c.Call == "inspect" && c.Target == FakeBreach.Id));
 
         var custody = await CustodyLog.ReadAsync(Path.Combine(result.CaseDir, "custody.jsonl"), CancellationToken.None);
         Assert.Single(custody, c => c.Action == "case.open");
