@@ -215,9 +215,17 @@ public sealed class SourceParityTests(SourceParityTests.Fixture fixture) : IClas
         {
             for (var i = 0; i < 200; i++)
             {
-                if ((await Engine.GetChangesAsync(id, ct)).Any(c => c.Path == "/ready"))
+                try
                 {
-                    return;
+                    if ((await Engine.GetChangesAsync(id, ct)).Any(c => c.Path == "/ready"))
+                    {
+                        return;
+                    }
+                }
+                catch (EngineApiException e) when (e.StatusCode == 500 && e.Message.Contains("no such file or directory", StringComparison.Ordinal))
+                {
+                    // The engine's walk of the layer met a directory the setup script removed meanwhile
+                    // ("readdirent: no such file or directory", seen on a loaded machine): not ready yet, ask again.
                 }
 
                 var state = (await Engine.InspectContainerAsync(id, ct)).State;
