@@ -23,8 +23,7 @@ public static class DockerContext
         var config = getEnv("DOCKER_CONFIG");
         if (string.IsNullOrEmpty(config))
         {
-            var home = getEnv("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            config = Path.Combine(home, ".docker");
+            config = DockerEndpoint.DefaultConfigDir(getEnv);
         }
 
         var name = getEnv("DOCKER_CONTEXT");

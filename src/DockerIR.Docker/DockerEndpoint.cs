@@ -49,12 +49,15 @@ public sealed record DockerEndpoint
         var certPath = getEnv("DOCKER_CERT_PATH");
         if (string.IsNullOrEmpty(certPath))
         {
-            var home = getEnv("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            certPath = Path.Combine(home, ".docker");
+            certPath = DefaultConfigDir(getEnv);
         }
 
         return Parse(string.IsNullOrWhiteSpace(host) ? $"unix://{DefaultUnixSocket}" : host.Trim(), tlsVerify ? new DockerTls(certPath) : null);
     }
+
+    /// <summary>The docker CLI's own folder, ~/.docker (HOME as the environment gives it): default of DOCKER_CERT_PATH and DOCKER_CONFIG.</summary>
+    internal static string DefaultConfigDir(Func<string, string?> getEnv) =>
+        Path.Combine(getEnv("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker");
 
     /// <summary>Parses a DOCKER_HOST value: unix:///path or tcp://host:port.</summary>
     public static DockerEndpoint Parse(string value, DockerTls? tls = null)

@@ -16,16 +16,17 @@ public sealed class FakeArchive(FakeCalls calls, FakeContainers containers, Fake
     private const uint GoModeSymlink = 1u << 27;
 
     public Task<PathStat?> StatPathAsync(string containerId, string path, CancellationToken cancellationToken) =>
-        calls.Record("stat", () => Locate(containerId, path) is { } found ? Stat(found, path) : null);
+        calls.Record("stat", () => Locate(Layers(containerId), path) is { } found ? Stat(found, path) : null);
 
     public async Task<ArchiveContent> GetArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
     {
-        var (found, stat) = await calls.Record("archive", () => Locate(containerId, path) is { } f ? (f, Stat(f, path))
+        // The container's layers are read under the fakes' lock; the directories on disk are read after it.
+        var (layers, found, stat) = await calls.Record("archive", () => Layers(containerId) is var l && Locate(l, path) is { } f ? (l, f, Stat(f, path))
             : throw new EngineObjectNotFoundException($"Could not find the file {path} in container {containerId}"));
         var tar = new MemoryStream();
         await using (var writer = new TarStreamWriter(tar))
         {
-            await WriteAsync(writer, containerId, path, found, stat.Name, cancellationToken);
+            await WriteAsync(writer, layers, path, found, stat.Name, cancellationToken);
             await writer.FinishAsync(cancellationToken);
         }
 
@@ -36,7 +37,7 @@ public sealed class FakeArchive(FakeCalls calls, FakeContainers containers, Fake
     public Task<Stream> ExportContainerAsync(string containerId, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the fake archive does not export whole filesystems");
 
-    private async Task WriteAsync(TarStreamWriter writer, string containerId, string path, (string Host, HostStat Stat) found, string name, CancellationToken cancellationToken)
+    private static async Task WriteAsync(TarStreamWriter writer, IReadOnlyList<string> layers, string path, (string Host, HostStat Stat) found, string name, CancellationToken cancellationToken)
     {
         var (host, st) = found;
         var type = st.Type switch
@@ -71,20 +72,20 @@ public sealed class FakeArchive(FakeCalls calls, FakeContainers containers, Fake
             return;
         }
 
-        foreach (var child in Children(containerId, path))
+        foreach (var child in Children(layers, path))
         {
             var childPath = path.TrimEnd('/') + "/" + child;
-            if (Locate(containerId, childPath) is { } below)
+            if (Locate(layers, childPath) is { } below)
             {
-                await WriteAsync(writer, containerId, childPath, below, name + "/" + child, cancellationToken);
+                await WriteAsync(writer, layers, childPath, below, name + "/" + child, cancellationToken);
             }
         }
     }
 
     /// <summary>The host path that shows <paramref name="path"/> in the container (the topmost layer holding it) and its stat, or null when absent or whited out.</summary>
-    private (string Host, HostStat Stat)? Locate(string containerId, string path)
+    private static (string Host, HostStat Stat)? Locate(IReadOnlyList<string> layers, string path)
     {
-        foreach (var layer in Layers(containers.Find(containerId)))
+        foreach (var layer in layers)
         {
             if (Native.LStat(layer + path.TrimEnd('/')) is { } st)
             {
@@ -95,16 +96,18 @@ public sealed class FakeArchive(FakeCalls calls, FakeContainers containers, Fake
         return null;
     }
 
-    private IEnumerable<string> Children(string containerId, string path) =>
-        Layers(containers.Find(containerId)).Select(l => l + path.TrimEnd('/')).Where(d => Native.LStat(d) is { Type: HostStat.Directory })
+    private static IEnumerable<string> Children(IReadOnlyList<string> layers, string path) =>
+        layers.Select(l => l + path.TrimEnd('/')).Where(d => Native.LStat(d) is { Type: HostStat.Directory })
             .SelectMany(d => Directory.EnumerateFileSystemEntries(d).Select(Path.GetFileName)).Select(n => n!)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
 
-    private IEnumerable<string> Layers(ContainerInspection c)
+    /// <summary>The container's layer directories, topmost first: its own upper directory over its image's layers.</summary>
+    private List<string> Layers(string containerId)
     {
+        var c = containers.Find(containerId);
         var upper = c.GraphDriver.Data.GetValueOrDefault("UpperDir");
         var below = images.Find(c.ImageId)?.LayerDirectories ?? [];
-        return (upper is null ? below : below.Prepend(upper)).Select(l => l.TrimEnd('/'));
+        return (upper is null ? below : below.Prepend(upper)).Select(l => l.TrimEnd('/')).ToList();
     }
 
     private static bool IsWhiteout(HostStat st) => st is { Type: HostStat.CharDevice, RdevMajor: 0, RdevMinor: 0 };

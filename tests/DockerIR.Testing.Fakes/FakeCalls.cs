@@ -7,6 +7,7 @@ namespace DockerIR.Testing;
 public sealed class FakeCalls
 {
     private readonly List<(string Call, string Target)> calls = [];
+    private readonly Lock world = new();
 
     /// <summary>Failures to raise on a given call name (e.g. "top").</summary>
     public Dictionary<string, Exception> FailOn { get; } = [];
@@ -48,7 +49,12 @@ public sealed class FakeCalls
 
         try
         {
-            return Task.FromResult(action());
+            // One call at a time: a workflow runs some calls side by side (the commit beside the reads of a snapshot),
+            // and the fakes' dictionaries are not safe for a write beside a read.
+            lock (world)
+            {
+                return Task.FromResult(action());
+            }
         }
         catch (Exception e)
         {
@@ -61,4 +67,8 @@ public sealed class FakeCalls
         action();
         return true;
     }, target);
+
+    /// <summary>Whether labels carry every one of the filters ("key" or "key=value"), as the engine's label filter reads them.</summary>
+    public static bool HasLabels(IReadOnlyDictionary<string, string> labels, IEnumerable<string> filters) =>
+        filters.All(l => l.Split('=', 2) is var kv && labels.TryGetValue(kv[0], out var v) && (kv.Length == 1 || v == kv[1]));
 }

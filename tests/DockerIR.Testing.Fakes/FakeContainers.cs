@@ -44,8 +44,6 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
 
     public ContainerInspection Get(string reference) => Find(reference);
 
-    public IReadOnlyList<ChangeEntry> ChangesOf(string id) => changes[Find(id).Id];
-
     public void Update(string reference, Func<ContainerInspection, ContainerInspection> change)
     {
         var c = Find(reference);
@@ -54,7 +52,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
 
     public Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(ContainerListFilter filter, CancellationToken cancellationToken) =>
         calls.Record("list", () => (IReadOnlyList<ContainerSummary>)containers.Values
-            .Where(c => (filter?.Labels ?? []).All(l => l.Split('=', 2) is var kv && c.Config.Labels.TryGetValue(kv[0], out var v) && (kv.Length == 1 || v == kv[1])))
+            .Where(c => FakeCalls.HasLabels(c.Config.Labels, filter?.Labels ?? []))
             .Select(c => new ContainerSummary(c.Id, [c.Name], c.Config.Image ?? "", c.ImageId, c.State.Status, c.State.Status, c.Config.Labels)).ToList());
 
     public Task<ContainerInspection> InspectContainerAsync(string reference, CancellationToken cancellationToken) =>
@@ -88,7 +86,7 @@ public sealed class FakeContainers(FakeCalls calls, Func<string, ImageInspection
             await hold();
         }
 
-        return await calls.Record("changes", () => (IReadOnlyList<ChangeEntry>)changes[Find(containerId).Id]);
+        return await calls.Record("changes", () => (IReadOnlyList<ChangeEntry>)[.. changes[Find(containerId).Id]]);
     }
 
     public Task PauseAsync(string containerId, CancellationToken cancellationToken) =>

@@ -67,7 +67,7 @@ public sealed class FakeImages(FakeCalls calls, Func<string, ContainerInspection
 
     public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(IReadOnlyList<string> labels, CancellationToken cancellationToken) =>
         calls.Record("images", () => (IReadOnlyList<ImageSummary>)images.Values
-            .Where(i => labels.All(l => l.Split('=', 2) is var kv && i.Config.Labels.TryGetValue(kv[0], out var v) && (kv.Length == 1 || v == kv[1])))
+            .Where(i => FakeCalls.HasLabels(i.Config.Labels, labels))
             .Select(i => new ImageSummary(i.Id, i.RepoTags, i.Config.Labels)).ToList());
 
     public Task<ImageInspection> InspectImageAsync(string reference, CancellationToken cancellationToken) =>
